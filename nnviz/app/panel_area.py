@@ -1,0 +1,134 @@
+"""The central area: the panels a scenario lists, in a grid, each under its title.
+
+Built from ``Scenario.panels`` through the panel registry, never per scenario; a kind that no
+module has registered (a panel another part of nnviz has not shipped yet) is skipped and
+named in ``missing``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from nnviz.app.frame_budget import FrameBudget
+from nnviz.app.panels import Panel, all_panels
+from nnviz.session import Snapshot
+
+COLUMNS = 2
+
+
+class PanelFrame(QFrame):
+    """A panel under a bold title, with a thin border."""
+
+    def __init__(self, panel: Panel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.setObjectName(f"frame-{panel.kind}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.setSpacing(2)
+        title = QLabel(panel.title or panel.kind)
+        title.setStyleSheet("font-weight: bold;")
+        layout.addWidget(title)
+        layout.addWidget(panel, 1)
+
+
+class PanelArea(QWidget):
+    def __init__(self, kinds: Sequence[str] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel-area")
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(2, 2, 2, 2)
+        self.grid.setSpacing(4)
+        self.panels: list[Panel] = []
+        self.missing: list[str] = []
+        self._drawn_at: dict[Panel, float] = {}
+        self._pending: dict[Panel, Snapshot] = {}
+        self.budget = FrameBudget()
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.timeout.connect(self.flush)
+        self.set_kinds(kinds)
+
+    def set_kinds(self, kinds: Sequence[str]) -> None:
+        """Replace the panels by one per known kind, in order."""
+        for panel in self.panels:
+            frame = panel.parentWidget()
+            self.grid.removeWidget(frame)
+            frame.deleteLater()
+        self.panels, self.missing = [], []
+        self._drawn_at, self._pending = {}, {}
+        registry = all_panels()
+        for kind in kinds:
+            if kind not in registry:
+                self.missing.append(kind)
+                continue
+            self.panels.append(registry[kind]())
+        for index, panel in enumerate(self.panels):
+            last_alone = index == len(self.panels) - 1 and index % COLUMNS == 0
+            # a last panel alone on its row takes the whole row
+            self.grid.addWidget(PanelFrame(panel), index // COLUMNS, index % COLUMNS, 1,
+                                COLUMNS if last_alone else 1)
+        self.budget.watch(self.panels)
+        rows = max(1, (len(self.panels) + COLUMNS - 1) // COLUMNS)
+        for row in range(rows):  # the first row holds the main views: a little taller
+            self.grid.setRowStretch(row, 3 if row == 0 and rows > 1 else 2)
+        for column in range(COLUMNS):
+            self.grid.setColumnStretch(column, 1)
+
+    def start_run(self, run_id: int) -> None:
+        for panel in self.panels:
+            panel.start_run(run_id)
+
+    def show_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        """Every snapshot to curves (``record_snapshot``); the newest drawn by every panel.
+
+        A panel drawn less than 1/rate ago (its ``max_fps``, or the rate the frame budget
+        allows it, see :mod:`nnviz.app.frame_budget`) only records the newest, and is drawn
+        when it is due (by the next frame, or by a timer if no frame comes).
+        """
+        if not snapshots:
+            return
+        now = time.monotonic()
+        for panel in self.panels:
+            for snapshot in snapshots[:-1]:
+                panel.record_snapshot(snapshot)
+            newest = snapshots[-1]
+            wait = self._wait(panel, now)
+            if wait > 0:
+                panel.record_snapshot(newest)
+                self._pending[panel] = newest
+                if not self._flush_timer.isActive():
+                    self._flush_timer.start(max(1, int(wait * 1000)))
+            else:
+                self._draw(panel, newest, now)
+
+    def _wait(self, panel: Panel, now: float) -> float:
+        rate = self.budget.rate(panel)
+        if not rate:
+            return 0.0
+        return self._drawn_at.get(panel, -1e9) + 1.0 / rate - now
+
+    def _draw(self, panel: Panel, snapshot: Snapshot, now: float) -> None:
+        self._pending.pop(panel, None)
+        self._drawn_at[panel] = now
+        start = time.perf_counter()
+        panel.show_snapshot(snapshot)
+        self.budget.drawn(panel, time.perf_counter() - start)
+
+    def flush(self) -> None:
+        """Draw the panels whose newest snapshot was held back, now that they are due."""
+        now = time.monotonic()
+        waits = []
+        for panel, snapshot in list(self._pending.items()):
+            wait = self._wait(panel, now)
+            if wait > 0:
+                waits.append(wait)
+            else:
+                self._draw(panel, snapshot, now)
+        if waits:
+            self._flush_timer.start(max(1, int(min(waits) * 1000)))

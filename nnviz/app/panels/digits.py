@@ -1,0 +1,380 @@
+"""Panels of image classifiers: confusion matrix, weight tiles, examples with their scores.
+
+They draw :mod:`nnviz.core.classifier_views` records from ``snapshot.views``
+(``"confusion_matrix"``, ``"weight_tiles"``, ``"misclassified"``), whichever backend made
+them. Each builds its image and text items once and updates them in place; tiles are laid
+out in one mosaic image (gaps are NaN, drawn transparent) so a hundred tiles cost one
+``setImage``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QWidget
+
+from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.core.classifier_views import ConfusionMatrix, ExampleGallery, ImageTiles
+from nnviz.session import Snapshot
+
+#: negative weights blue, zero white, positive red (ColorBrewer RdBu, reversed)
+DIVERGING = pg.ColorMap(pos=np.array([0.0, 0.5, 1.0]),
+                        color=np.array([(33, 102, 172), (247, 247, 247), (178, 24, 43)]))
+#: fraction of a row: white to dark blue
+SEQUENTIAL = pg.ColorMap(pos=np.array([0.0, 1.0]),
+                         color=np.array([(255, 255, 255), (8, 69, 148)]))
+GRAYSCALE_INK = pg.ColorMap(pos=np.array([0.0, 1.0]),
+                            color=np.array([(255, 255, 255), (0, 0, 0)]))
+WRONG = (200, 30, 30)
+RIGHT = (30, 120, 50)
+
+
+def mosaic_columns(count: int, aspect: float = 1.0) -> int:
+    """Columns of a grid of ``count`` tiles that is about ``aspect`` times wider than tall."""
+    if count <= 0:
+        return 1
+    return max(1, min(count, math.ceil(math.sqrt(count * aspect))))
+
+
+def tile_mosaic(tiles: np.ndarray, columns: int, gap: int = 1,
+                fill: float = np.nan) -> np.ndarray:
+    """Tiles (n, h, w[, 3]) laid out row by row in one (rows·(h+gap)−gap, …[, 3]) image.
+
+    Gaps hold ``fill``: NaN (drawn transparent) for values through a colour map, 1.0 (white)
+    for RGB images.
+    """
+    count, height, width = tiles.shape[:3]
+    rows = max(1, math.ceil(count / columns))
+    mosaic = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap,
+                      *tiles.shape[3:]), fill, dtype=np.float32)
+    for index in range(count):
+        row, column = divmod(index, columns)
+        top, left = row * (height + gap), column * (width + gap)
+        mosaic[top:top + height, left:left + width] = tiles[index]
+    return mosaic
+
+
+def _image_plot() -> tuple[pg.PlotWidget, pg.ImageItem]:
+    plot = pg.PlotWidget()
+    plot.setBackground("w")
+    plot.setAspectLocked(True)
+    plot.invertY(True)
+    plot.setMenuEnabled(False)
+    image = pg.ImageItem(axisOrder="row-major")
+    plot.addItem(image)
+    return plot, image
+
+
+@register_panel
+class ConfusionMatrixPanel(Panel):
+    """Rows are the true classes, columns the predicted ones; colour is the row's fraction."""
+
+    kind: ClassVar[str] = "confusion_matrix"
+    title: ClassVar[str] = "Confusion matrix"
+    view_name: ClassVar[str] = "confusion_matrix"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot, self.image = _image_plot()
+        self.image.setLookupTable(SEQUENTIAL.getLookupTable(nPts=256))
+        self.plot.setLabel("bottom", "predicted")
+        self.plot.setLabel("left", "true")
+        self.layout_.addWidget(self.plot)
+        self.texts: list[pg.TextItem] = []
+        self.matrix: ConfusionMatrix | None = None
+        self._names: tuple[str, ...] = ()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        view = snapshot.views.get(self.view_name)
+        if isinstance(view, ConfusionMatrix):
+            self.draw(view)
+
+    def draw(self, matrix: ConfusionMatrix) -> None:
+        self.matrix = matrix
+        fractions = matrix.row_fractions()
+        n = len(matrix.class_names)
+        self.image.setImage(fractions, levels=(0.0, 1.0), autoLevels=False)
+        self.image.setRect(-0.5, -0.5, n, n)
+        if matrix.class_names != self._names:
+            self._set_ticks(matrix.class_names)
+        self._ensure_texts(n * n)
+        small = n > 6
+        for index, text in enumerate(self.texts):
+            if index >= n * n:
+                text.setVisible(False)
+                continue
+            row, column = divmod(index, n)
+            count = int(matrix.counts[row, column])
+            dark = fractions[row, column] > 0.55
+            colour = (255, 255, 255) if dark else ((20, 20, 20) if count else (170, 170, 170))
+            text.setText(str(count), color=colour)
+            text.setPos(column, row)
+            text.setVisible(not small or count > 0 or n <= 12)
+        self.plot.setTitle(
+            f"Confusion matrix ({matrix.split}, {int(matrix.counts.sum())} examples, "
+            f"accuracy {100 * matrix.accuracy:.1f}%)", color="k", size="10pt")
+
+    def _set_ticks(self, names: tuple[str, ...]) -> None:
+        ticks = [[(i, name) for i, name in enumerate(names)]]
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks(ticks)
+        self.plot.setXRange(-0.5, len(names) - 0.5, padding=0.02)
+        self.plot.setYRange(-0.5, len(names) - 0.5, padding=0.02)
+        self._names = names
+
+    def _ensure_texts(self, count: int) -> None:
+        while len(self.texts) < count:
+            text = pg.TextItem(anchor=(0.5, 0.5))
+            self.texts.append(text)
+            self.plot.addItem(text)
+
+    def start_run(self, run_id: int) -> None:
+        super().start_run(run_id)
+        self.matrix = None
+        self.image.clear()
+        for text in self.texts:
+            text.setVisible(False)
+
+    def export_target(self) -> pg.GraphicsItem:
+        return self.plot.getPlotItem()
+
+    def csv_tables(self) -> dict[str, CsvTable]:
+        if self.matrix is None:
+            return {}
+        names = list(self.matrix.class_names)
+        columns: list[list[object]] = [names]
+        for column in range(len(names)):
+            columns.append([int(v) for v in self.matrix.counts[:, column]])
+        return {"confusion_matrix": (["true \\ predicted", *names], columns)}
+
+
+@register_panel
+class WeightTilesPanel(Panel):
+    """Each unit's incoming weights drawn as an image: red positive, blue negative, shared scale.
+    """
+
+    kind: ClassVar[str] = "weight_tiles"
+    title: ClassVar[str] = "First-layer weights"
+    view_name: ClassVar[str] = "weight_tiles"
+    #: tiles get a caption when there are at most this many
+    max_captions: ClassVar[int] = 12
+    colour_map: ClassVar[pg.ColorMap] = DIVERGING
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot, self.image = _image_plot()
+        self.plot.hideAxis("bottom")
+        self.plot.hideAxis("left")
+        self.image.setLookupTable(self.colour_map.getLookupTable(nPts=256))
+        self.layout_.addWidget(self.plot)
+        self.captions: list[pg.TextItem] = []
+        self.tiles: ImageTiles | None = None
+        self._layout_key: tuple[int, ...] = ()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        view = snapshot.views.get(self.view_name)
+        if isinstance(view, ImageTiles):
+            self.draw(view)
+
+    def draw(self, tiles: ImageTiles) -> None:
+        self.tiles = tiles
+        count, height, width = tiles.tiles.shape
+        columns = mosaic_columns(count, aspect=1.4)
+        mosaic = tile_mosaic(tiles.tiles, columns)
+        self.image.setImage(mosaic, levels=self.levels(tiles), autoLevels=False)
+        key = (count, height, width, columns)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.plot.setXRange(0, mosaic.shape[1], padding=0.02)
+            self.plot.setYRange(0, mosaic.shape[0] + (2 if count <= self.max_captions else 0),
+                                padding=0.02)
+        self._draw_captions(tiles, columns, height, width)
+        shown = (f"{count} of {tiles.total_units} units, " if tiles.total_units > count
+                 else "")
+        self.plot.setTitle(f"{tiles.title} ({shown}{self.scale_text(tiles)})",
+                           color="k", size="10pt")
+
+    def levels(self, tiles: ImageTiles) -> tuple[float, float]:
+        """Symmetric about zero: white is a zero weight."""
+        return -tiles.scale, tiles.scale
+
+    def scale_text(self, tiles: ImageTiles) -> str:
+        return f"colour ±{tiles.scale:.3g}"
+
+    def _draw_captions(self, tiles: ImageTiles, columns: int, height: int, width: int) -> None:
+        labels = tiles.labels if len(tiles.tiles) <= self.max_captions else ()
+        while len(self.captions) < len(labels):
+            caption = pg.TextItem(anchor=(0.5, 0.0), color=(30, 30, 30))
+            self.captions.append(caption)
+            self.plot.addItem(caption)
+        for index, caption in enumerate(self.captions):
+            if index < len(labels):
+                row, column = divmod(index, columns)
+                caption.setText(labels[index])
+                caption.setPos(column * (width + 1) + width / 2, row * (height + 1) + height)
+                caption.setVisible(True)
+            else:
+                caption.setVisible(False)
+
+    def start_run(self, run_id: int) -> None:
+        super().start_run(run_id)
+        self.tiles = None
+        self.image.clear()
+        self._layout_key = ()
+        for caption in self.captions:
+            caption.setVisible(False)
+
+    def export_target(self) -> pg.GraphicsItem:
+        return self.plot.getPlotItem()
+
+    def csv_tables(self) -> dict[str, CsvTable]:
+        if self.tiles is None:
+            return {}
+        count, height, width = self.tiles.tiles.shape
+        flat = self.tiles.tiles.reshape(count, -1)
+        header = ["unit", *(f"r{r}c{c}" for r in range(height) for c in range(width))]
+        columns: list[list[object]] = [list(range(count))]
+        columns += [[float(v) for v in flat[:, p]] for p in range(height * width)]
+        return {"weights": (header, columns)}
+
+
+@register_panel
+class AverageDigitsPanel(WeightTilesPanel):
+    """The mean training image of each class: the templates of the nearest-mean baseline."""
+
+    kind: ClassVar[str] = "average_digits"
+    title: ClassVar[str] = "Average digits"
+    view_name: ClassVar[str] = "class_means"
+    colour_map: ClassVar[pg.ColorMap] = GRAYSCALE_INK
+
+    def levels(self, tiles: ImageTiles) -> tuple[float, float]:
+        return 0.0, tiles.scale
+
+    def scale_text(self, tiles: ImageTiles) -> str:
+        return f"ink 0 to {tiles.scale:.2f}"
+
+
+@register_panel
+class MisclassifiedPanel(Panel):
+    """Examples with true class, prediction and top scores, mistakes first."""
+
+    kind: ClassVar[str] = "misclassified"
+    title: ClassVar[str] = "Misclassified examples"
+    view_name: ClassVar[str] = "misclassified"
+    #: empty rows of pixels under each image, for its caption
+    caption_rows: ClassVar[float] = 0.6
+    #: how the title names the evaluated examples
+    split_name: ClassVar[str] = "test"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot, self.image = _image_plot()
+        self.plot.hideAxis("bottom")
+        self.plot.hideAxis("left")
+        self._ink = GRAYSCALE_INK.getLookupTable(nPts=256)
+        self.layout_.addWidget(self.plot)
+        self.captions: list[pg.TextItem] = []
+        self.gallery: ExampleGallery | None = None
+        self._layout_key: tuple[int, ...] = ()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        view = snapshot.views.get(self.view_name)
+        if isinstance(view, ExampleGallery):
+            self.draw(view)
+
+    def draw(self, gallery: ExampleGallery) -> None:
+        self.gallery = gallery
+        images = gallery.images
+        count = len(images)
+        if count == 0:
+            self.image.clear()
+            for caption in self.captions:
+                caption.setVisible(False)
+            self.plot.setTitle("No examples", color="k", size="10pt")
+            return
+        height, width = images.shape[1:3]
+        gap = max(1, round(height * self.caption_rows))
+        columns = mosaic_columns(count, aspect=1.3)
+        colour = images.ndim == 4
+        fill = 1.0 if colour else np.nan
+        mosaic = tile_mosaic(_padded_below(images, gap, fill), columns, gap=1, fill=fill)
+        self.image.setLookupTable(None if colour else self._ink)
+        self.image.setImage(mosaic, levels=(0.0, 1.0), autoLevels=False)
+        key = (count, height, width, columns)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.plot.setXRange(0, mosaic.shape[1], padding=0.02)
+            self.plot.setYRange(0, mosaic.shape[0], padding=0.02)
+        while len(self.captions) < count:
+            caption = pg.TextItem(anchor=(0.5, 0.0))
+            caption.setFont(_small_font())
+            self.captions.append(caption)
+            self.plot.addItem(caption)
+        names = gallery.class_names
+        for index, caption in enumerate(self.captions):
+            if index >= count:
+                caption.setVisible(False)
+                continue
+            row, column = divmod(index, columns)
+            true, guess = int(gallery.labels[index]), int(gallery.predicted[index])
+            wrong = true != guess
+            caption.setText(_caption(gallery.scores[index], true, guess, names),
+                            color=WRONG if wrong else RIGHT)
+            caption.setPos(column * (width + 1) + width / 2, row * (height + gap + 1) + height)
+            caption.setVisible(True)
+        self.plot.setTitle(
+            f"{gallery.n_wrong} of {gallery.n_total} {self.split_name} examples misclassified "
+            f"(most confident mistakes first)", color="k", size="10pt")
+
+    def start_run(self, run_id: int) -> None:
+        super().start_run(run_id)
+        self.gallery = None
+        self.image.clear()
+        self._layout_key = ()
+        for caption in self.captions:
+            caption.setVisible(False)
+
+    def export_target(self) -> pg.GraphicsItem:
+        return self.plot.getPlotItem()
+
+    def csv_tables(self) -> dict[str, CsvTable]:
+        gallery = self.gallery
+        if gallery is None:
+            return {}
+        names = gallery.class_names
+        columns: list[list[object]] = [
+            [int(i) for i in gallery.indices],
+            [names[int(k)] for k in gallery.labels],
+            [names[int(k)] for k in gallery.predicted],
+        ]
+        columns += [[float(v) for v in gallery.scores[:, k]] for k in range(len(names))]
+        return {"examples": (["index", "true", "predicted", *(f"score_{n}" for n in names)],
+                             columns)}
+
+
+def _caption(scores: np.ndarray, true: int, guess: int, names: tuple[str, ...]) -> str:
+    """``"4→1 0.97"`` over ``"4: 0.02"`` for a mistake; ``"7 0.99"`` for a right answer."""
+    if true == guess:
+        return f"{names[true]} {scores[true]:.2f}"
+    return f"{names[true]}→{names[guess]} {scores[guess]:.2f}\n{names[true]}: {scores[true]:.2f}"
+
+
+def _small_font() -> QFont:
+    font = QFont()
+    font.setPointSizeF(7.5)
+    return font
+
+
+def _padded_below(images: np.ndarray, rows: int, fill: float) -> np.ndarray:
+    """Images (n, h, w[, 3]) with ``rows`` rows of ``fill`` under each (room for captions)."""
+    count, height, width = images.shape[:3]
+    padded = np.full((count, height + rows, width, *images.shape[3:]), fill, dtype=np.float32)
+    padded[:, :height] = images
+    return padded

@@ -1,0 +1,156 @@
+"""Health figures of every layer: saturated or dead units, and the gradient norm over steps.
+
+Left, per hidden layer, the share of (example, unit) pairs where |f'(z)| < 0.01 (saturated
+tanh/sigmoid, silent ReLU) and, darker, the share of units for which that holds on every
+example of the sample (dead units). Right, ‖dLoss/dW‖ of every layer against step on a log
+axis: when the early layers' curves lie orders of magnitude below the later ones, their
+gradients vanish on the way back.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+
+from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.core.histograms import HistogramSet
+from nnviz.session import Snapshot
+
+SATURATED_COLOR = (245, 147, 34)
+DEAD_COLOR = (150, 60, 0)
+
+
+def depth_colors(count: int) -> list[tuple[int, int, int]]:
+    """Input-side layers dark, output-side layers light (viridis)."""
+    colormap = pg.colormap.get("viridis")
+    return [tuple(int(c) for c in colormap.map(0.9 * i / max(count - 1, 1), mode="byte")[:3])
+            for i in range(count)]
+
+
+def saturation_label(activation: str) -> str:
+    if activation == "relu":
+        return "ReLU silent (z ≤ 0) / dead"
+    return f"saturated: |{activation or 'f'}'| < 0.01"
+
+
+@register_panel
+class LayerHealthPanel(Panel):
+    kind = "layer_health"
+    title = "Layer health"
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.layout_.addWidget(self.view, 1)
+        self.saturation_plot = self.view.addPlot(row=0, col=0)
+        self.saturation_plot.setLabel("left", "fraction")
+        self.saturation_plot.setYRange(0, 1.3, padding=0)  # headroom for the legend
+        self.saturation_plot.getAxis("left").setTicks(
+            [[(v, f"{v:g}") for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]])
+        self.saturation_plot.setMouseEnabled(x=False, y=False)
+        self.saturation_plot.showGrid(y=True, alpha=0.2)
+        self.saturation_plot.setLabel("bottom", "hidden layer")
+        self.saturated_bars = pg.BarGraphItem(x=[], height=[], width=0.7,
+                                              brush=SATURATED_COLOR, pen=None)
+        self.dead_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=DEAD_COLOR, pen=None)
+        self.saturation_plot.addItem(self.saturated_bars)
+        self.saturation_plot.addItem(self.dead_bars)
+        self.saturation_legend = self.saturation_plot.addLegend(offset=(5, 5))
+        self.saturation_legend.addItem(self.saturated_bars, "on the sample")
+        self.saturation_legend.addItem(self.dead_bars, "dead on every example")
+
+        self.norm_plot = self.view.addPlot(row=0, col=1)
+        self.norm_plot.setLogMode(y=True)
+        self.norm_plot.setLabel("left", "‖dLoss/dW‖")
+        self.norm_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.norm_plot.setLabel("bottom", "step")
+        self.norm_plot.setTitle("gradient norm per layer")
+        self.norm_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.norm_legend = self.norm_plot.addLegend(offset=(-5, 5))
+        self.norm_curves: list[pg.PlotDataItem] = []
+        self.view.ci.layout.setColumnStretchFactor(0, 2)
+        self.view.ci.layout.setColumnStretchFactor(1, 3)
+        self.histograms: HistogramSet | None = None
+
+    def start_run(self, run_id: int) -> None:
+        super().start_run(run_id)
+        self.histograms = None
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        histograms = snapshot.views.get("histograms")
+        if not isinstance(histograms, HistogramSet):
+            return
+        self.histograms = histograms
+        self._draw_saturation(histograms)
+        self._draw_norms(histograms)
+
+    def _draw_saturation(self, histograms: HistogramSet) -> None:
+        hidden = len(histograms.saturated)
+        x = np.arange(hidden, dtype=np.float64)
+        self.saturated_bars.setOpts(x=x, height=np.asarray(histograms.saturated))
+        dead = np.asarray(histograms.dead) if len(histograms.dead) == hidden else np.zeros(hidden)
+        self.dead_bars.setOpts(x=x, height=dead)
+        ticks = [(i, str(i + 1)) for i in range(hidden)]
+        self.saturation_plot.getAxis("bottom").setTicks([ticks])
+        self.saturation_plot.setXRange(-0.6, max(hidden - 0.4, 0.6), padding=0)
+        self.saturation_plot.setTitle(html.escape(saturation_label(histograms.activation)))
+
+    def _draw_norms(self, histograms: HistogramSet) -> None:
+        history = histograms.history
+        count = len(histograms.gradient_norms)
+        if len(self.norm_curves) != count:
+            for curve in self.norm_curves:
+                self.norm_plot.removeItem(curve)
+                self.norm_legend.removeItem(curve)
+            colors = depth_colors(count)
+            self.norm_curves = [
+                self.norm_plot.plot([], [], pen=pg.mkPen(colors[i], width=2), symbol="o",
+                                    symbolSize=3, symbolPen=None, symbolBrush=colors[i],
+                                    name=histograms.layer_name(i).split(" (")[0])
+                for i in range(count)
+            ]
+        if history is not None and len(history) and history.gradient_norms.shape[1] == count:
+            steps = history.steps.astype(np.float64)
+            norms = history.gradient_norms
+        else:
+            steps = np.array([float(histograms.step)])
+            norms = np.asarray(histograms.gradient_norms, dtype=np.float64).reshape(1, -1)
+        zero = False
+        for i, curve in enumerate(self.norm_curves):
+            column = norms[:, i]
+            keep = np.isfinite(column) & (column > 0)  # a log axis has no zero: leave a gap
+            zero |= bool(np.any(column == 0))
+            curve.setData(steps[keep], column[keep])
+        self.norm_plot.setTitle("gradient norm per layer" + (" (zeros not drawn)" if zero else ""))
+        if len(steps) > 1:  # the whole run, even where only zeros (gaps) were recorded
+            self.norm_plot.setXRange(steps[0], steps[-1], padding=0.02)
+
+    def export_target(self):
+        return self.view.scene()
+
+    def csv_tables(self) -> dict[str, CsvTable]:
+        histograms = self.histograms
+        if histograms is None:
+            return {}
+        hidden = len(histograms.saturated)
+        dead = list(histograms.dead) if len(histograms.dead) == hidden else [""] * hidden
+        tables: dict[str, CsvTable] = {
+            "saturation": (
+                ["layer", "saturated_fraction", "dead_fraction"],
+                [[histograms.layer_name(i) for i in range(hidden)],
+                 list(histograms.saturated), dead],
+            )
+        }
+        history = histograms.history
+        if history is not None and len(history) and history.gradient_norms.shape[1]:
+            names = [histograms.layer_name(i) for i in range(history.gradient_norms.shape[1])]
+            tables["gradient_norms"] = (
+                ["step", *names],
+                [history.steps.tolist()] + [history.gradient_norms[:, i].tolist()
+                                            for i in range(len(names))],
+            )
+        return tables

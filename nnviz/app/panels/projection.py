@@ -1,0 +1,219 @@
+"""A 2-D projection of labelled points: word vectors, hidden activations, bottleneck features.
+
+Draws a :class:`~nnviz.core.views.Projection` record: one scatter item per group (coloured,
+named in the legend), a text label per point when there are few enough to read, and optional
+arrows between pairs of points (country → capital) so parallel offsets become visible. The
+aspect ratio is locked: distances on screen are distances in the projection.
+
+The panel reads ``snapshot.views[view_name]`` (``"projection"``); a scenario with several
+projections subclasses it with another ``kind`` and ``view_name``. Without that key, it draws
+the first :class:`Projection` it finds among the views.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.core.views import Projection
+from nnviz.session import Snapshot
+
+#: Tableau's ten qualitative colours: distinct for colour-blind readers and in print
+PALETTE = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+)
+
+
+def group_colour(group: int) -> tuple[int, int, int]:
+    return PALETTE[group % len(PALETTE)]
+
+
+def arrow_segments(starts: np.ndarray, ends: np.ndarray, head: float) -> np.ndarray:
+    """Line segments (pairs of rows) of arrows from ``starts`` to ``ends``: shaft + two barbs.
+
+    ``head`` is the barb length in data units; each barb leaves the tip at ±25° from the shaft.
+    """
+    direction = ends - starts
+    length = np.linalg.norm(direction, axis=1, keepdims=True)
+    unit = np.divide(direction, length, out=np.zeros_like(direction), where=length > 0)
+    back = -unit * np.minimum(head, 0.5 * length)
+    cos, sin = np.cos(np.radians(25.0)), np.sin(np.radians(25.0))
+    left = np.stack([back[:, 0] * cos - back[:, 1] * sin, back[:, 0] * sin + back[:, 1] * cos], 1)
+    right = np.stack([back[:, 0] * cos + back[:, 1] * sin, -back[:, 0] * sin + back[:, 1] * cos],
+                     1)
+    segments = np.empty((len(starts) * 6, 2))
+    segments[0::6], segments[1::6] = starts, ends
+    segments[2::6], segments[3::6] = ends, ends + left
+    segments[4::6], segments[5::6] = ends, ends + right
+    return segments
+
+
+@register_panel
+class ProjectionPanel(Panel):
+    """Labelled points in the plane of the top two principal axes, coloured by group."""
+
+    kind: ClassVar[str] = "projection"
+    title: ClassVar[str] = "Projection (PCA)"
+    #: the key of the snapshot's views this panel draws
+    view_name: ClassVar[str] = "projection"
+    #: above this many points, text labels are left out (they would be unreadable)
+    max_labels: ClassVar[int] = 250
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget()
+        self.plot.setBackground("w")
+        self.plot.setAspectLocked(True)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setLabel("bottom", "PC 1")
+        self.plot.setLabel("left", "PC 2")
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
+        self.legend = self.plot.addLegend(offset=(5, 5), brush=pg.mkBrush(255, 255, 255, 210),
+                                          labelTextColor=(30, 30, 30))
+        self._legend_names: tuple[str, ...] = ()
+        self.layout_.addWidget(self.plot)
+        self.arrow_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((60, 60, 60, 170),
+                                                                         width=1.4))
+        self.arrow_item.setZValue(-1)
+        self.plot.addItem(self.arrow_item)
+        self.scatters: list[pg.ScatterPlotItem] = []
+        self.texts: list[pg.TextItem] = []
+        self.projection: Projection | None = None
+
+    # -- drawing ----------------------------------------------------------------------------
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        projection = self.find_projection(snapshot)
+        if projection is not None:
+            self.draw(projection)
+
+    def find_projection(self, snapshot: Snapshot) -> Projection | None:
+        view = snapshot.views.get(self.view_name)
+        if isinstance(view, Projection):
+            return view
+        return next((v for v in snapshot.views.values() if isinstance(v, Projection)), None)
+
+    def draw(self, projection: Projection) -> None:
+        """Update the plot items in place from one projection record."""
+        self.projection = projection
+        points = np.asarray(projection.points, dtype=np.float64).reshape(-1, 2)
+        groups = self._groups(projection, len(points))
+        n_groups = int(groups.max()) + 1 if len(groups) else 0
+        self._ensure_groups(n_groups, projection.group_names)
+        size = 8 if len(points) <= self.max_labels else 5
+        for group, scatter in enumerate(self.scatters):
+            chosen = points[groups == group]
+            if len(chosen):
+                scatter.setData(pos=chosen, size=size)
+            else:
+                scatter.setData([], [])
+        self._draw_labels(points, groups, projection.labels)
+        self._draw_arrows(points, projection.arrows)
+        first, second = projection.explained_variance
+        self.plot.setLabel("bottom", _axis_title(1, first))
+        self.plot.setLabel("left", _axis_title(2, second))
+        self.plot.setTitle(projection.title or None, color="k", size="10pt")
+
+    @staticmethod
+    def _groups(projection: Projection, count: int) -> np.ndarray:
+        if projection.groups is None:
+            return np.zeros(count, dtype=np.int64)
+        return np.asarray(projection.groups, dtype=np.int64).reshape(-1)
+
+    def _ensure_groups(self, n_groups: int, names: tuple[str, ...]) -> None:
+        while len(self.scatters) < n_groups:
+            colour = group_colour(len(self.scatters))
+            scatter = pg.ScatterPlotItem(pen=pg.mkPen(255, 255, 255, 200, width=0.8),
+                                         brush=pg.mkBrush(*colour))
+            self.scatters.append(scatter)
+            self.plot.addItem(scatter)
+        shown = tuple(names[g] if g < len(names) else f"group {g}" for g in range(n_groups))
+        if shown != self._legend_names:
+            self.legend.clear()
+            for group, name in enumerate(shown):
+                self.legend.addItem(self.scatters[group], name)
+            self._legend_names = shown
+        for group, scatter in enumerate(self.scatters):
+            scatter.setVisible(group < n_groups)
+
+    def _draw_labels(self, points: np.ndarray, groups: np.ndarray, labels) -> None:
+        labels = list(labels) if labels is not None else []
+        show = 0 < len(labels) == len(points) <= self.max_labels
+        needed = len(points) if show else 0
+        while len(self.texts) < needed:
+            text = pg.TextItem(anchor=(-0.08, 0.5))
+            self.texts.append(text)
+            self.plot.addItem(text, ignoreBounds=True)
+        for index, text in enumerate(self.texts):
+            if index < needed:
+                red, green, blue = group_colour(int(groups[index]))
+                text.setText(str(labels[index]), color=(int(red * 0.6), int(green * 0.6),
+                                                        int(blue * 0.6)))
+                text.setPos(float(points[index, 0]), float(points[index, 1]))
+                text.setVisible(True)
+            else:
+                text.setVisible(False)
+
+    def _draw_arrows(self, points: np.ndarray, arrows) -> None:
+        pairs = np.asarray(arrows, dtype=np.int64).reshape(-1, 2) if arrows is not None else ()
+        if len(pairs) == 0 or len(points) == 0:
+            self.arrow_item.setData([], [])
+            return
+        span = float(np.ptp(points, axis=0).max()) or 1.0
+        segments = arrow_segments(points[pairs[:, 0]], points[pairs[:, 1]], 0.025 * span)
+        self.arrow_item.setData(segments[:, 0], segments[:, 1])
+
+    # -- the panel contract -----------------------------------------------------------------
+    def start_run(self, run_id: int) -> None:
+        super().start_run(run_id)
+        self.projection = None
+        for scatter in self.scatters:
+            scatter.setData([], [])
+        self.legend.clear()
+        self._legend_names = ()
+        for text in self.texts:
+            text.setVisible(False)
+        self.arrow_item.setData([], [])
+
+    def export_target(self) -> pg.GraphicsItem:
+        return self.plot.getPlotItem()
+
+    def csv_tables(self) -> dict[str, CsvTable]:
+        projection = self.projection
+        if projection is None:
+            return {}
+        points = np.asarray(projection.points, dtype=np.float64).reshape(-1, 2)
+        groups = self._groups(projection, len(points))
+        labels = list(projection.labels) if len(projection.labels) == len(points) else [""] * len(
+            points)
+        names = projection.group_names
+        rows = [
+            [str(label), int(group), names[group] if group < len(names) else "",
+             float(x), float(y)]
+            for label, group, (x, y) in zip(labels, groups, points, strict=True)
+        ]
+        tables = {"points": (["label", "group", "group_name", "x", "y"],
+                             [list(column) for column in zip(*rows, strict=True)] if rows
+                             else [[], [], [], [], []])}
+        if projection.arrows is not None and len(projection.arrows):
+            pairs = np.asarray(projection.arrows, dtype=np.int64).reshape(-1, 2)
+            tables["arrows"] = (
+                ["from", "to", "dx", "dy"],
+                [[labels[i] for i in pairs[:, 0]], [labels[j] for j in pairs[:, 1]],
+                 list(points[pairs[:, 1], 0] - points[pairs[:, 0], 0]),
+                 list(points[pairs[:, 1], 1] - points[pairs[:, 0], 1])],
+            )
+        return tables
+
+
+def _axis_title(axis: int, ratio: float) -> str:
+    if ratio is None or not np.isfinite(ratio):
+        return f"PC {axis}"
+    return f"PC {axis} ({100 * ratio:.0f}% of variance)"
+

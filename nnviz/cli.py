@@ -1,0 +1,248 @@
+"""The ``nnviz`` command: launch the app, or run scenarios headless.
+
+Exit status: 0 success, 2 bad input (the one line on stderr names what was wrong and what is
+accepted), 3 training diverged (after the last good report), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
+
+
+class UsageError(Exception):
+    """Bad command-line input; reported as one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit 2 itself
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nnviz", description="A desktop lab for watching neural networks learn.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("list", help="list scenarios and presets")
+
+    run = sub.add_parser("run", help="train a scenario headless and print reports")
+    _add_run_arguments(run)
+    run.add_argument("--json", action="store_true", help="one JSON object per report line")
+
+    export = sub.add_parser("export", help="train headless and write every panel as figures")
+    _add_run_arguments(export, every=False)
+    from nnviz.cli_export import add_export_arguments
+
+    add_export_arguments(export)
+
+    app = sub.add_parser("app", help="launch the desktop app (the default)")
+    app.add_argument("target", nargs="?", help="scenario or preset to open")
+    return parser
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser, *, every: bool = True) -> None:
+    parser.add_argument("scenario", help="scenario name (or a preset name)")
+    parser.add_argument("--preset", help="preset name or path to a preset .toml file")
+    parser.add_argument("--set", dest="assignments", action="append", default=[],
+                        metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
+    parser.add_argument("--steps", type=int, help="training steps (default: the scenario's)")
+    if every:
+        parser.add_argument("--every", type=int,
+                            help="report every K steps (default: 10 reports)")
+
+
+def resolve_config(scenario_name: str, preset_name: str | None, assignments: Sequence[str]):
+    """(scenario, config, preset) from the command line; raises UsageError on bad input."""
+    from nnviz.scenarios.params import ParamError
+    from nnviz.scenarios.presets import PresetError, all_presets, find_preset
+    from nnviz.scenarios.registry import all_scenarios
+
+    scenarios = all_scenarios()
+    preset = None
+    try:
+        if scenario_name not in scenarios:
+            shipped = all_presets()
+            if preset_name is None and scenario_name in shipped:
+                preset = shipped[scenario_name]
+                scenario_name = preset.scenario
+            else:
+                raise UsageError(
+                    f"unknown scenario {scenario_name!r}; known: {', '.join(scenarios)} "
+                    f"(or a preset: {', '.join(shipped)})"
+                )
+        if preset_name is not None:
+            preset = find_preset(preset_name)
+            if preset.scenario != scenario_name:
+                raise UsageError(
+                    f"preset {preset.name!r} is for scenario {preset.scenario!r}, "
+                    f"not {scenario_name!r}"
+                )
+    except PresetError as error:
+        raise UsageError(str(error)) from None
+    scenario = scenarios[scenario_name]
+    try:
+        config = preset.config() if preset else scenario.default_config()
+        parsed: dict[str, str] = {}
+        for item in assignments:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(f"--set {item!r}: expected KEY=VALUE")
+            parsed[key.strip()] = value
+        config = config.with_text(parsed)
+    except ParamError as error:
+        raise UsageError(str(error)) from None
+    except PresetError as error:
+        raise UsageError(str(error)) from None
+    return scenario, config, preset
+
+
+def _check_steps(steps: int | None, every: int | None, default: int) -> tuple[int, int]:
+    steps = default if steps is None else steps
+    if steps < 0:
+        raise UsageError(f"--steps {steps}: must be 0 or a positive integer")
+    if every is not None and every < 1:
+        raise UsageError(f"--every {every}: must be a positive integer")
+    return steps, every or max(1, steps // 10)
+
+
+def command_list(out: TextIO) -> int:
+    from nnviz.scenarios.presets import all_presets
+    from nnviz.scenarios.registry import all_scenarios
+
+    out.write("Scenarios:\n")
+    for name, scenario in all_scenarios().items():
+        reason = scenario.unavailable_reason()
+        note = f"  [unavailable: {reason}]" if reason else ""
+        out.write(f"  {name:<14} {scenario.description}{note}\n")
+    presets = all_presets()
+    if presets:
+        out.write("\nPresets (nnviz run PRESET, or nnviz run SCENARIO --preset PRESET):\n")
+        for name, preset in presets.items():
+            kind = f"lesson {preset.lesson.order}" if preset.lesson else preset.scenario
+            out.write(f"  {name:<28} [{kind}] {preset.title}: {preset.description}\n")
+    return 0
+
+
+def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from nnviz.scenarios.base import MissingDependency
+    from nnviz.session import train
+
+    scenario, config, _ = resolve_config(args.scenario, args.preset, args.assignments)
+    steps, every = _check_steps(args.steps, args.every, scenario.default_steps)
+    try:
+        session = scenario.create_session(config)
+    except MissingDependency as error:
+        raise UsageError(str(error)) from None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{scenario.name}: {error}") from None
+    printer = _JsonPrinter(out) if args.json else _TablePrinter(out, err, steps)
+    last = None
+    try:
+        for snapshot in train(session, max_steps=steps, every=every, views=False):
+            if snapshot.diverged:
+                printer.close()
+                err.write(f"nnviz: {snapshot.message}\n")
+                return EXIT_DIVERGED
+            printer.report(snapshot.report(), final=snapshot.final)
+            last = snapshot
+    except KeyboardInterrupt:
+        err.write("nnviz: interrupted\n")
+        return 130
+    except (OSError, ValueError) as error:  # data that only turns out bad once training reads it
+        printer.close()  # ends the progress bar's line first
+        err.write(f"nnviz: error: {scenario.name}: {error}\n")
+        return EXIT_BAD_INPUT
+    finally:
+        printer.close()
+    return 0 if last is not None else 1
+
+
+class _JsonPrinter:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def report(self, record: dict[str, Any], *, final: bool) -> None:
+        self.out.write(json.dumps(record | {"final": final} if final else record) + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class _TablePrinter:
+    """A readable table on stdout, and a progress bar on stderr when it is a terminal."""
+
+    def __init__(self, out: TextIO, err: TextIO, total: int) -> None:
+        self.out, self.err, self.total = out, err, max(total, 1)
+        self.columns: list[str] | None = None
+        self.bar = err.isatty()
+        self.last_step: Any = None
+
+    def report(self, record: dict[str, Any], *, final: bool) -> None:
+        if final and record.get("step") == self.last_step:
+            return  # the final report repeats the last row unless the run ended early
+        self.last_step = record.get("step")
+        if self.columns is None:
+            self.columns = list(record)
+            self.out.write("  ".join(f"{c:>14}" for c in self.columns) + "\n")
+        cells = [_cell(record.get(c)) for c in self.columns]
+        if self.bar:
+            self.err.write("\r" + " " * 60 + "\r")
+        self.out.write("  ".join(f"{c:>14}" for c in cells) + "\n")
+        self.out.flush()
+        if self.bar:
+            done = min(record.get("step", 0) / self.total, 1.0)
+            filled = int(done * 40)
+            self.err.write(f"[{'#' * filled}{'.' * (40 - filled)}] {done:6.1%}")
+            self.err.flush()
+
+    def close(self) -> None:
+        if self.bar:
+            self.err.write("\n")
+            self.bar = False
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else str(value)
+
+
+def launch_app(target: str | None, err: TextIO) -> int:
+    try:
+        from nnviz.app.main import run_app
+    except ImportError as error:
+        err.write(f"nnviz: the desktop app cannot start: {error}\n")
+        return 1
+    return run_app(target)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return launch_app(None, err)
+        if args.command == "app":
+            return launch_app(args.target, err)
+        if args.command == "list":
+            return command_list(out)
+        if args.command == "run":
+            return command_run(args, out, err)
+        if args.command == "export":
+            from nnviz.cli_export import command_export
+
+            return command_export(args, out, err)
+        raise UsageError(f"unknown command {args.command!r}")
+    except UsageError as error:
+        err.write(f"nnviz: error: {error}\n")
+        return EXIT_BAD_INPUT
+

@@ -1,0 +1,110 @@
+"""``nnviz export``: train a scenario headless, then write every panel of it as figures.
+
+Everything a person can get wrong (format, size, folder, scenario, values) is checked before
+training starts, and reported as one line with exit status 2. Training runs without Qt; only
+then are the scenario's panels built offscreen (``QT_QPA_PLATFORM=offscreen`` when there is no
+display), fed the run's snapshots so curves have their history, given the final snapshot with
+its views, and exported with their sidecars into the folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from typing import TextIO
+
+#: snapshots fed to the panels over a run, so curves have a history to draw
+CURVE_POINTS = 200
+FORMATS = ("png", "svg", "csv")
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="folder to write into (created if missing)")
+    parser.add_argument("--format", default=",".join(FORMATS), metavar="png,svg,csv",
+                        help="comma-separated formats (default: all)")
+    parser.add_argument("--size", metavar="WxH",
+                        help="output size of every PNG in pixels (default: 800x600 × scale)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="device-pixel ratio of the rendering, 2 = sharper (default 1)")
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    from nnviz.cli import UsageError
+
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise UsageError(f"--format {text!r}: unknown format {', '.join(bad) or '(none)'}; "
+                         f"accepted: {', '.join(FORMATS)} (comma-separated)")
+    return formats
+
+
+def _needs_offscreen() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    if sys.platform.startswith("linux"):
+        return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return False
+
+
+def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from nnviz.cli import EXIT_DIVERGED, UsageError, _check_steps, resolve_config
+    from nnviz.io.files import ExportError, check_writable_folder, parse_size
+    from nnviz.scenarios.base import MissingDependency
+    from nnviz.session import train
+
+    formats = parse_formats(args.format)
+    try:
+        size = parse_size(args.size) if args.size else None
+    except ValueError as error:
+        raise UsageError(f"--size: {error}") from None
+    if not 0.25 <= args.scale <= 8:
+        raise UsageError(f"--scale {args.scale:g}: accepted from 0.25 to 8")
+    try:
+        folder = check_writable_folder(args.out)
+    except ExportError as error:
+        raise UsageError(f"--out: {error}") from None
+    scenario, config, preset = resolve_config(args.scenario, args.preset, args.assignments)
+    steps, _ = _check_steps(args.steps, None, scenario.default_steps)
+    try:
+        session = scenario.create_session(config)
+    except MissingDependency as error:
+        raise UsageError(str(error)) from None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{scenario.name}: {error}") from None
+
+    every = max(1, steps // CURVE_POINTS)
+    snapshots = []
+    for snapshot in train(session, max_steps=steps, every=every, views=False):
+        if snapshot.diverged:
+            err.write(f"nnviz: {snapshot.message}\n")
+            return EXIT_DIVERGED
+        snapshots.append(snapshot)
+    snapshots[-1] = dataclasses.replace(snapshots[-1], views=session.views())
+
+    if _needs_offscreen():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        from nnviz.app.headless_export import export_scenario_panels
+    except ImportError as error:
+        err.write(f"nnviz: exporting figures needs the desktop app's libraries: {error}\n")
+        return 1
+    try:
+        written, skipped = export_scenario_panels(
+            scenario, snapshots, folder, formats=formats, size=size, scale=args.scale,
+            preset=preset.name if preset else None,
+        )
+    except ExportError as error:
+        raise UsageError(f"--out: {error}") from None
+    for note in skipped:
+        err.write(f"nnviz: {note}\n")
+    for path in written:
+        out.write(f"{path}\n")
+    if not written:
+        err.write(f"nnviz: {scenario.name} has no panel that could be exported\n")
+        return 1
+    return 0
+

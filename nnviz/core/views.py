@@ -1,0 +1,128 @@
+"""The data behind each kind of panel, and the NumPy that computes it.
+
+A session fills a snapshot's ``views`` with these frozen records; panels only draw them, so a
+panel never knows which backend produced its data. Everything here is computed on the worker
+side, only when a snapshot is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# the histogram views live in their own module; their names stay importable from here
+from nnviz.core.histograms import (  # noqa: F401
+    PERCENTILES,
+    QUANTITIES,
+    DistributionHistory,
+    DistributionRecorder,
+    HistogramSet,
+    LayerHistogram,
+    StableBins,
+    histogram,
+    layer_histograms,
+)
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class DecisionGrid:
+    """P(class 1) (or the winning class's probability index) over a regular grid of the plane.
+
+    ``probabilities`` has shape (ny, nx, n_classes); ``extent`` is (x_min, x_max, y_min, y_max).
+    """
+
+    extent: tuple[float, float, float, float]
+    probabilities: Array
+    train_points: Array
+    train_labels: Array
+    test_points: Array
+    test_labels: Array
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.probabilities.shape[-1])
+
+
+def grid_points(extent: tuple[float, float, float, float], resolution: int) -> Array:
+    """Row-major (y outer, x inner) points of a resolution × resolution grid over ``extent``."""
+    x_min, x_max, y_min, y_max = extent
+    xs = np.linspace(x_min, x_max, resolution)
+    ys = np.linspace(y_min, y_max, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """Layer sizes, weights, and each hidden unit's output over the input plane.
+
+    ``unit_grids[l]`` has shape (units_l, r, r): unit outputs of hidden layer l over the
+    ``extent`` grid (empty when the input is not 2-D).
+    """
+
+    sizes: tuple[int, ...]
+    weights: tuple[Array, ...]
+    biases: tuple[Array, ...]
+    extent: tuple[float, float, float, float] | None = None
+    unit_grids: tuple[Array, ...] = ()
+    activation: str = ""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Labelled points in 2-D (PCA of embeddings or activations), aligned frame to frame.
+
+    ``groups`` (one int per point) colours the points; ``group_names[g]`` names group g in the
+    legend. ``arrows`` is an (m, 2) array of point indices: an arrow is drawn from the first
+    point of each row to the second (country → capital), so parallel offsets show.
+    """
+
+    points: Array
+    labels: Sequence[str] | Array
+    explained_variance: tuple[float, float] = (np.nan, np.nan)
+    groups: Array | None = None
+    title: str = ""
+    group_names: tuple[str, ...] = ()
+    arrows: Array | None = None
+
+
+def pca_2d(data: Array, previous_basis: Array | None = None) -> tuple[Array, Array, Array]:
+    """Project centred ``data`` on its top two principal axes.
+
+    Returns (points, basis (d × 2), explained variance ratios). When ``previous_basis`` is
+    given, each axis's sign is chosen to agree with the previous frame's, so successive frames
+    do not flip; an axis swap (the two variances crossing) is undone the same way.
+    """
+    centred = data - data.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    basis = vt[:2].T.copy()
+    if basis.shape[1] < 2:
+        basis = np.pad(basis, ((0, 0), (0, 2 - basis.shape[1])))
+    if previous_basis is not None and previous_basis.shape == basis.shape:
+        overlap = previous_basis.T @ basis
+        if abs(overlap[0, 1]) + abs(overlap[1, 0]) > abs(overlap[0, 0]) + abs(overlap[1, 1]):
+            basis = basis[:, ::-1]
+            overlap = previous_basis.T @ basis
+        signs = np.where(np.diag(overlap) < 0, -1.0, 1.0)
+        basis = basis * signs
+    total = float((singular**2).sum()) or 1.0
+    ratios = (singular[:2] ** 2) / total
+    ratios = np.pad(ratios, (0, 2 - len(ratios)))
+    return centred @ basis, basis, ratios
+
+
+def unit_grids(
+    forward_hidden: Callable[[Array], Sequence[Array]],
+    extent: tuple[float, float, float, float],
+    resolution: int,
+) -> tuple[Array, ...]:
+    """Each hidden unit's activation over the plane: tuple over layers of (units, r, r)."""
+    points = grid_points(extent, resolution)
+    return tuple(
+        np.ascontiguousarray(a.T.reshape(a.shape[1], resolution, resolution))
+        for a in forward_hidden(points)
+    )

@@ -1,0 +1,323 @@
+"""word2vec in NumPy: skip-gram and CBOW, each with the full softmax or negative sampling.
+
+Two matrices of V × d word vectors are learned: ``input_vectors`` (v_w, what is usually called
+"the embedding") and ``output_vectors`` (u_w). A training example is a set of input words and a
+target word. Skip-gram predicts a context word from the centre word (one input); CBOW predicts
+the centre word from the mean of its context words (cbow_mean, as gensim's default):
+
+    h = mean of v_i over the inputs i
+    full softmax:        L = −log softmax(U h)_t = −u_t·h + log Σ_w exp(u_w·h)
+    negative sampling:   L = −log σ(u_t·h) − Σ_{n ∈ N} log σ(−u_n·h),
+
+with the k negatives N drawn from the unigram distribution raised to 3/4. A mini-batch of
+examples is processed at once and every example's gradient is applied in full (plain SGD on
+the summed loss, so the learning rate means what it means in word2vec and gensim). Rows that
+repeat in a batch (frequent words) accumulate exactly: each matrix's gradient is one sparse
+matrix product (:func:`selection_matrix` for the inputs, the B × V matrix of dL/dscore for
+the outputs), much faster than ``np.add.at``; fancy-index ``+=`` would drop the repeats.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse
+
+METHODS = ("skipgram", "cbow")
+OBJECTIVES = ("negative", "softmax")
+
+Array = np.ndarray
+
+
+def selection_matrix(inputs: Array, vocabulary_size: int) -> scipy.sparse.csr_matrix:
+    """The B × V matrix A with h = A · input_vectors: row b averages example b's input words.
+
+    ``inputs`` is (B, m) word ids, −1 for padding; each valid id gets weight 1/(its row's
+    count). Aᵀ · (dL/dh) is then the exact gradient for the input vectors, repeated words
+    accumulating, in one sparse product.
+    """
+    if inputs.shape[1] == 1:
+        rows = inputs.shape[0]
+        return scipy.sparse.csr_matrix(
+            (np.ones(rows, dtype=np.float32), inputs[:, 0], np.arange(rows + 1)),
+            shape=(rows, vocabulary_size))
+    valid = inputs >= 0
+    count = valid.sum(axis=1)
+    weights = np.repeat(1.0 / np.maximum(count, 1), count).astype(np.float32)
+    pointers = np.concatenate([[0], np.cumsum(count)])
+    return scipy.sparse.csr_matrix((weights, inputs[valid], pointers),
+                                   shape=(inputs.shape[0], vocabulary_size))
+
+
+def keep_probabilities(counts: Array, sample: float) -> Array:
+    """Probability of keeping each occurrence of a word when subsampling frequent words.
+
+    word2vec's rule (as gensim): with f the word's share of the corpus and s = ``sample``,
+    P(keep) = min(1, (√(f/s) + 1) · s/f). ``sample`` = 0 keeps everything.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones_like(counts)
+    frequency = counts / counts.sum()
+    with np.errstate(divide="ignore"):
+        keep = (np.sqrt(frequency / sample) + 1.0) * sample / frequency
+    return np.minimum(keep, 1.0)
+
+
+class NegativeSampler:
+    """Draws negative words from P(w) ∝ count(w)^power (power 3/4 as in word2vec).
+
+    Walker's alias method: exact probabilities, O(1) per draw (a uniform column, then a biased
+    coin between the column's word and its alias).
+    """
+
+    def __init__(self, counts: Array, power: float = 0.75) -> None:
+        weights = np.asarray(counts, dtype=np.float64) ** power
+        self.probabilities = weights / weights.sum()
+        size = len(weights)
+        scaled = self.probabilities * size
+        self.threshold = np.ones(size)
+        self.alias = np.arange(size, dtype=np.int32)
+        small = [i for i in range(size) if scaled[i] < 1.0]
+        large = [i for i in range(size) if scaled[i] >= 1.0]
+        while small and large:
+            low, high = small.pop(), large.pop()
+            self.threshold[low], self.alias[low] = scaled[low], high
+            scaled[high] -= 1.0 - scaled[low]
+            (small if scaled[high] < 1.0 else large).append(high)
+        self.threshold = self.threshold.astype(np.float32)
+
+    def draw(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
+        column = rng.integers(0, len(self.alias), shape, dtype=np.int32)
+        coin = rng.random(shape, dtype=np.float32)
+        return np.where(coin < self.threshold[column], column, self.alias[column])
+
+
+def context_windows(tokens: Array, sentence_ids: Array, window: int,
+                    rng: np.random.Generator | None = None) -> tuple[Array, Array]:
+    """Every position's context words: (centres (n,), contexts (n, 2·window), −1 = none).
+
+    Contexts stay inside the position's sentence. With ``rng`` the window shrinks at random
+    per centre to b ∈ {1 … window} (word2vec's "dynamic window": near words count more).
+    """
+    tokens = np.asarray(tokens)
+    n = len(tokens)
+    contexts = np.full((n, 2 * window), -1, dtype=np.int32)
+    reach = (rng.integers(1, window + 1, n) if rng is not None
+             else np.full(n, window))
+    for offset in range(1, window + 1):
+        if offset >= n:
+            break
+        near = reach[:-offset] >= offset
+        same = sentence_ids[:-offset] == sentence_ids[offset:]
+        after = near & same
+        contexts[:-offset, window + offset - 1] = np.where(after, tokens[offset:], -1)
+        near_before = reach[offset:] >= offset
+        contexts[offset:, window - offset] = np.where(near_before & same, tokens[:-offset], -1)
+    return tokens.astype(np.int32), contexts
+
+
+def skipgram_pairs(centres: Array, contexts: Array) -> tuple[Array, Array]:
+    """Flatten windows into skip-gram examples: (input = centre word, target = context word)."""
+    valid = contexts >= 0
+    inputs = np.broadcast_to(centres[:, None], contexts.shape)[valid]
+    return inputs.reshape(-1, 1), contexts[valid]
+
+
+def cbow_examples(centres: Array, contexts: Array) -> tuple[Array, Array]:
+    """CBOW examples: (inputs = the context words, −1 padded; target = centre word)."""
+    keep = (contexts >= 0).any(axis=1)
+    return contexts[keep], centres[keep]
+
+
+def _sigmoid(x: Array) -> Array:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+class Word2Vec:
+    """The two embedding matrices and the loss of one objective, with its exact gradient.
+
+    Initialisation follows word2vec: v ~ U(−0.5/d, 0.5/d), u = 0.
+    """
+
+    def __init__(self, vocabulary_size: int, dimension: int = 50, *, method: str = "skipgram",
+                 objective: str = "negative", negatives: int = 5, seed: int = 0,
+                 dtype: np.dtype | type = np.float32) -> None:
+        if method not in METHODS:
+            raise ValueError(f"method={method!r}; accepted: {', '.join(METHODS)}")
+        if objective not in OBJECTIVES:
+            raise ValueError(f"objective={objective!r}; accepted: {', '.join(OBJECTIVES)}")
+        rng = np.random.default_rng(seed)
+        self.method, self.objective, self.negatives = method, objective, negatives
+        self.input_vectors = ((rng.random((vocabulary_size, dimension)) - 0.5)
+                              / dimension).astype(dtype)
+        self.output_vectors = np.zeros((vocabulary_size, dimension), dtype=dtype)
+
+    @property
+    def vocabulary_size(self) -> int:
+        return self.input_vectors.shape[0]
+
+    @property
+    def dimension(self) -> int:
+        return self.input_vectors.shape[1]
+
+    def loss_and_gradients(self, inputs: Array, targets: Array,
+                           negatives: Array | None = None) -> tuple[float, Array, Array]:
+        """Summed loss over the batch, dL/d input_vectors and dL/d output_vectors (V × d).
+
+        ``inputs`` is (B, m) word ids (m = 1 for skip-gram; CBOW windows padded with −1),
+        ``targets`` (B,), and for negative sampling ``negatives`` is (B, k). A negative equal
+        to its target is ignored, as gensim does.
+        """
+        return self._loss_and_scaled_gradients(inputs, targets, negatives, 1.0)
+
+    def _loss_and_scaled_gradients(self, inputs: Array, targets: Array,
+                                   negatives: Array | None, scale: float):
+        inputs = np.asarray(inputs).reshape(len(targets), -1)
+        targets = np.asarray(targets)
+        selection = selection_matrix(inputs, self.vocabulary_size)
+        if inputs.shape[1] == 1:
+            h = self.input_vectors[inputs[:, 0]]
+        else:
+            h = np.asarray(selection @ self.input_vectors, dtype=self.input_vectors.dtype)
+        if self.objective == "softmax":
+            loss, error, grad_h = self._softmax(h, targets)
+            grad_out = (error * scale).T @ h
+        else:
+            if negatives is None:
+                raise ValueError("negative sampling needs the negatives (B × k word ids)")
+            loss, error, grad_h, words = self._negative(h, targets, negatives)
+            per_word = scipy.sparse.csr_matrix(
+                ((error * scale).reshape(-1), words.reshape(-1),
+                 np.arange(0, words.size + 1, words.shape[1])),
+                shape=(len(targets), self.vocabulary_size))
+            grad_out = per_word.T @ h
+        grad_in = selection.T @ (grad_h * scale)
+        return loss, np.asarray(grad_in), np.asarray(grad_out)
+
+    def _softmax(self, h: Array, targets: Array) -> tuple[float, Array, Array]:
+        scores = h @ self.output_vectors.T
+        scores -= scores.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(scores).sum(axis=1))
+        picked = scores[np.arange(len(targets)), targets]
+        loss = float((log_norm - picked).sum())
+        error = np.exp(scores - log_norm[:, None])  # softmax − one-hot = dL/dscores
+        error[np.arange(len(targets)), targets] -= 1.0
+        return loss, error, error @ self.output_vectors
+
+    def _negative(self, h: Array, targets: Array, negatives: Array):
+        words = np.concatenate([targets[:, None], negatives], axis=1)
+        vectors = self.output_vectors[words]  # B × (k+1) × d
+        scores = np.matmul(vectors, h[:, :, None])[:, :, 0]
+        probability = _sigmoid(scores)
+        # dL/dscore: σ(s) − 1 for the target, σ(s) for a negative (0 where it is the target)
+        error = probability
+        error[:, 0] -= 1.0
+        error[:, 1:] *= negatives != targets[:, None]
+        # −log σ(s) = −log(1 − |error|) for the target and for each used negative
+        loss = float(-np.log(np.maximum(1.0 - np.abs(error), 1e-30)).sum())
+        grad_h = np.matmul(error[:, None, :], vectors)[:, 0, :]
+        return loss, error, grad_h, words
+
+    def train_batch(self, inputs: Array, targets: Array, learning_rate: float,
+                    sampler: NegativeSampler | None = None,
+                    rng: np.random.Generator | None = None) -> float:
+        """One SGD step on the summed loss (every example counts in full); mean loss back."""
+        negatives = None
+        if self.objective == "negative":
+            if sampler is None or rng is None:
+                raise ValueError("negative sampling needs a sampler and a random generator")
+            negatives = sampler.draw(rng, (len(targets), self.negatives))
+        loss, step_in, step_out = self._loss_and_scaled_gradients(inputs, targets, negatives,
+                                                                  -learning_rate)
+        self.input_vectors += step_in
+        self.output_vectors += step_out
+        return loss / max(len(targets), 1)
+
+    def copy_params(self) -> tuple[Array, Array]:
+        return self.input_vectors.copy(), self.output_vectors.copy()
+
+    def set_params(self, params: tuple[Array, Array]) -> None:
+        self.input_vectors[...] = params[0]
+        self.output_vectors[...] = params[1]
+
+
+def linear_rate(start: float, end: float, progress: float) -> float:
+    """word2vec's learning-rate decay: linear from ``start`` to ``end`` as progress goes 0 → 1."""
+    return start - (start - end) * min(max(progress, 0.0), 1.0)
+
+
+class ExampleStream:
+    """Mini-batches of training examples, epoch after epoch, as word2vec forms them.
+
+    Each epoch subsamples frequent words anew (:func:`keep_probabilities`), draws the dynamic
+    windows, builds the examples of ``method`` and shuffles them; ``next_batch`` reads them in
+    order. ``progress`` counts epochs fractionally (for the learning-rate decay).
+    """
+
+    def __init__(self, token_ids: Array, sentence_ids: Array, counts: Array, *, method: str,
+                 window: int, sample: float, batch_size: int, seed: int = 0) -> None:
+        self.token_ids, self.sentence_ids = token_ids, sentence_ids
+        self.method, self.window, self.batch_size = method, window, batch_size
+        self.keep = keep_probabilities(counts, sample)[token_ids]
+        self.rng = np.random.default_rng([seed, 2])
+        self.epochs_done = 0
+        self._cursor = 0
+        self._inputs: Array = np.empty((0, 1), dtype=np.int32)
+        self._targets: Array = np.empty(0, dtype=np.int32)
+
+    def _new_epoch(self) -> None:
+        rng = self.rng
+        kept = rng.random(len(self.token_ids)) < self.keep
+        centres, contexts = context_windows(self.token_ids[kept], self.sentence_ids[kept],
+                                            self.window, rng)
+        if self.method == "skipgram":
+            inputs, targets = skipgram_pairs(centres, contexts)
+        else:
+            inputs, targets = cbow_examples(centres, contexts)
+        order = rng.permutation(len(targets))
+        self._inputs, self._targets = inputs[order], targets[order]
+        self._cursor = 0
+
+    @property
+    def examples_per_epoch(self) -> int:
+        return max(len(self._targets), 1)
+
+    @property
+    def progress(self) -> float:
+        return self.epochs_done + self._cursor / self.examples_per_epoch
+
+    def peek_batch(self) -> tuple[Array, Array]:
+        """The batch ``next_batch`` will return, without moving on."""
+        if self._cursor >= len(self._targets):
+            self._advance_epoch()
+        stop = min(self._cursor + self.batch_size, len(self._targets))
+        return self._inputs[self._cursor:stop], self._targets[self._cursor:stop]
+
+    def _advance_epoch(self) -> None:
+        if len(self._targets):
+            self.epochs_done += 1
+        self._new_epoch()
+        if not len(self._targets):
+            raise ValueError("the corpus gives no training examples: every sentence has "
+                             "a single word after subsampling; use more text")
+
+    def next_batch(self) -> tuple[Array, Array]:
+        if self._cursor >= len(self._targets):
+            self._advance_epoch()
+        stop = min(self._cursor + self.batch_size, len(self._targets))
+        batch = self._inputs[self._cursor:stop], self._targets[self._cursor:stop]
+        self._cursor = stop
+        if stop >= len(self._targets):
+            self.epochs_done += 1
+            self._new_epoch()
+        return batch
+
+    def state(self) -> dict:
+        return {"epochs_done": self.epochs_done, "cursor": self._cursor,
+                "inputs": self._inputs, "targets": self._targets,
+                "rng": self.rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        self.epochs_done, self._cursor = state["epochs_done"], state["cursor"]
+        self._inputs, self._targets = state["inputs"], state["targets"]
+        self.rng.bit_generator.state = state["rng"]

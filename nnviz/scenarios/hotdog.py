@@ -1,0 +1,473 @@
+"""Hotdog or not: transfer learning with a frozen pretrained network and a new final layer.
+
+The classes are the sub-folders of an image folder (by default the synthetic demo set that
+``scripts/make_demo_images.py`` draws). A pretrained backbone (Inception v3 or
+EfficientNet-Lite0, weights from local files only) turns every image into its bottleneck
+features once, cached on disk by image content; then a new final layer — the NumPy MLP, by
+default with no hidden layer, i.e. softmax regression on the features — is trained live.
+
+The run has two phases, both driven by ``train_step`` so that progress reaches the panels in
+snapshots and Stop works between batches:
+
+1. **features**: each step computes (or reads from the cache) the features of a few images,
+   about half a second of work; ``step`` stays 0 and ``features_done`` rises to 1. Metrics
+   are those of the untrained layer on the images seen so far.
+2. **training**: each step is one update of the new layer on a mini-batch of cached features,
+   or, with ``augment``, of features of freshly cropped and mirrored images (slow: the
+   backbone runs every step; augmented features are never cached).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnviz.core.classifier_views import ExampleGallery, gallery
+from nnviz.core.losses import accuracy
+from nnviz.core.mlp import MLP
+from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress
+from nnviz.core.views import DecisionGrid, Projection, grid_points, pca_2d
+from nnviz.data.images import (
+    ImageFolder,
+    ImageReadError,
+    LabelledImage,
+    scan_image_folder,
+    stratified_split,
+    thumbnail,
+)
+from nnviz.data.toy import Split
+from nnviz.resources import resource_path
+from nnviz.scenarios.base import MissingDependency, Scenario, next_run_id
+from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
+from nnviz.scenarios.params import ParamError, param
+from nnviz.scenarios.registry import register
+
+BACKBONE_CHOICES = ("auto", "inception_v3", "efficientnet_lite0")
+#: seconds of backbone work per feature-extraction step (a Stop waits at most about this)
+EXTRACTION_STEP_SECONDS = 0.5
+THUMBNAIL_SIZE = 96
+BOUNDARY_RESOLUTION = 80
+#: the principal axes are fitted on at most this many feature vectors
+PCA_SAMPLE = 2000
+
+
+def demo_images_dir() -> Path:
+    return resource_path("demo_images")
+
+
+@dataclass(frozen=True)
+class HotdogConfig(MLPConfig):
+    image_folder: str = param("", "path", group="data", label="Image folder",
+                              help="one sub-folder per class (hotdog/, not_hotdog/, …); "
+                                   "empty: the synthetic demo images shipped with nnviz")
+    validation_fraction: float = param(0.25, minimum=0.05, maximum=0.9, group="data",
+                                       label="Validation fraction",
+                                       help="share of each class held out for validation")
+    backbone: str = param("auto", choices=BACKBONE_CHOICES, group="backbone",
+                          help="frozen pretrained network; auto: Inception v3 when its "
+                               "weights are found, else EfficientNet-Lite0")
+    weights_file: str = param("", "path", group="backbone", label="Weights file",
+                              help="the backbone's ImageNet state dict (.pth); empty: the "
+                                   "usual place (torch hub cache, or the weights package)")
+    image_size: int = param(0, minimum=0, maximum=1024, group="backbone", advanced=True,
+                            unit="px", help="input size; 0: the backbone's own (299 or 224)")
+    cache_features: bool = param(True, group="backbone", advanced=True,
+                                 help="keep bottleneck features on disk, keyed by image content")
+    cache_dir: str = param("", "path", group="backbone", advanced=True, label="Cache folder",
+                           help="empty: $NNVIZ_CACHE_DIR or the user's cache folder")
+    augment: bool = param(False, live=True, group="augmentation",
+                          help="train on random crops/mirrors: runs the backbone every step "
+                               "(slow) and bypasses the cache")
+    crop_min_area: float = param(0.5, minimum=0.1, maximum=1.0, live=True,
+                                 group="augmentation", label="Smallest crop",
+                                 help="random crops keep this share of the area or more")
+    flip: bool = param(True, live=True, group="augmentation", label="Mirror",
+                       help="mirror half of the augmented crops left–right")
+    gallery_size: int = param(24, minimum=1, maximum=200, live=True, group="view",
+                              help="validation images shown, mistakes first")
+    classify_image: str = param("", "path", live=True, group="view",
+                                label="Classify an image",
+                                help="score any image file with the current classifier")
+    hidden_sizes: tuple[int, ...] = param(
+        (), minimum=1, maximum=512, min_length=0, max_length=4, label="Hidden layers",
+        help="empty: the new layer is a softmax on the features (as the classic retraining)",
+    )
+    optimizer: str = param("adam", choices=("sgd", "momentum", "nesterov", "adagrad",
+                                            "rmsprop", "adam"), live=True, group="optimiser",
+                           help="switching keeps the weights and starts fresh optimiser state")
+    learning_rate: float = param(0.003, minimum=1e-6, maximum=10.0, log_scale=True, live=True,
+                                 group="optimiser", label="Learning rate", help="step size η")
+    batch_size: int = param(32, minimum=0, maximum=1_000_000, live=True, group="optimiser",
+                            help="images per update; 0 = all training images")
+
+    def check(self) -> None:
+        super().check()
+        if self.augment and self.backend == "torch":
+            raise ParamError("augment=true trains the new layer with backend=numpy (the "
+                             "backbone runs on torch either way); set backend=numpy")
+
+
+class FeatureLayerSession(MLPSession):
+    """The NumPy MLP on bottleneck features; with ``augment`` set, batches come from it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.augment: Any = None  # callable: training indices → features, or None
+
+    def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.augment is None:
+            return super().next_batch()
+        size = self.batch
+        if size >= self.n_train:
+            index = np.arange(self.n_train)
+        else:
+            if self._cursor + size > len(self._order):
+                self._order = self._batch_rng.permutation(self.n_train)
+                self._cursor = 0
+            index = self._order[self._cursor:self._cursor + size]
+            self._cursor += size
+        features = self.augment(index)
+        return np.ascontiguousarray(features, dtype=self.model.dtype), self.train_y[index]
+
+
+class HotdogSession:
+    """Features first (cached), then the new final layer; see the module docstring."""
+
+    def __init__(self, config: HotdogConfig, folder: ImageFolder, extractor: Any) -> None:
+        self.run_id = next_run_id()
+        self.scenario = "hotdog"
+        self.config = config
+        self.folder = folder
+        self.extractor = extractor
+        self.step_count = 0
+        self.class_names = folder.class_names
+        self.labels = folder.labels
+        self.train_index, self.validation_index = stratified_split(
+            self.labels, config.validation_fraction, config.seed)
+        if not len(self.validation_index):
+            raise ValueError("no image is left for validation; add images or raise "
+                             "validation_fraction")
+        n = len(folder.images)
+        self.features = np.zeros((n, extractor.feature_size), dtype=np.float32)
+        self.ready = np.zeros(n, dtype=bool)
+        self.is_validation = np.zeros(n, dtype=bool)
+        self.is_validation[self.validation_index] = True
+        #: thumbnails of the validation images only, row r for validation_index[r]
+        self.thumbnails = np.zeros((len(self.validation_index), THUMBNAIL_SIZE, THUMBNAIL_SIZE,
+                                    3), dtype=np.uint8)
+        self._thumbnail_row = {int(i): r for r, i in enumerate(self.validation_index)}
+        self.pending = self._extraction_order(config.seed)
+        self.from_cache = 0
+        self.layer: MLPSession | None = None
+        self.probe = self._new_model()  # the untrained layer, for metrics during extraction
+        self._augment_rng = np.random.default_rng([config.seed, 3])
+        self._basis: np.ndarray | None = None
+        self._plane: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._query: tuple[str, np.ndarray | None, np.ndarray | None, str] | None = None
+        while not (self.ready[self.train_index].any() and self.ready[self.validation_index].any()):
+            self.extract_some()
+        if config.classify_image:
+            self._classify(config.classify_image)
+
+    # -- phase 1: features ------------------------------------------------------------------
+    def _extraction_order(self, seed: int) -> list[int]:
+        """A seeded shuffle with one training and one validation image first, so metrics and
+        the partial projection have something to show from the first step on."""
+        order = [int(i) for i in np.random.default_rng([seed, 5]).permutation(
+            len(self.labels))]
+        first_train = next(i for i in order if not self.is_validation[i])
+        first_validation = next(i for i in order if self.is_validation[i])
+        order.remove(first_train)
+        order.remove(first_validation)
+        return [first_train, first_validation, *order]
+
+    @property
+    def extracting(self) -> bool:
+        return bool(self.pending)
+
+    def extract_some(self) -> int:
+        """Features of the next few images: as many as fit in about half a second."""
+        per_image = self.extractor.seconds_per_image
+        budget = 1 if per_image == 0 else max(1, min(32, int(EXTRACTION_STEP_SECONDS /
+                                                            per_image)))
+        cache = self.extractor.cache
+        chosen: list[int] = []
+        while self.pending and len(chosen) < budget:
+            index = self.pending[0]
+            digest = self.folder.images[index].digest
+            if cache is not None and cache.path(digest).exists():
+                budget += 1  # a cached image costs a file read, not a forward pass
+            chosen.append(self.pending.pop(0))
+            if len(chosen) >= 256:
+                break
+        items: list[LabelledImage] = [self.folder.images[i] for i in chosen]
+        features, hits = self.extractor.features_for(items)
+        self.features[chosen] = features
+        self.ready[chosen] = True
+        self.from_cache += hits
+        for index in chosen:
+            if self.is_validation[index]:
+                self.thumbnails[self._thumbnail_row[index]] = thumbnail(
+                    self.folder.images[index].path, THUMBNAIL_SIZE)
+        if not self.pending:
+            self._start_training()
+        return len(chosen)
+
+    def _new_model(self) -> MLP:
+        config = self.config
+        return MLP(self.extractor.feature_size, config.hidden_sizes, len(self.class_names),
+                   activation=config.activation, output=config.output, init=config.init,
+                   seed=config.seed, dtype=np.dtype(config.precision))
+
+    def _start_training(self) -> None:
+        config = self.config
+        data = Split(self.features[self.train_index], self.labels[self.train_index],
+                     self.features[self.validation_index], self.labels[self.validation_index],
+                     len(self.class_names))
+        if config.backend == "torch":
+            from nnviz.scenarios.torch_sessions import build_mlp_session
+
+            self.layer = build_mlp_session(self.scenario, config, data)
+        else:
+            self.layer = FeatureLayerSession(self.scenario, config, data)
+        self.layer.run_id = self.run_id
+        self._set_augmentation()
+        self._plane = self._pca(np.arange(len(self.features)))
+
+    def _pca(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(points, mean, explained variance ratios) of the features at ``index`` on their top
+        two principal axes (aligned with the previous frame's). The axes are fitted on at most
+        PCA_SAMPLE of the points (a full SVD costs n·d²), then every point is projected."""
+        features = self.features[index].astype(np.float64)
+        sample = features
+        if len(features) > PCA_SAMPLE:
+            rng = np.random.default_rng([self.config.seed, 11])
+            sample = features[np.sort(rng.choice(len(features), PCA_SAMPLE, replace=False))]
+        _, self._basis, ratios = pca_2d(sample, self._basis)
+        mean = features.mean(axis=0)
+        return (features - mean) @ self._basis, mean, ratios
+
+    def _set_augmentation(self) -> None:
+        if isinstance(self.layer, FeatureLayerSession):
+            self.layer.augment = self._augmented if self.config.augment else None
+
+    def _augmented(self, index: np.ndarray) -> np.ndarray:
+        paths = [self.folder.images[self.train_index[i]].path for i in index]
+        return self.extractor.augmented_features(
+            paths, self._augment_rng, min_area=self.config.crop_min_area, flip=self.config.flip)
+
+    # -- the protocol -----------------------------------------------------------------------
+    @property
+    def epoch(self) -> float:
+        return self.layer.epoch if self.layer is not None else 0.0
+
+    @property
+    def steps_per_epoch(self) -> int:
+        if self.layer is not None:
+            return self.layer.steps_per_epoch
+        size = self.config.batch_size
+        n = len(self.train_index)
+        return math.ceil(n / (n if size <= 0 or size >= n else size))
+
+    def train_step(self) -> dict[str, float]:
+        if self.layer is None:
+            self.extract_some()
+            return {"features_done": self.features_done}
+        values = self.layer.train_step()
+        self.step_count = self.layer.step_count
+        return values
+
+    @property
+    def features_done(self) -> float:
+        return float(self.ready.mean())
+
+    def apply_live(self, values: Mapping[str, Any]) -> None:
+        old = self.config
+        self.config = old.with_values(values)
+        if self.layer is not None:
+            self.layer.apply_live(values)
+            self._set_augmentation()
+        if self.config.classify_image != old.classify_image:
+            self._classify(self.config.classify_image)
+
+    def metrics(self) -> dict[str, float]:
+        """Loss and accuracy of the new layer on each split (during the feature phase: of the
+        untrained layer, on the images whose features are ready)."""
+        if self.layer is not None:
+            layer = self.layer.metrics()
+            values = {
+                "train_loss": layer["train_loss"],
+                "validation_loss": layer["test_loss"],
+                "train_accuracy": layer["train_accuracy"],
+                "validation_accuracy": layer["test_accuracy"],
+                "learning_rate": layer["learning_rate"],
+            }
+        else:
+            train_loss, train_accuracy = self._probe(self.train_index)
+            validation_loss, validation_accuracy = self._probe(self.validation_index)
+            values = {
+                "train_loss": train_loss,
+                "validation_loss": validation_loss,
+                "train_accuracy": train_accuracy,
+                "validation_accuracy": validation_accuracy,
+                "learning_rate": self.config.learning_rate,
+            }
+        values["features_done"] = self.features_done
+        return values
+
+    def _probe(self, index: np.ndarray) -> tuple[float, float]:
+        index = index[self.ready[index]]
+        inputs = self.features[index].astype(self.probe.dtype)
+        logits = self.probe.forward(inputs).logits
+        labels = self.labels[index]
+        loss = self.probe.output.loss(logits, labels, "mean")
+        return float(loss), accuracy(self.probe.output.probabilities(logits), labels)
+
+    def checkpoint(self) -> dict[str, Any]:
+        if self.layer is None:
+            return {"step_count": 0}
+        return self.layer.checkpoint()
+
+    def restore(self, state: dict[str, Any]) -> None:
+        if self.layer is not None and "params" in state:
+            self.layer.restore(state)
+            self.step_count = self.layer.step_count
+
+    # -- views ------------------------------------------------------------------------------
+    def model(self) -> MLP:
+        """The NumPy model the views read (torch's parameters copied in when it trains)."""
+        if self.layer is None:
+            return self.probe
+        sync = getattr(self.layer, "sync_mirror", None)
+        if sync is not None:
+            sync()
+        return self.layer.model
+
+    def progress(self) -> FeatureProgress:
+        extractor = self.extractor
+        return FeatureProgress(
+            done=int(self.ready.sum()), total=len(self.ready), from_cache=self.from_cache,
+            seconds_per_image=extractor.seconds_per_image, backbone=extractor.backbone.title,
+            input_size=extractor.input_size, note=self.folder.skipped_message(),
+        )
+
+    def views(self) -> dict[str, Any]:
+        model = self.model()
+        views: dict[str, Any] = {"feature_progress": self.progress()}
+        views["gallery"] = self.gallery(model)
+        views["projection"] = self.projection()
+        if self.layer is not None:
+            views["projection_boundary"] = self.boundary(model)
+        if self._query is not None:
+            views["classified"] = self.classified(model)
+        return views
+
+    def gallery(self, model: MLP) -> ExampleGallery:
+        rows = np.flatnonzero(self.ready[self.validation_index])
+        index = self.validation_index[rows]
+        scores = model.predict_proba(self.features[index].astype(model.dtype))
+        # pick the examples by position first, then copy only their thumbnails
+        chosen = gallery(np.zeros((len(rows), 1)), self.labels[index], scores, self.class_names,
+                         limit=self.config.gallery_size)
+        images = self.thumbnails[rows[chosen.indices]].astype(np.float32) / 255.0
+        return replace(chosen, images=images, indices=index[chosen.indices])
+
+    def projection(self) -> Projection:
+        if self._plane is not None:
+            points, _, ratios = self._plane
+            index = np.arange(len(points))
+        else:
+            index = np.flatnonzero(self.ready)
+            if len(index) < 2:
+                points, ratios = np.zeros((len(index), 2)), np.zeros(2)
+            else:
+                points, _, ratios = self._pca(index)
+        done = (" (shading: the new layer's scores on this plane)" if self._plane is not None
+                else f" ({len(index)} of {len(self.ready)} so far)")
+        return Projection(
+            points=points, labels=(), explained_variance=(float(ratios[0]), float(ratios[1])),
+            groups=self.labels[index], group_names=self.class_names,
+            title=f"{self.extractor.backbone.title} bottleneck features, PCA{done}",
+        )
+
+    def boundary(self, model: MLP) -> DecisionGrid:
+        """The layer's class probabilities on the PCA plane through the features' mean:
+        a plane point p is the feature vector x = μ + B·p (B the two principal axes), so the
+        first layer's pre-activation is z₁ = x·W₁ + b₁ = (μ·W₁ + b₁) + p·(Bᵀ·W₁), computed
+        without building the 2048-long feature vectors of the grid."""
+        assert self._plane is not None and self._basis is not None
+        points, mean, _ = self._plane
+        low, high = points.min(axis=0), points.max(axis=0)
+        pad = (high - low) * 0.1 + 1e-6
+        extent = (float(low[0] - pad[0]), float(high[0] + pad[0]),
+                  float(low[1] - pad[1]), float(high[1] + pad[1]))
+        plane = grid_points(extent, BOUNDARY_RESOLUTION)
+        weights, biases = model.weights, model.biases
+        logits = (mean @ weights[0] + biases[0]) + plane @ (self._basis.T @ weights[0])
+        for layer_weights, layer_biases in zip(weights[1:], biases[1:], strict=True):
+            logits = model.activation.forward(logits) @ layer_weights + layer_biases
+        probabilities = model.output.probabilities(logits).reshape(
+            BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION, -1)
+        return DecisionGrid(
+            extent=extent, probabilities=probabilities.astype(np.float32),
+            train_points=points[self.train_index], train_labels=self.labels[self.train_index],
+            test_points=points[self.validation_index],
+            test_labels=self.labels[self.validation_index],
+        )
+
+    def _classify(self, path: str) -> None:
+        if not path:
+            self._query = None
+            return
+        try:
+            crop = self.extractor.crop(path)
+            features = self.extractor.compute(crop[None])[0]
+            self._query = (path, thumbnail(path, 2 * THUMBNAIL_SIZE), features, "")
+        except (OSError, ImageReadError) as error:
+            self._query = (path, None, None, f"cannot read {path}: {error}")
+
+    def classified(self, model: MLP) -> ClassifiedImage:
+        assert self._query is not None
+        path, image, features, error = self._query
+        scores = None
+        if features is not None:
+            scores = model.predict_proba(features[None].astype(model.dtype))[0].astype(
+                np.float64)
+        return ClassifiedImage(path, None if image is None else image / 255.0, scores,
+                               self.class_names, error)
+
+
+def build(config: HotdogConfig) -> HotdogSession:
+    from nnviz.backends.vision import FeatureExtractor
+
+    folder = scan_image_folder(config.image_folder or demo_images_dir())
+    try:
+        extractor = FeatureExtractor(
+            config.backbone, config.weights_file, image_size=config.image_size,
+            device=config.device, threads=config.torch_threads,
+            cache_dir=config.cache_dir or None, use_cache=config.cache_features,
+        )
+    except ImportError as error:
+        raise MissingDependency(str(error)) from None
+    return HotdogSession(config, folder, extractor)
+
+
+SCENARIO = register(
+    Scenario(
+        name="hotdog",
+        title="Hotdog or not (transfer learning)",
+        description="A frozen pretrained network's features, a new final layer trained live",
+        config_type=HotdogConfig,
+        build=build,
+        panels=("loss", "image_scores", "projection_boundary"),
+        requires=("torch", "torchvision"),
+        install_hint="pip install 'nnviz[vision]'  (here: pip install torch==2.14.1 "
+                     "torchvision==0.29.1)",
+        default_steps=300,
+    )
+)

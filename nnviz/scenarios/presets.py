@@ -1,0 +1,215 @@
+"""Preset files: a scenario name plus only the values that differ from its defaults.
+
+A preset is a TOML file in ``resources/presets/`` (or any path)::
+
+    scenario = "moons"
+    title = "Capacity: 10 hidden units"
+    description = "one line for the picker and `nnviz list`"
+
+    [values]
+    hidden_sizes = [10]
+    learning_rate = 0.01
+
+    [lesson]                 # optional: a guided lesson (text shown beside the panels)
+    what = "one paragraph: what this shows"
+    try = ["first thing to try", "second"]
+
+    [lesson.compare]         # optional: the second run of a comparison (run A, pin, run B)
+    hidden_sizes = [3]
+
+Loading validates every key and value; an error names the file, the key, the line and what is
+accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nnviz.resources import resource_path
+from nnviz.scenarios.params import Config, ParamError
+from nnviz.scenarios.registry import all_scenarios, get_scenario
+
+_TOP_KEYS = {"scenario", "title", "description", "values", "lesson"}
+_LESSON_KEYS = {"what", "try", "compare", "order", "compare_label", "look_for"}
+
+
+class PresetError(ValueError):
+    """A preset that cannot be used; the message names file, key and line."""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    what: str
+    try_steps: tuple[str, ...]
+    compare: dict[str, Any] = field(default_factory=dict)
+    order: int = 0
+    look_for: str = ""
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    scenario: str
+    title: str
+    description: str
+    values: dict[str, Any]
+    path: Path
+    lesson: Lesson | None = None
+
+    def config(self) -> Config:
+        """The scenario's default config with this preset's values applied (validated)."""
+        return get_scenario(self.scenario).config_type().with_values(self.values)
+
+    def compare_config(self) -> Config | None:
+        if self.lesson is None or not self.lesson.compare:
+            return None
+        return self.config().with_values(self.lesson.compare)
+
+
+def presets_dir() -> Path:
+    return resource_path("presets")
+
+
+def _line_of(text: str, key: str, section: str | None = None) -> int | None:
+    """The 1-based line where ``key =`` is set (inside ``[section]`` when given)."""
+    start = 0
+    if section is not None:
+        header = re.search(rf"^[ \t]*\[{re.escape(section)}\][ \t]*$", text, re.MULTILINE)
+        start = header.end() if header else 0
+    name = re.escape(key)
+    patterns = (
+        rf"^[ \t]*{name}[ \t]*=",  # key = value
+        rf"^[ \t]*\[[^\]\n]*\.{name}\][ \t]*$",  # [values.key] sub-table
+        rf"(?:^[ \t]*|[.{{,][ \t]*){name}[ \t]*=",  # dotted key or inline table
+    )
+    for pattern in patterns:
+        match = re.compile(pattern, re.MULTILINE).search(text, start)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
+def _where(path: Path, text: str, key: str, section: str | None = None) -> str:
+    line = _line_of(text, key, section)
+    return f"{path}:{line}" if line else str(path)
+
+
+def load_preset(path: str | Path) -> Preset:
+    """Read and validate one preset file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PresetError(f"{path}: preset file not found") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PresetError(f"{path}: cannot read preset ({error})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        where = f"{path}:{found.group(1)}" if found else str(path)
+        raise PresetError(f"{where}: invalid TOML: {error}") from None
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise PresetError(
+                f"{_where(path, text, key)}: unknown key {key!r}; "
+                f"accepted: {', '.join(sorted(_TOP_KEYS))}"
+            )
+    scenario_name = data.get("scenario")
+    scenarios = all_scenarios()
+    if "scenario" not in data:
+        raise PresetError(f"{path}: no scenario; add a line such as scenario = \"moons\" "
+                          f"(known: {', '.join(scenarios)})")
+    if not isinstance(scenario_name, str) or scenario_name not in scenarios:
+        raise PresetError(
+            f"{_where(path, text, 'scenario')}: scenario={scenario_name!r} is not a scenario; "
+            f"known: {', '.join(scenarios)}"
+        )
+    config_type = scenarios[scenario_name].config_type
+    values = data.get("values", {})
+    if not isinstance(values, dict):
+        raise PresetError(f"{_where(path, text, 'values')}: [values] must be a table")
+    _validate(path, text, config_type, values)
+    lesson = None
+    if "lesson" in data:
+        lesson = _lesson(path, text, data["lesson"], config_type, values)
+    for key in ("title", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise PresetError(f"{_where(path, text, key)}: {key} must be text")
+    return Preset(
+        name=path.stem,
+        scenario=scenario_name,
+        title=data.get("title", path.stem),
+        description=data.get("description", ""),
+        values=dict(values),
+        path=path,
+        lesson=lesson,
+    )
+
+
+def _validate(path: Path, text: str, config_type: type[Config], values: dict[str, Any],
+              section: str = "values") -> None:
+    for key, value in values.items():
+        try:
+            config_type.param(key).coerce(value)
+        except ParamError as error:
+            raise PresetError(f"{_where(path, text, key, section)}: {error}") from None
+    try:
+        config_type().with_values(values)
+    except ParamError as error:  # a cross-field rule: point at the first field it names
+        named = re.match(r"(\w+)[=:]", str(error))
+        key = named.group(1) if named and named.group(1) in values else None
+        where = _where(path, text, key, section) if key else str(path)
+        raise PresetError(f"{where}: {error}") from None
+
+
+def _lesson(path: Path, text: str, raw: Any, config_type: type[Config],
+            values: dict[str, Any]) -> Lesson:
+    if not isinstance(raw, dict):
+        raise PresetError(f"{_where(path, text, 'lesson')}: [lesson] must be a table")
+    for key in raw:
+        if key not in _LESSON_KEYS:
+            raise PresetError(
+                f"{_where(path, text, key)}: unknown lesson key {key!r}; "
+                f"accepted: {', '.join(sorted(_LESSON_KEYS))}"
+            )
+    steps = raw.get("try", [])
+    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+        raise PresetError(f"{_where(path, text, 'try')}: lesson try must be a list of text")
+    compare = raw.get("compare", {})
+    if not isinstance(compare, dict):
+        raise PresetError(f"{_where(path, text, 'compare')}: [lesson.compare] must be a table")
+    _validate(path, text, config_type, compare, "lesson.compare")
+    _validate(path, text, config_type, {**values, **compare})
+    for key in ("what", "look_for", "compare_label"):
+        if key in raw and not isinstance(raw[key], str):
+            raise PresetError(f"{_where(path, text, key, 'lesson')}: lesson {key} must be text")
+    order = raw.get("order", 0)
+    if not isinstance(order, int):
+        raise PresetError(f"{_where(path, text, 'order')}: lesson order must be an integer")
+    return Lesson(str(raw.get("what", "")), tuple(steps), dict(compare), order,
+                  str(raw.get("look_for", "")))
+
+
+def all_presets(folder: Path | None = None) -> dict[str, Preset]:
+    """Every shipped preset by name (file stem), sorted by lesson order then name."""
+    folder = folder or presets_dir()
+    presets = [load_preset(path) for path in sorted(folder.glob("*.toml"))]
+    presets.sort(key=lambda p: (p.lesson.order if p.lesson else 10_000, p.name))
+    return {preset.name: preset for preset in presets}
+
+
+def find_preset(name_or_path: str) -> Preset:
+    """A shipped preset by name, or a preset file by path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        return load_preset(candidate)
+    path = presets_dir() / f"{name_or_path}.toml"
+    if not path.exists():
+        known = ", ".join(p.stem for p in sorted(presets_dir().glob("*.toml")))
+        raise PresetError(f"no preset named {name_or_path!r}; known: {known}")
+    return load_preset(path)

@@ -1,0 +1,327 @@
+"""The training loop shared by the GUI, the CLI and the tests, with no Qt in it.
+
+``train(session)`` is a plain generator: it steps a :class:`Session` as fast as it can, applies
+live hyperparameter changes posted to a :class:`Mailbox` between steps, and yields an immutable
+:class:`Snapshot` when one is due (every ``every`` steps for the CLI, about every ``interval``
+seconds for the GUI). The GUI runs the same generator on a worker thread (``nnviz.app.worker``);
+tests iterate it on the main thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from nnviz.scenarios.base import next_run_id
+from nnviz.scenarios.params import Config
+
+__all__ = ["Diverged", "Mailbox", "Session", "Snapshot", "next_run_id", "train"]
+
+
+class Diverged(ArithmeticError):
+    """Training produced a non-finite loss or parameter."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What crosses from the training loop to the views: plain numbers, never mutated.
+
+    ``metrics`` are evaluated at ``step`` (train/test loss and accuracy …). ``trace`` holds
+    per-step series since the previous snapshot (``trace["step"]`` and e.g. ``trace["loss"]``,
+    the mini-batch loss of every update) so curves miss no spike between frames. ``views``
+    maps a view name (``"decision_grid"``, ``"histograms"`` …) to the data a panel draws; it is
+    empty when the consumer asked for metrics only.
+    """
+
+    run_id: int
+    scenario: str
+    step: int
+    epoch: float
+    wall_seconds: float
+    metrics: Mapping[str, float]
+    config: Config
+    trace: Mapping[str, np.ndarray] = field(default_factory=dict)
+    views: Mapping[str, Any] = field(default_factory=dict)
+    message: str = ""
+    diverged: bool = False
+    final: bool = False
+
+    def report(self) -> dict[str, Any]:
+        """The flat record the CLI prints as one JSON line."""
+        record: dict[str, Any] = {"step": self.step, "epoch": round(self.epoch, 6)}
+        record.update({k: _json_number(v) for k, v in self.metrics.items()})
+        record["wall_seconds"] = round(self.wall_seconds, 6)
+        return record
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+@runtime_checkable
+class Session(Protocol):
+    """One run of one scenario: owns its model, data and optimiser state.
+
+    ``step_count`` counts parameter updates; ``epoch`` is fractional (updates × batch / n).
+    A session may also have a ``finished`` attribute or property: when it is true, ``train``
+    ends with a final snapshot (the optimiser race stops once every racer is done).
+    """
+
+    run_id: int
+    scenario: str
+    config: Config
+    step_count: int
+
+    @property
+    def epoch(self) -> float: ...
+
+    @property
+    def steps_per_epoch(self) -> int: ...
+
+    def train_step(self) -> Mapping[str, float]:
+        """One update; returns its per-step trace values (e.g. ``{"loss": 0.31}``)."""
+        ...
+
+    def apply_live(self, values: Mapping[str, Any]) -> None:
+        """Take validated live hyperparameters (learning rate …) without losing the run."""
+        ...
+
+    def metrics(self) -> dict[str, float]:
+        """Evaluate the scalar report (train/test loss, accuracy …) at the current step."""
+        ...
+
+    def views(self) -> dict[str, Any]:
+        """Compute the expensive views (grids, histograms, projections) for a snapshot."""
+        ...
+
+    def checkpoint(self) -> Any:
+        """An opaque copy of the state needed to go back to this step after a divergence."""
+        ...
+
+    def restore(self, state: Any) -> None:
+        """Return to a state from :meth:`checkpoint`."""
+        ...
+
+
+class Mailbox:
+    """Commands from the GUI to a running loop: latest live values, pause, steps, stop.
+
+    Live values are a "latest value wins" dictionary read once per step, so turning a slider
+    fast costs nothing. ``budget`` is the number of steps the loop may still take: ``None``
+    while running freely, 0 while paused.
+    """
+
+    def __init__(self, *, paused: bool = False) -> None:
+        self._condition = threading.Condition()
+        self._changes: dict[str, Any] = {}
+        self._budget: int | None = 0 if paused else None
+        self._stopped = False
+        self._flush = False
+
+    # -- GUI side -------------------------------------------------------------------------
+    def post(self, name: str, value: Any) -> None:
+        with self._condition:
+            self._changes[name] = value
+            self._condition.notify_all()
+
+    def pause(self) -> None:
+        with self._condition:
+            self._budget = 0
+            self._flush = True
+            self._condition.notify_all()
+
+    def resume(self) -> None:
+        with self._condition:
+            self._budget = None
+            self._condition.notify_all()
+
+    def step(self, count: int = 1) -> None:
+        """Allow ``count`` more steps, then pause (Step / Step epoch buttons)."""
+        with self._condition:
+            self._budget = (self._budget or 0) + max(1, int(count))
+            self._condition.notify_all()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        with self._condition:
+            return self._budget == 0
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    # -- loop side ------------------------------------------------------------------------
+    def take_changes(self) -> dict[str, Any]:
+        with self._condition:
+            changes, self._changes = self._changes, {}
+            return changes
+
+    def take_flush(self) -> bool:
+        """True once after a pause or a budget ran out: the loop should yield a snapshot now."""
+        with self._condition:
+            flush, self._flush = self._flush, False
+            return flush
+
+    def acquire_step(self, timeout: float = 0.1) -> bool | None:
+        """Wait until a step may be taken: True to step, False when stopped, None to poll again.
+
+        Returns None after ``timeout`` while paused so the loop can apply live changes and
+        check for a stop without busy-waiting.
+        """
+        with self._condition:
+            if self._stopped:
+                return False
+            if self._budget == 0:
+                self._condition.wait(timeout)
+                if self._stopped:
+                    return False
+                if self._budget == 0:
+                    return None
+            if self._budget is not None:
+                self._budget -= 1
+                if self._budget == 0:
+                    self._flush = True
+            return True
+
+
+def _finite(values: Mapping[str, float]) -> bool:
+    return all(math.isfinite(float(v)) for v in values.values())
+
+
+def divergence_message(session: Session, bad: Mapping[str, float], bad_step: int) -> str:
+    names = ", ".join(f"{k}={v}" for k, v in bad.items())
+    hint = ""
+    rate = getattr(session.config, "learning_rate", None)
+    if rate is not None:
+        hint = f" Try a smaller learning rate (now {rate:g}) and press Run, or Reset."
+    return (
+        f"Training diverged at step {bad_step}: {names}. "
+        f"Went back to the last good step, {session.step_count}.{hint}"
+    )
+
+
+def train(
+    session: Session,
+    *,
+    mailbox: Mailbox | None = None,
+    max_steps: int | None = None,
+    every: int | None = None,
+    interval: float | None = 1 / 30,
+    views: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Iterator[Snapshot]:
+    """Step ``session`` and yield snapshots; see the module docstring.
+
+    A snapshot is due every ``every`` steps when given, else when ``interval`` seconds have
+    passed, and always for the first (step-0) state, when a step budget runs out, and at the
+    end. Each snapshot whose metrics are finite becomes the "last good" checkpoint. A
+    non-finite loss or metric restores that checkpoint, yields a ``diverged`` snapshot with a
+    message saying what to try, and ends the generator. Floating-point warnings are silenced:
+    divergence is reported by that snapshot, never as a warning.
+    """
+    mailbox = mailbox or Mailbox()
+    started = clock()
+    trace_rows: list[tuple[int, Mapping[str, float]]] = []
+
+    def snapshot(*, final: bool = False, message: str = "", diverged: bool = False) -> Snapshot:
+        with np.errstate(all="ignore"):
+            metrics = session.metrics()
+            if diverged or _finite(metrics):
+                computed_views = session.views() if views else {}
+            else:
+                computed_views = {}
+        trace = _stack_trace(trace_rows)
+        trace_rows.clear()
+        return Snapshot(
+            run_id=session.run_id,
+            scenario=session.scenario,
+            step=session.step_count,
+            epoch=session.epoch,
+            wall_seconds=clock() - started,
+            metrics=metrics,
+            config=session.config,
+            trace=trace,
+            views=computed_views,
+            message=message,
+            diverged=diverged,
+            final=final,
+        )
+
+    def diverge(bad: Mapping[str, float], bad_step: int) -> Snapshot:
+        session.restore(good_state)
+        trace_rows.clear()
+        return snapshot(final=True, diverged=True,
+                        message=divergence_message(session, bad, bad_step))
+
+    first = snapshot()
+    good_state = session.checkpoint()
+    yield first
+    last_yield = clock()
+    steps_since_yield = 0
+    while max_steps is None or session.step_count < max_steps:
+        changes = mailbox.take_changes()
+        if changes:
+            session.apply_live(changes)
+        if getattr(session, "finished", False):  # optional: a session that has run its course
+            break
+        permission = mailbox.acquire_step()
+        if permission is False:
+            break
+        if permission is None:
+            if mailbox.take_flush() or changes:
+                yield snapshot()
+                last_yield = clock()
+            continue
+        with np.errstate(all="ignore"):
+            values = session.train_step()
+        if not _finite(values):
+            yield diverge(_non_finite(values), session.step_count)
+            return
+        trace_rows.append((session.step_count, values))
+        steps_since_yield += 1
+        due = (every is not None and steps_since_yield >= every) or (
+            every is None and interval is not None and clock() - last_yield >= interval
+        )
+        if due or mailbox.take_flush():
+            current = snapshot()
+            if not _finite(current.metrics):
+                yield diverge(_non_finite(current.metrics), current.step)
+                return
+            good_state = session.checkpoint()
+            yield current
+            last_yield = clock()
+            steps_since_yield = 0
+    yield snapshot(final=True)
+
+
+def _non_finite(values: Mapping[str, float]) -> dict[str, float]:
+    return {k: v for k, v in values.items() if not math.isfinite(float(v))}
+
+
+def _stack_trace(rows: list[tuple[int, Mapping[str, float]]]) -> dict[str, np.ndarray]:
+    if not rows:
+        return {}
+    keys = list(dict.fromkeys(key for _, values in rows for key in values))  # union, in order
+    trace = {"step": np.fromiter((step for step, _ in rows), dtype=np.int64, count=len(rows))}
+    for key in keys:
+        trace[key] = np.fromiter(
+            (float(values.get(key, math.nan)) for _, values in rows), dtype=np.float64,
+            count=len(rows),
+        )
+    return trace

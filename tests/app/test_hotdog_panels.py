@@ -1,0 +1,187 @@
+"""The transfer-learning panels: scored validation images and the feature plane's boundary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from nnviz.app import export
+from nnviz.app.panels import all_panels
+from nnviz.app.panels.hotdog import (
+    ImageScoresPanel,
+    ProjectionBoundaryPanel,
+    boundary_segments,
+    class_colour_image,
+)
+from nnviz.core.classifier_views import gallery
+from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress
+from nnviz.core.views import DecisionGrid, Projection, grid_points
+from nnviz.scenarios.hotdog import HotdogConfig
+from nnviz.session import Snapshot
+
+NAMES = ("hotdog", "not_hotdog")
+
+
+def snapshot(views, run_id=1, step=3):
+    return Snapshot(run_id, "hotdog", step, 0.5, 1.0, {}, HotdogConfig(), views=views)
+
+
+def example_gallery(limit=6):
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 1, (8, 24, 24, 3))
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    p_hotdog = np.array([0.99956, 0.8, 0.35, 0.6, 0.1, 0.7, 0.2, 0.00044])
+    scores = np.stack([p_hotdog, 1 - p_hotdog], axis=1)
+    return gallery(images, labels, scores, NAMES, limit=limit)
+
+
+def progress(done=10, total=10):
+    return FeatureProgress(done, total, 4, 0.25, "Inception v3", 299)
+
+
+def test_registered_under_their_kinds():
+    panels = all_panels()
+    assert panels["image_scores"] is ImageScoresPanel
+    assert panels["projection_boundary"] is ProjectionBoundaryPanel
+
+
+def test_gallery_shows_scores_mistakes_first(qtbot):
+    panel = ImageScoresPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show_snapshot(snapshot({"gallery": example_gallery(), "feature_progress": progress()}))
+    visible = [tile for tile in panel.tiles if tile.isVisibleTo(panel)]
+    assert len(visible) == 6
+    captions = [tile.caption.text() for tile in visible]
+    # two mistakes (0.35 for a hotdog, 0.7 for a not-hotdog), the surer one first
+    assert "✗ not_hotdog (said hotdog)" in captions[0] and "hotdog 0.70000" in captions[0]
+    assert "✗ hotdog (said not_hotdog)" in captions[1]
+    assert all("✓" in caption for caption in captions[2:])
+    assert "#d62728" in visible[0].image.styleSheet()
+    assert "#2ca02c" in visible[2].image.styleSheet()
+    assert not visible[0].image.pixmap().isNull()
+    status = panel.status.text()
+    assert "2 of 8" in status and "showing 6" in status
+    assert "features of 10 images ready (4 from the cache)" in status
+    tables = panel.csv_tables()["validation_scores"]
+    assert tables[0] == ["index", "true", "predicted", "score_hotdog", "score_not_hotdog"]
+    assert tables[1][1][:2] == ["not_hotdog", "hotdog"]
+
+
+def test_scores_have_five_decimals_best_first(qtbot):
+    panel = ImageScoresPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot({"gallery": example_gallery(limit=8)}))
+    captions = [tile.caption.text() for tile in panel.tiles]
+    sure = next(c for c in captions if "0.99956" in c)
+    assert sure.index("hotdog 0.99956") < sure.index("not_hotdog 0.00044")
+
+
+def test_progress_while_features_are_computed(qtbot):
+    panel = ImageScoresPanel()
+    qtbot.addWidget(panel)
+    empty = gallery(np.zeros((0, 4, 4, 3)), np.zeros(0, int), np.zeros((0, 2)), NAMES)
+    panel.show_snapshot(snapshot({"gallery": empty, "feature_progress": progress(3, 10)}))
+    assert "Computing Inception v3 bottleneck features: 3 of 10" in panel.status.text()
+    assert "0.25 s per image at 299 px" in panel.status.text()
+
+
+def test_classify_button_asks_for_a_file_and_requests_it(qtbot, monkeypatch, tmp_path):
+    panel = ImageScoresPanel()
+    qtbot.addWidget(panel)
+    chosen = str(tmp_path / "lunch.jpg")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: (chosen, "")))
+    with qtbot.waitSignal(panel.live_value_requested) as signal:
+        panel.classify_button.click()
+    assert signal.args == ["classify_image", chosen]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *args, **kwargs: ("", "")))
+    with qtbot.assertNotEmitted(panel.live_value_requested):
+        panel.classify_button.click()
+
+
+def test_classified_image_and_its_error(qtbot):
+    panel = ImageScoresPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    result = ClassifiedImage("/x/lunch.jpg", np.full((32, 32, 3), 0.5),
+                             np.array([0.99956, 0.00044]), NAMES)
+    panel.show_snapshot(snapshot({"gallery": example_gallery(), "classified": result}))
+    assert panel.query.isVisible()
+    text = panel.query_text.text()
+    assert "lunch.jpg" in text and "<b>hotdog 0.99956</b>" in text and "not_hotdog 0.00044" in text
+    failed = ClassifiedImage("/x/bad.jpg", None, None, NAMES, "cannot read /x/bad.jpg: broken")
+    panel.show_snapshot(snapshot({"gallery": example_gallery(), "classified": failed}))
+    assert "cannot read" in panel.query_text.text()
+    panel.show_snapshot(snapshot({"gallery": example_gallery()}))
+    assert not panel.query.isVisible()
+    panel.start_run(2)
+    assert not any(tile.isVisible() for tile in panel.tiles)
+
+
+def linear_grid(resolution=41):
+    """A classifier whose boundary is the line x = 0.5 in the plane."""
+    extent = (-2.0, 2.0, -1.0, 1.0)
+    points = grid_points(extent, resolution)
+    p_first = 1 / (1 + np.exp(-8 * (points[:, 0] - 0.5)))
+    probabilities = np.stack([p_first, 1 - p_first], axis=1).reshape(resolution, resolution, 2)
+    train = np.array([[1.5, 0.0], [-1.5, 0.2]])
+    return DecisionGrid(extent, probabilities.astype(np.float32), train, np.array([0, 1]),
+                        train[:1], np.array([0]))
+
+
+def test_boundary_lies_where_the_classes_swap():
+    segments = boundary_segments(linear_grid())
+    assert len(segments) > 10
+    np.testing.assert_allclose(segments[:, 0], 0.5, atol=1e-6)
+    assert segments[:, 1].min() == pytest.approx(-1.0) and segments[:, 1].max() == pytest.approx(
+        1.0)
+    three = DecisionGrid((0, 1, 0, 1), np.full((5, 5, 3), 1 / 3, dtype=np.float32),
+                         np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0))
+    assert boundary_segments(three).shape == (0, 2)
+
+
+def test_background_colours_follow_the_probabilities():
+    image = class_colour_image(np.array([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]]))
+    assert image.shape == (1, 3, 4) and (image[..., 3] == 255).all()
+    blue, orange = image[0, 0, :3].astype(int), image[0, 1, :3].astype(int)
+    assert blue[2] > blue[0] and orange[0] > orange[2]  # palette: blue, then orange
+
+
+def test_projection_with_boundary_draws_and_exports(qtbot, tmp_path):
+    panel = ProjectionBoundaryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 360)
+    projection = Projection(np.array([[1.5, 0.0], [-1.5, 0.2], [1.0, -0.5]]), (),
+                            (0.5, 0.2), np.array([0, 1, 0]), "features", NAMES)
+    panel.show_snapshot(snapshot({"projection": projection,
+                                  "projection_boundary": linear_grid()}))
+    assert panel.background.image.shape == (41, 41, 4)
+    rect = panel.background.mapRectToParent(panel.background.boundingRect())
+    assert rect.left() == pytest.approx(-2.05) and rect.right() == pytest.approx(2.05)
+    x, _ = panel.boundary_item.getData()
+    np.testing.assert_allclose(x, 0.5, atol=1e-6)
+    assert [len(s.data) for s in panel.scatters] == [2, 1]
+    tables = panel.csv_tables()
+    assert set(tables) == {"points", "boundary_grid"}
+    assert len(tables["boundary_grid"][1][0]) == 41 * 41
+    image = export.render_png(panel, (400, 300))
+    assert image.width() == 400 and not image.isNull()
+    colours = {image.pixelColor(x, 150).name() for x in range(40, 360, 8)}
+    assert len(colours) > 3, "the boundary background is drawn"
+    panel.show_snapshot(snapshot({"projection": projection}))
+    assert panel.background.image is None
+
+
+def test_gallery_panel_renders_for_export(qtbot):
+    panel = ImageScoresPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot({"gallery": example_gallery()}))
+    image = export.render_png(panel, (600, 420))
+    assert image.width() == 600 and image.height() == 420
+    reds = sum(image.pixelColor(x, y).red() > 180 and image.pixelColor(x, y).green() < 80
+               for x in range(0, 600, 3) for y in range(0, 420, 3))
+    assert reds > 20, "the red frames of the mistakes are in the figure"

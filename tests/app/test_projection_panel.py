@@ -1,0 +1,106 @@
+"""The generic projection panel: groups, labels, arrows, export, and a new run clearing it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.app.panels import all_panels
+from nnviz.app.panels.projection import ProjectionPanel, arrow_segments
+from nnviz.core.views import Projection
+from nnviz.scenarios.moons import MoonsConfig
+from nnviz.session import Snapshot
+
+
+def snapshot(views, run_id=1, step=1):
+    return Snapshot(run_id, "test", step, 0.0, 0.0, {}, MoonsConfig(), views=views)
+
+
+def word_projection():
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 2.0], [1.0, 3.0], [-2.0, -1.0]])
+    return Projection(
+        points, ["france", "paris", "italy", "rome", "the"], (0.6, 0.3),
+        np.array([0, 1, 0, 1, 2]), "words", ("countries", "capitals", "other words"),
+        np.array([[0, 1], [2, 3]]),
+    )
+
+
+def test_registered_under_its_kind():
+    assert all_panels()["projection"] is ProjectionPanel
+
+
+def test_draws_groups_labels_and_arrows(qtbot):
+    panel = ProjectionPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot({"projection": word_projection()}))
+    counts = [len(s.data) for s in panel.scatters]
+    assert counts == [2, 2, 1]
+    shown = [t.toPlainText() for t in panel.texts if t.isVisible()]
+    assert shown == ["france", "paris", "italy", "rome", "the"]
+    assert [label.text for _, label in panel.legend.items] == [
+        "countries", "capitals", "other words"]
+    x, y = panel.arrow_item.getData()
+    assert len(x) == 2 * 6  # two arrows, each a shaft and two barbs
+    assert (x[1], y[1]) == (1.0, 1.0)  # the first shaft ends on paris
+    assert "60%" in panel.plot.getPlotItem().getAxis("bottom").labelText
+    tables = panel.csv_tables()
+    assert tables["points"][0] == ["label", "group", "group_name", "x", "y"]
+    assert tables["points"][1][2] == ["countries", "capitals", "countries", "capitals",
+                                      "other words"]
+    assert tables["arrows"][1][:2] == [["france", "italy"], ["paris", "rome"]]
+    assert tables["arrows"][1][2] == [1.0, 1.0]
+
+
+def test_many_points_without_labels_and_any_view_name(qtbot):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 600)
+    projection = Projection(rng.normal(size=(600, 2)), [str(v) for v in labels],
+                            groups=labels, group_names=tuple("0123456789"))
+    panel = ProjectionPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot({"hidden_activations": projection}))
+    assert sum(len(s.data) for s in panel.scatters) == 600
+    assert not any(t.isVisible() for t in panel.texts)
+    assert len(panel.legend.items) == 10
+    panel.show_snapshot(snapshot({"projection": word_projection()}))
+    assert [s.isVisible() for s in panel.scatters] == [True] * 3 + [False] * 7
+    assert len(panel.legend.items) == 3
+
+
+def test_new_run_clears(qtbot):
+    panel = ProjectionPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshot({"projection": word_projection()}))
+    panel.start_run(2)
+    assert all(len(s.data) == 0 for s in panel.scatters)
+    assert not any(t.isVisible() for t in panel.texts)
+    assert panel.csv_tables() == {}
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen plugin, on show()
+def test_png_export_renders_points(qtbot, tmp_path):
+    import pyqtgraph.exporters as exporters
+    from PySide6.QtGui import QImage
+
+    panel = ProjectionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    panel.show_snapshot(snapshot({"projection": word_projection()}))
+    qtbot.wait(10)
+    path = tmp_path / "projection.png"
+    exporters.ImageExporter(panel.export_target()).export(str(path))
+    image = QImage(str(path))
+    assert image.width() > 100
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2)
+               for y in range(0, image.height(), 2)}
+    assert len(colours) > 10  # not a blank image: points, text, axes
+
+
+def test_arrow_segments_geometry():
+    segments = arrow_segments(np.array([[0.0, 0.0]]), np.array([[2.0, 0.0]]), head=0.5)
+    assert np.allclose(segments[:2], [[0, 0], [2, 0]])
+    barb_tips = segments[[3, 5]]
+    assert np.allclose(np.linalg.norm(barb_tips - [2, 0], axis=1), 0.5)
+    assert np.all(barb_tips[:, 0] < 2)  # barbs point back along the shaft
+    assert np.isclose(barb_tips[0, 1], -barb_tips[1, 1])

@@ -1,0 +1,298 @@
+"""Race panels: curves, loss surface, finish line and racer editor, drawn from real races."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnviz.app.panels import all_panels
+from nnviz.app.panels.race import (
+    RaceCurvesPanel,
+    RaceFinishPanel,
+    RacerEditorPanel,
+    RaceSurfacePanel,
+    format_seconds,
+    log_excess,
+    racer_colour,
+)
+from nnviz.scenarios.race import RaceConfig, RaceSession
+from nnviz.scenarios.racers import parse_racers
+from nnviz.scenarios.registry import get_scenario
+from nnviz.session import train
+
+RACERS = "gd lr=1; momentum lr=0.5 momentum=0.9; newton"
+
+
+@pytest.fixture(scope="module")
+def logistic_run():
+    session = RaceSession(RaceConfig(racers=RACERS, epochs=30, target_loss=0.34))
+    return session, list(train(session, every=10))
+
+
+@pytest.fixture(scope="module")
+def mlp_run():
+    config = RaceConfig(problem="mlp", dataset="moons", n_samples=300, hidden_sizes=(5,),
+                        racers="sgd lr=0.3 batch=30; adam lr=0.05", epochs=4,
+                        surface_resolution=12, surface_points=200)
+    session = RaceSession(config)
+    return session, list(train(session, every=10))
+
+
+def _shown(panel, snapshots, qtbot, size=(600, 400)):
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    for snapshot in snapshots:
+        panel.show_snapshot(snapshot)
+    qtbot.waitExposed(panel)
+    image = panel.grab().toImage()
+    assert image.width() == size[0] and not image.isNull()
+    return image
+
+
+def _colours(image, step=7):
+    return {image.pixel(x, y) for x in range(0, image.width(), step)
+            for y in range(0, image.height(), step)}
+
+
+def test_the_race_panels_are_registered_for_the_scenario():
+    panels = all_panels()
+    for kind in get_scenario("race").panels:
+        assert kind in panels
+    assert panels["race_curves"] is RaceCurvesPanel
+
+
+def test_curves_follow_the_axis_selector(qtbot, logistic_run):
+    _, snapshots = logistic_run
+    panel = RaceCurvesPanel()
+    image = _shown(panel, snapshots, qtbot)
+    view = snapshots[-1].views["race"]
+    assert set(panel.curves) == {"gd", "momentum", "newton"}
+    for axis, column in (("epoch", 1), ("updates", 0), ("wall time", 2)):
+        panel.axis_choice.setCurrentText(axis)
+        for racer in view.racers:
+            x, y = panel.curves[racer.name].getData()
+            np.testing.assert_allclose(x, racer.curve[:, column])
+            np.testing.assert_allclose(y, np.log10(racer.curve[:, 3]))  # log loss is on
+        marks_x, marks_y = panel.finish_marks.getData()
+        finishers = [r for r in view.racers if r.finish is not None]
+        np.testing.assert_allclose(marks_x, [r.curve[r.curve[:, 0] == r.finish.updates][0,
+                                                                                       column]
+                                             for r in finishers])
+        np.testing.assert_allclose(marks_y, [np.log10(r.finish.loss) for r in finishers])
+    panel.log_loss.setChecked(False)
+    _, y = panel.curves["gd"].getData()
+    np.testing.assert_allclose(y, view.racers[0].curve[:, 3])
+    assert "thinned" not in panel.plot.getAxis("bottom").labelText
+    assert panel.target_line.value() == pytest.approx(0.34)
+    labels = [label.text for _, label in panel.legend.items]
+    assert any("momentum: η=0.5, γ=0.9" in text for text in labels)
+    colours = _colours(image)
+    for number in range(3):
+        assert any((c & 0xFFFFFF) == _rgb(racer_colour(number)) for c in colours)
+    header, columns = panel.csv_tables()["loss_curves"]
+    assert header == ["racer", "updates", "epoch", "seconds", "loss"]
+    assert len(columns[0]) == sum(len(r.curve) for r in view.racers)
+
+
+def _rgb(colour):
+    r, g, b = colour
+    return (r << 16) | (g << 8) | b
+
+
+def test_curves_drop_a_removed_racer_and_forget_everything_on_a_new_run(qtbot):
+    session = RaceSession(RaceConfig(racers="gd; adam lr=0.1", epochs=0))
+    panel = RaceCurvesPanel()
+    qtbot.addWidget(panel)
+    first = next(iter(train(session, max_steps=3, every=1)))
+    panel.show_snapshot(first)
+    assert set(panel.curves) == {"gd", "adam"}
+    session.apply_live({"racers": "gd"})
+    snapshots = list(train(session, max_steps=6, every=3))
+    panel.show_snapshot(snapshots[-1])
+    assert set(panel.curves) == {"gd"}
+    panel.start_run(999)
+    assert panel.curves == {} and panel.csv_tables() == {}
+
+
+def test_surface_draws_contours_paths_and_the_optimum(qtbot, logistic_run):
+    session, snapshots = logistic_run
+    panel = RaceSurfacePanel()
+    image = _shown(panel, snapshots, qtbot)
+    surface = snapshots[-1].views["loss_surface"]
+    assert set(panel.paths) == set(surface.paths) == {"gd", "momentum", "newton"}
+    x, y = panel.paths["momentum"].getData()
+    np.testing.assert_allclose(np.c_[x, y], surface.paths["momentum"])
+    assert panel.image.image.shape == surface.values.shape
+    assert len(panel.contours.getData()[0]) > 100
+    ox, oy = panel.optimum.getData()
+    assert (ox[0], oy[0]) == pytest.approx(tuple(session.optimum[:2]))
+    assert len(panel.heads.getData()[0]) == 3
+    assert "b*" in panel.note.text()
+    assert len(_colours(image)) > 40, "an image of the surface, not a blank plot"
+    grid, paths = panel.csv_tables()["loss_surface"], panel.csv_tables()["paths"]
+    assert len(grid[1][2]) == surface.values.size and set(paths[1][0]) == set(surface.paths)
+
+
+def test_surface_redraws_its_image_only_for_a_new_revision(qtbot, logistic_run, monkeypatch):
+    _, snapshots = logistic_run
+    panel = RaceSurfacePanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshots[-1])
+    calls = []
+    monkeypatch.setattr(panel.image, "setImage", lambda *a, **k: calls.append(1))
+    panel.show_snapshot(snapshots[-1])
+    assert calls == []
+
+
+def test_mlp_surface_slice(qtbot, mlp_run):
+    _, snapshots = mlp_run
+    panel = RaceSurfacePanel()
+    _shown(panel, snapshots, qtbot)
+    assert panel.image.image.shape == (12, 12)
+    assert panel.optimum.getData()[0].size == 0
+    assert "filter-normalised" in panel.note.text()
+    assert panel.plot.getAxis("bottom").labelText.startswith("α")
+
+
+def test_log_excess_resolves_the_floor():
+    values = np.array([[0.33, 0.331], [0.5, 4.0]])
+    out = log_excess(values)
+    assert out[0, 0] < out[0, 1] < out[1, 0] < out[1, 1]
+    plain = np.log10(values)
+    assert out[0, 1] - out[0, 0] > 50 * (plain[0, 1] - plain[0, 0])
+
+
+def test_finish_table(qtbot, logistic_run):
+    _, snapshots = logistic_run
+    panel = RaceFinishPanel()
+    _shown(panel, snapshots, qtbot, size=(600, 200))
+    view = snapshots[-1].views["race"]
+    assert panel.table.rowCount() == 3
+    by_name = {panel.table.item(r, 0).text(): r for r in range(3)}
+    newton = view.racers[2]
+    row = by_name["newton"]
+    assert panel.table.item(row, 2).text() == str(newton.finish.updates)
+    assert panel.table.item(row, 2).font().bold(), "fewest updates is in bold"
+    assert "0.34" in panel.heading.text()
+    header, columns = panel.csv_tables()["finish_line"]
+    assert header[2] == "updates to target" and columns[0] == ["gd", "momentum", "newton"]
+    assert format_seconds(0.0021) == "2.1 ms" and format_seconds(3e-5) == "30 µs"
+
+
+def test_editor_loads_edits_and_emits_a_valid_racers_line(qtbot, logistic_run):
+    session, snapshots = logistic_run
+    panel = RacerEditorPanel()
+    _shown(panel, snapshots[-1:], qtbot, size=(600, 250))
+    assert panel.table.rowCount() == 3
+    assert parse_racers(panel.racers_line()) == parse_racers(RACERS)
+    assert panel.table.item(1, 4).text() == "momentum=0.9"
+    panel.table.item(1, 2).setText("0.05")
+    assert panel.dirty
+    panel.new_kind.setCurrentText("adam")
+    qtbot.mouseClick(panel.add_button, Qt.LeftButton)
+    panel.table.selectRow(0)
+    qtbot.mouseClick(panel.remove_button, Qt.LeftButton)
+    with qtbot.waitSignal(panel.live_change) as emitted:
+        qtbot.mouseClick(panel.apply_button, Qt.LeftButton)
+    name, line = emitted.args
+    assert name == "racers"
+    specs = parse_racers(line)
+    assert [s.name for s in specs] == ["momentum", "newton", "adam"]
+    assert specs[0].learning_rate == 0.05 and specs[0].momentum == 0.9
+    session.apply_live({"racers": line})  # the loop accepts what the editor sends
+    assert session.names == ["momentum", "newton", "adam"]
+
+
+def test_editor_says_what_is_wrong_and_sends_nothing(qtbot, logistic_run, mlp_run):
+    _, snapshots = logistic_run
+    panel = RacerEditorPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshots[-1])
+    panel.table.item(0, 2).setText("fast")
+    emitted = []
+    panel.live_change.connect(lambda *args: emitted.append(args))
+    assert not panel.apply()
+    assert "racer 1" in panel.message.text() and "lr='fast' is not a number" in \
+        panel.message.text()
+    assert emitted == []
+    mlp_panel = RacerEditorPanel()
+    qtbot.addWidget(mlp_panel)
+    mlp_panel.show_snapshot(mlp_run[1][-1])
+    mlp_panel.new_kind.setCurrentText("newton")
+    mlp_panel.add_racer()
+    assert not mlp_panel.apply()
+    assert "problem=logistic" in mlp_panel.message.text()
+    assert mlp_panel.table.item(0, 3).text() == "30"
+
+
+def test_editor_keeps_unapplied_edits_when_snapshots_arrive(qtbot, logistic_run):
+    _, snapshots = logistic_run
+    panel = RacerEditorPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshots[0])
+    panel.table.item(0, 1).setText("plain")
+    panel.show_snapshot(snapshots[-1])
+    assert panel.table.item(0, 1).text() == "plain"
+
+
+def test_a_racer_replaced_by_another_kind_gets_a_new_colour(qtbot):
+    session = RaceSession(RaceConfig(racers="gd name=x; adam", epochs=0))
+    curves, surface = RaceCurvesPanel(), RaceSurfacePanel()
+    for panel in (curves, surface):
+        qtbot.addWidget(panel)
+        panel.show_snapshot(next(iter(train(session, max_steps=2, every=1))))
+    before = curves.curves["x"].opts["pen"].color().getRgb()[:3]
+    session.apply_live({"racers": "momentum name=x; adam"})
+    snapshot = list(train(session, max_steps=4, every=2))[-1]
+    for panel in (curves, surface):
+        panel.show_snapshot(snapshot)
+    after = curves.curves["x"].opts["pen"].color().getRgb()[:3]
+    assert before == racer_colour(0) and after == racer_colour(2)
+    assert surface.paths["x"].opts["pen"].color().getRgb()[:3] == racer_colour(2)
+
+
+def test_the_editor_changes_a_race_running_on_the_worker(qtbot):
+    from nnviz.app.worker import TrainingWorker
+
+    worker = TrainingWorker(
+        build=lambda: RaceSession(RaceConfig(racers="gd", epochs=0, pace=300)), interval=0.02)
+    editor, curves = RacerEditorPanel(), RaceCurvesPanel()
+    for panel in (editor, curves):
+        qtbot.addWidget(panel)
+    editor.live_change.connect(worker.mailbox.post)
+    seen = []
+
+    def drain():
+        for item in worker.outbox.take_all():
+            if hasattr(item, "views") and item.views:
+                seen.append(item)
+                editor.show_snapshot(item)
+                curves.show_snapshot(item)
+        return seen
+
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: bool(drain()), timeout=5000)
+        assert editor.table.rowCount() == 1
+        editor.new_kind.setCurrentText("adam")
+        editor.add_racer()
+        assert editor.apply()
+        qtbot.waitUntil(lambda: drain() and "adam" in curves.curves, timeout=5000)
+        assert [s.name for s in parse_racers(seen[-1].config.racers)] == ["gd", "adam"]
+    finally:
+        worker.stop()
+        assert worker.join(2.0)
+
+
+def test_a_thinned_curve_says_so_on_the_axis(qtbot):
+    session = RaceSession(RaceConfig(racers="gd", epochs=0))
+    session.racers[0].curve = type(session.racers[0].curve)(capacity=8)
+    snapshots = list(train(session, max_steps=30, every=30))
+    assert snapshots[-1].views["race"].racers[0].thinned
+    panel = RaceCurvesPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshots[-1])
+    assert "thinned" in panel.plot.getAxis("bottom").labelText
+    assert len(panel.curves["gd"].getData()[0]) < 30

@@ -1,0 +1,203 @@
+"""The main window driven as a person would: run, change knobs, pause, step, reset, close."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from nnviz.app.panel_area import PanelArea
+from nnviz.app.picker import ScenarioPicker, usable_presets
+from nnviz.app.runner import PAUSED, RUNNING
+from nnviz.app.window import MainWindow
+from nnviz.scenarios.base import Scenario
+from nnviz.scenarios.registry import all_scenarios
+
+
+def training_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "nnviz-training" and t.is_alive()]
+
+
+def test_live_learning_rate_reaches_the_running_session(qtbot, window, wait_for_step):
+    window.runner.run()
+    first = wait_for_step(window, 50)
+    window.controls.editors["learning_rate"].spin.setValue(0.01)
+    session = window.runner.session
+    qtbot.waitUntil(lambda: session.config.learning_rate == pytest.approx(0.01), timeout=5000)
+    qtbot.waitUntil(lambda: session.optimizer.learning_rate == pytest.approx(0.01),
+                    timeout=5000)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.learning_rate == pytest.approx(0.01),
+                    timeout=5000)
+    later = window.last_snapshot
+    assert later.run_id == first.run_id  # the same run goes on
+    assert later.step > first.step
+    assert window.current_config.learning_rate == pytest.approx(0.01)
+
+
+def test_hidden_sizes_change_starts_a_new_run(qtbot, window, wait_for_step):
+    window.runner.run()
+    first = wait_for_step(window, 20)
+    editor = window.controls.editors["hidden_sizes"]
+    editor.line.setText("5,4")
+    editor.line.editingFinished.emit()
+    qtbot.waitUntil(lambda: window.last_snapshot.run_id != first.run_id, timeout=5000)
+    assert window.runner.session.model.sizes == [2, 5, 4, 2]
+    assert window.runner.state == RUNNING  # a running run restarts running
+    assert "restarted" in window.statusBar().currentMessage()
+    assert window.banner.isVisible()
+    network = window.panels()[2]
+    qtbot.waitUntil(lambda: network.sizes == (2, 5, 4, 2), timeout=5000)
+
+
+def test_pause_and_single_steps(qtbot, window, wait_for_step):
+    window.runner.run()
+    wait_for_step(window, 20)
+    window.run_action.trigger()  # Space: pause
+    assert window.runner.state == PAUSED
+    qtbot.waitUntil(lambda: window.runner.session.step_count == window.last_snapshot.step,
+                    timeout=5000)
+    paused_at = window.last_snapshot.step
+    qtbot.wait(150)
+    assert window.runner.session.step_count == paused_at
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step == paused_at + 1, timeout=5000)
+    window.step_action.trigger()
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step == paused_at + 3, timeout=5000)
+    qtbot.wait(100)
+    assert window.runner.session.step_count == paused_at + 3
+    per_epoch = window.runner.session.steps_per_epoch
+    window.epoch_action.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step == paused_at + 3 + per_epoch,
+                    timeout=5000)
+
+
+def test_reset_starts_again_from_the_seed(qtbot, window, wait_for_step):
+    wait_for_step(window, 0)
+    initial = window.last_snapshot.views["network"].weights
+    window.runner.run()
+    trained = wait_for_step(window, 100)
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.run_id != trained.run_id, timeout=5000)
+    again = window.last_snapshot
+    assert again.step == 0
+    assert window.runner.state == PAUSED
+    for before, after in zip(initial, again.views["network"].weights, strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_close_mid_run_stops_the_worker_within_a_second(qtbot, window, wait_for_step):
+    window.runner.run()
+    wait_for_step(window, 50)
+    assert training_threads()
+    window.close()
+    assert not training_threads()
+    assert window.runner.worker is None
+
+
+def test_divergence_reaches_the_person_and_the_app_stays_usable(qtbot, window,
+                                                                wait_for_step):
+    window.controls.editors["optimizer"].combo.setCurrentText("sgd")
+    window.runner.set_value("optimizer", "sgd")
+    window.runner.set_value("learning_rate", 10.0)
+    window.runner.set_value("init", "he")  # structural: a fresh run with the big step
+    window.runner.set_value("hidden_sizes", (64, 64))
+    window.runner.set_value("activation", "relu")
+    window.runner.set_value("loss_reduction", "sum")
+    window.runner.run()
+    qtbot.waitUntil(lambda: window.runner.state == "finished", timeout=10_000)
+    assert "diverged" in window.banner.text()
+    assert window.banner.isVisible()
+    # smaller steps, press Run: the same run goes on from its last good state
+    window.runner.set_value("learning_rate", 0.001)
+    window.runner.set_value("loss_reduction", "mean")
+    window.runner.run()
+    diverged_at = window.last_snapshot.step
+    qtbot.waitUntil(lambda: window.last_snapshot.step > diverged_at + 20, timeout=5000)
+
+
+def test_unknown_panel_kinds_are_skipped(qtbot):
+    area = PanelArea(["decision_boundary", "not_a_panel_yet", "loss"])
+    qtbot.addWidget(area)
+    assert [p.kind for p in area.panels] == ["decision_boundary", "loss"]
+    assert area.missing == ["not_a_panel_yet"]
+
+
+def test_picker_lists_everything_and_disables_what_cannot_run(qtbot, monkeypatch):
+    def reason(self):
+        return "Moons needs quantum: pip install quantum" if self.name == "moons" else ""
+
+    monkeypatch.setattr(Scenario, "unavailable_reason", reason)
+    picker = ScenarioPicker()
+    qtbot.addWidget(picker)
+    presets, errors = usable_presets()
+    assert set(all_scenarios()) | set(presets) == set(picker.items)
+    assert picker.preset_errors == errors
+    moons = picker.items["moons"]
+    assert not moons.flags() & moons.flags().ItemIsEnabled
+    assert "pip install quantum" in moons.toolTip(0)
+    chosen = []
+    picker.chosen.connect(chosen.append)
+    picker._activated(moons)
+    assert chosen == []
+
+
+def test_layout_and_last_target_persist(qtbot, app_settings, settings_dir):
+    preset = next(name for name, p in usable_presets()[0].items() if p.scenario == "moons")
+    first = MainWindow(preset, settings=app_settings)
+    qtbot.addWidget(first)
+    first.resize(700, 500)  # inside the offscreen screen (800×600)
+    first.show()
+    qtbot.waitExposed(first)
+    size = (first.width(), first.height())
+    first.close()
+    reopened = MainWindow(settings=QSettings(app_settings.fileName(),
+                                             QSettings.Format.IniFormat))
+    qtbot.addWidget(reopened)
+    assert reopened.current_preset == preset
+    assert (reopened.width(), reopened.height()) == size == (size[0], 500)
+    reopened.close()
+
+
+def test_unknown_target_falls_back_with_a_message(qtbot, app_settings):
+    made = MainWindow("no-such-thing", settings=app_settings)
+    qtbot.addWidget(made)
+    assert made.current_scenario.name == "moons"
+    assert "no-such-thing" in made.banner.text()
+    made.close()
+
+
+def test_keyboard_shortcuts_drive_the_run(qtbot, window, wait_for_step):
+    from PySide6.QtCore import Qt
+
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.picker.setFocus()
+    qtbot.keyClick(window.picker, Qt.Key.Key_Space)
+    assert window.runner.state == RUNNING
+    wait_for_step(window, 10)
+    qtbot.keyClick(window.picker, Qt.Key.Key_Space)
+    assert window.runner.state == PAUSED
+    qtbot.waitUntil(lambda: window.runner.session.step_count == window.last_snapshot.step,
+                    timeout=5000)
+    at = window.last_snapshot.step
+    qtbot.keyClick(window.picker, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: window.last_snapshot.step == at + 1, timeout=5000)
+
+
+def test_a_run_that_cannot_start_says_why_and_the_window_stays_usable(qtbot, window):
+    moons = window.current_scenario
+
+    def refuse(config):
+        raise FileNotFoundError("corpus.txt is missing")
+
+    broken = Scenario(name="moons", title="Moons", description="", config_type=moons.config_type,
+                      build=refuse, panels=moons.panels)
+    window.runner.open(broken, window.current_config, running=True)
+    qtbot.waitUntil(lambda: window.runner.state == "finished", timeout=5000)
+    assert "corpus.txt is missing" in window.banner.text()
+    window.runner.open(moons, window.current_config, running=True)  # pick again: it trains
+    qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.step > 5,
+                    timeout=5000)

@@ -1,0 +1,36 @@
+"""Shared test set-up: Qt offscreen, a private runtime dir, and no thread may outlive a test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if "XDG_RUNTIME_DIR" not in os.environ:
+    _runtime = tempfile.mkdtemp(prefix="nnviz-runtime-")
+    os.chmod(_runtime, 0o700)
+    os.environ["XDG_RUNTIME_DIR"] = _runtime
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind():
+    """Fail any test that leaves a Python thread running (a QThread shows up here too)."""
+    before = set(threading.enumerate())
+    yield
+    leftover = []
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=2.0)
+        if thread.is_alive():
+            leftover.append(thread.name)
+    assert not leftover, f"threads still running after the test: {leftover}"
+
+
+@pytest.fixture
+def settings_dir(tmp_path, monkeypatch):
+    """Keep QSettings and user data of app tests out of the real home directory."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path

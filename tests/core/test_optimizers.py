@@ -1,0 +1,107 @@
+"""Every optimiser's trajectory against torch.optim, and the flat fast path against the slow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.core.mlp import MLP
+from nnviz.core.optimizers import OPTIMIZERS, make_optimizer, tiled_base
+
+HYPER = {"learning_rate": 0.05, "momentum": 0.8, "rho": 0.9, "beta1": 0.85, "beta2": 0.99,
+         "epsilon": 1e-7}
+STEPS = 8
+
+
+def _problem():
+    rng = np.random.default_rng(0)
+    inputs, labels = rng.normal(size=(20, 3)), rng.integers(0, 3, 20)
+    return MLP(3, [5], 3, seed=1), inputs, labels
+
+
+def _torch_optimizer(torch, name, tensors):
+    lr, eps = HYPER["learning_rate"], HYPER["epsilon"]
+    return {
+        "sgd": lambda: torch.optim.SGD(tensors, lr=lr),
+        "momentum": lambda: torch.optim.SGD(tensors, lr=lr, momentum=HYPER["momentum"]),
+        "nesterov": lambda: torch.optim.SGD(tensors, lr=lr, momentum=HYPER["momentum"],
+                                            nesterov=True),
+        "adagrad": lambda: torch.optim.Adagrad(tensors, lr=lr, eps=eps),
+        "rmsprop": lambda: torch.optim.RMSprop(tensors, lr=lr, alpha=HYPER["rho"], eps=eps),
+        "adam": lambda: torch.optim.Adam(tensors, lr=lr, betas=(HYPER["beta1"],
+                                                                HYPER["beta2"]), eps=eps),
+    }[name]()
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_trajectory_matches_torch_optim(name):
+    """Same start, and at every step the gradient of the same loss at the current point."""
+    torch = pytest.importorskip("torch")
+    model, inputs, labels = _problem()
+    reference = MLP(3, [5], 3, seed=1)  # torch's copy: its gradients come from here
+    tensors = [torch.tensor(p.copy(), requires_grad=True) for p in model.params]
+    torch_optimizer = _torch_optimizer(torch, name, tensors)
+    optimizer = make_optimizer(name, **HYPER)
+    for _ in range(STEPS):
+        _, grads, _ = model.loss_and_gradients(inputs, labels)
+        optimizer.step(model.params, grads)
+        reference.set_params([t.detach().numpy() for t in tensors])
+        _, torch_grads, _ = reference.loss_and_gradients(inputs, labels)
+        for tensor, grad in zip(tensors, torch_grads, strict=True):
+            tensor.grad = torch.from_numpy(grad.copy())
+        torch_optimizer.step()
+    moved = model.flat_params - MLP(3, [5], 3, seed=1).flat_params
+    assert np.abs(moved).max() > 1e-3  # the comparison is not of two unmoved points
+    for ours, theirs in zip(model.params, tensors, strict=True):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_flat_and_per_parameter_updates_agree(name):
+    model, inputs, labels = _problem()
+    separate = [p.copy() for p in model.params]  # own arrays: the per-parameter path
+    assert tiled_base(model.params) is model.flat_params
+    assert tiled_base(separate) is None
+    fast, slow = make_optimizer(name, **HYPER), make_optimizer(name, **HYPER)
+    for _ in range(4):
+        _, grads, _ = model.loss_and_gradients(inputs, labels)
+        slow_grads = [g.copy() for g in grads]
+        fast.step(model.params, grads)
+        slow.step(separate, slow_grads)
+    assert fast._flat_pair is not None and slow._flat_pair is None
+    for ours, expected in zip(model.params, separate, strict=True):
+        np.testing.assert_allclose(ours, expected, rtol=1e-13, atol=1e-15)
+
+
+def test_velocity_form_and_live_changes():
+    """v ← γv − ηg; θ ← θ + v, with η changed between steps."""
+    theta, grad = np.array([1.0, -2.0]), np.array([0.5, 0.25])
+    optimizer = make_optimizer("momentum", learning_rate=0.1, momentum=0.9)
+    optimizer.step([theta], [grad])
+    np.testing.assert_allclose(theta, [0.95, -2.025])
+    optimizer.set(learning_rate=0.2, unknown_name=3)
+    optimizer.step([theta], [grad])
+    velocity = 0.9 * np.array([-0.05, -0.025]) - 0.2 * grad
+    np.testing.assert_allclose(theta, np.array([0.95, -2.025]) + velocity)
+    optimizer.reset()
+    assert optimizer.t == 0 and optimizer.state == []
+    optimizer.step([theta], [grad])
+    np.testing.assert_allclose(optimizer.state[0]["velocity"], -0.2 * grad)
+
+
+def test_adam_first_step_is_learning_rate_times_sign():
+    theta = np.zeros(3)
+    optimizer = make_optimizer("adam", learning_rate=0.01)
+    optimizer.step([theta], [np.array([3.0, -0.5, 1e-3])])
+    np.testing.assert_allclose(theta, [-0.01, 0.01, -0.01], rtol=1e-4)
+
+
+def test_make_optimizer_by_name():
+    optimizer = make_optimizer("rmsprop", learning_rate=0.3, momentum=0.5, rho=0.5)
+    assert (optimizer.learning_rate, optimizer.rho) == (0.3, 0.5)
+    with pytest.raises(ValueError, match="known: sgd"):
+        make_optimizer("lbfgs")
+    with pytest.raises(ValueError, match="no hyperparameter"):
+        OPTIMIZERS["sgd"](momentum=0.9)
+    with pytest.raises(ValueError, match="gradients"):
+        make_optimizer("sgd").step([np.zeros(2)], [])

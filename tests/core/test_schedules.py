@@ -1,0 +1,27 @@
+"""Learning-rate schedules: constant, step ("divide by 10 at epoch k"), exponential."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnviz.core.schedules import scheduled_rate
+
+
+def test_constant():
+    assert scheduled_rate("constant", 0.1, 1234.5) == 0.1
+
+
+def test_step_divides_by_ten_at_epoch_k():
+    rates = [scheduled_rate("step", 0.1, e, every=150, factor=0.1)
+             for e in (0, 149.9, 150, 299, 300)]
+    assert rates == pytest.approx([0.1, 0.1, 0.01, 0.01, 0.001])
+
+
+def test_exponential():
+    assert scheduled_rate("exponential", 0.2, 3, factor=0.5) == pytest.approx(0.025)
+    assert scheduled_rate("exponential", 0.2, 0.5, factor=0.25) == pytest.approx(0.1)
+
+
+def test_unknown_schedule():
+    with pytest.raises(ValueError, match="known: constant"):
+        scheduled_rate("cosine", 0.1, 1)
