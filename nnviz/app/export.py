@@ -24,7 +24,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QMimeData, QPoint, QRect, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QRect, QSize
 from PySide6.QtGui import QColor, QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QWidget
@@ -349,11 +349,15 @@ def save_image(image: QImage, path: str | Path) -> Path:
 
 
 def copy_to_clipboard(panel: QWidget, scale: float = 1.0) -> QImage:
-    """Put the panel on the clipboard as an image (and as SVG where it has vectors)."""
+    """Put the panel on the clipboard as an image (and as SVG where it has vectors).
+
+    The clipboard's QMimeData must be created by Qt, not by Python: Qt deletes it in a static
+    destructor after the interpreter has gone, and a Python-made one then calls back into
+    Python (a segfault at exit). So ``setImage`` makes it, and the SVG is added to that.
+    """
     image = render_png(panel, None, scale)
-    mime = QMimeData()
-    mime.setImageData(image)
+    clipboard = QApplication.clipboard()
+    clipboard.setImage(image)
     with contextlib.suppress(Exception):
-        mime.setData("image/svg+xml", QByteArray(render_svg(panel)))
-    QApplication.clipboard().setMimeData(mime)
+        clipboard.mimeData().setData("image/svg+xml", QByteArray(render_svg(panel)))
     return image

@@ -59,7 +59,10 @@ class PanelArea(QWidget):
         for panel in self.panels:
             frame = panel.parentWidget()
             self.grid.removeWidget(frame)
+            frame.hide()  # gone now, not at the next event loop pass: no overlap in between
             frame.deleteLater()
+        for row in range(self.grid.rowCount()):  # a longer earlier line-up left its rows
+            self.grid.setRowStretch(row, 0)
         self.panels, self.missing = [], []
         self._drawn_at, self._pending = {}, {}
         registry = all_panels()

@@ -34,7 +34,21 @@ class Target:
         return self.preset.title if self.preset else self.scenario.title
 
     def config(self):
-        return self.preset.config() if self.preset else self.scenario.default_config()
+        """The config to open; the scenario's ``watch_values`` apply where the preset is
+        silent."""
+        if self.preset is None:
+            return self._watched(self.scenario.default_config(), {})
+        return self._watched(self.preset.config(), self.preset.values)
+
+    def compare_config(self):
+        """The lesson's second run, or None when the preset is not a comparison."""
+        compare = self.preset.compare_config() if self.preset else None
+        return None if compare is None else self._watched(compare, self.preset.values)
+
+    def _watched(self, config, chosen):
+        extra = {name: value for name, value in self.scenario.watch_values.items()
+                 if name not in chosen}
+        return config.with_values(extra) if extra else config
 
 
 def usable_presets() -> tuple[dict[str, Preset], list[str]]:

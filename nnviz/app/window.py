@@ -255,6 +255,10 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self.controls_scroll.setWidget(self.controls)
         self.panel_area.set_kinds(scenario.panels)
+        for panel in self.panels():
+            edits = getattr(panel, "live_change", None)  # a racer line, a word query …
+            if edits is not None:
+                edits.connect(self._panel_changed)
         if self.exports is not None:
             self.exports.install(self.panels())
 
@@ -271,12 +275,13 @@ class MainWindow(QMainWindow):
             if lesson.look_for:
                 parts.append(f"<i>Look for:</i> {lesson.look_for}")
         self.lesson.setText("<p>" + "</p><p>".join(parts) + "</p>")
+        label = lesson.compare_label if lesson and lesson.compare_label else "the comparison"
+        self.compare_button.setText(f"Pin this run and try {label}")
         self.compare_button.setVisible(bool(lesson and lesson.compare))
 
     def run_comparison(self) -> None:
         """Pin the current run, then apply the lesson's comparison values."""
-        preset = self.target.preset if self.target else None
-        compare = preset.compare_config() if preset else None
+        compare = self.target.compare_config() if self.target else None
         if compare is None or self.controls is None:
             return
         self.pin_run()
@@ -291,6 +296,12 @@ class MainWindow(QMainWindow):
     def _control_changed(self, name: str, value: Any) -> None:
         if not self.runner.set_value(name, value) and self.controls is not None:
             self.controls.editors[name].set_value(getattr(self.runner.config, name))
+
+    def _panel_changed(self, name: str, value: Any) -> None:
+        """A panel edited a hyperparameter: the same path as typing it into the controls."""
+        if self.controls is not None and name in self.controls.editors:
+            self.controls.editors[name].set_value(value)
+        self._control_changed(name, value)
 
     def _config_restored(self, config: Config) -> None:
         """A change could not be applied; the controls show the values still in force."""

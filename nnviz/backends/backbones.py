@@ -167,8 +167,8 @@ def resolve_backbone(name: str, weights_file: str = "") -> tuple[Backbone, Path]
     if weights_file:
         path = Path(weights_file).expanduser()
         if not path.is_file():
-            raise WeightsError(f"weights file {path} does not exist; "
-                               f"{backbone.where_weights_go()}")
+            what = "is a folder, not a file" if path.is_dir() else "does not exist"
+            raise WeightsError(f"weights file {path} {what}; {backbone.where_weights_go()}")
         return backbone, path
     found = backbone.find_weights()
     if found is None:

@@ -10,7 +10,8 @@ import importlib.util
 from typing import Any
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-TORCH_INSTALL_HINT = "pip install 'nnviz[torch]'  (here: pip install torch==2.13.0)"
+TORCH_INSTALL_HINT = ("pip install 'nnviz[torch]'  (a CPU-only build is much smaller: "
+                      "pip install torch --index-url https://download.pytorch.org/whl/cpu)")
 
 
 def torch_available() -> bool:

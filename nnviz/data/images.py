@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,8 @@ def scan_image_folder(root: str | Path) -> ImageFolder:
 
 def _reason(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
+    # Pillow names the in-memory buffer it was given ("<_io.BytesIO object at 0x…>")
+    text = re.sub(r"<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "the file", text)
     return text.splitlines()[0][:120]
 
 

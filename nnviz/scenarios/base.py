@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from nnviz.scenarios.params import Config
@@ -37,6 +37,9 @@ class Scenario:
     install_hint: str = ""
     #: how many steps ``nnviz run`` takes when no ``--steps`` is given
     default_steps: int = 1000
+    #: values the app opens the scenario with because a person is watching, where a headless
+    #: run wants the default (the race's pace: 100 full-batch updates are over in 50 ms)
+    watch_values: Mapping[str, Any] = field(default_factory=dict)
 
     def default_config(self) -> Config:
         return self.config_type()

@@ -341,7 +341,7 @@ SCENARIO = register(
                     "beside it the average-digit baseline",
         config_type=DigitsConfig,
         build=build,
-        panels=(*DIGIT_PANELS, "histograms"),
+        panels=(*DIGIT_PANELS, "histograms", "layer_health"),
         default_steps=2000,
     )
 )

@@ -13,6 +13,9 @@ A preset is a TOML file in ``resources/presets/`` (or any path)::
     [lesson]                 # optional: a guided lesson (text shown beside the panels)
     what = "one paragraph: what this shows"
     try = ["first thing to try", "second"]
+    order = 2                # its place in the curriculum (the picker sorts by it)
+    look_for = "where to look"
+    compare_label = "3 units"  # names the second run on the app's comparison button
 
     [lesson.compare]         # optional: the second run of a comparison (run A, pin, run B)
     hidden_sizes = [3]
@@ -48,6 +51,8 @@ class Lesson:
     compare: dict[str, Any] = field(default_factory=dict)
     order: int = 0
     look_for: str = ""
+    #: names the second run on the app's button ("Pin this run and try CBOW")
+    compare_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,7 @@ def _lesson(path: Path, text: str, raw: Any, config_type: type[Config],
     if not isinstance(order, int):
         raise PresetError(f"{_where(path, text, 'order')}: lesson order must be an integer")
     return Lesson(str(raw.get("what", "")), tuple(steps), dict(compare), order,
-                  str(raw.get("look_for", "")))
+                  str(raw.get("look_for", "")), str(raw.get("compare_label", "")))
 
 
 def all_presets(folder: Path | None = None) -> dict[str, Preset]:

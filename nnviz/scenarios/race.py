@@ -591,5 +591,6 @@ SCENARIO = register(
         build=build,
         panels=("race_curves", "race_surface", "race_finish", "race_editor"),
         default_steps=20_000,
+        watch_values={"pace": 20.0},
     )
 )

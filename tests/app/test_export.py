@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
+import textwrap
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -255,6 +259,25 @@ def test_screenshot_and_clipboard(qtbot, tmp_path, panel, snapshot):
     assert (clipped.width(), clipped.height()) == (image.width(), image.height())
     mime = QApplication.clipboard().mimeData()
     assert b"<svg" in bytes(mime.data("image/svg+xml").data())
+
+
+def test_the_interpreter_exits_cleanly_after_copying_to_the_clipboard(tmp_path):
+    """Qt frees the clipboard's data after Python has finalised: a Python-made QMimeData
+    there crashed the process at exit (SIGSEGV) after every copy."""
+    script = textwrap.dedent("""
+        from PySide6.QtWidgets import QApplication
+        from nnviz.app import export
+        from nnviz.app.panels.loss import LossPanel
+        app = QApplication([])
+        panel = LossPanel()
+        panel.resize(300, 200)
+        export.copy_to_clipboard(panel)
+        print("copied", app.clipboard().mimeData().formats())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "image/svg+xml" in done.stdout
 
 
 def _controller(tmp_path, accept=True, **dialog_values):

@@ -93,12 +93,12 @@ def test_classify_button_asks_for_a_file_and_requests_it(qtbot, monkeypatch, tmp
     chosen = str(tmp_path / "lunch.jpg")
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *args, **kwargs: (chosen, "")))
-    with qtbot.waitSignal(panel.live_value_requested) as signal:
+    with qtbot.waitSignal(panel.live_change) as signal:
         panel.classify_button.click()
     assert signal.args == ["classify_image", chosen]
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *args, **kwargs: ("", "")))
-    with qtbot.assertNotEmitted(panel.live_value_requested):
+    with qtbot.assertNotEmitted(panel.live_change):
         panel.classify_button.click()
 
 

@@ -170,3 +170,23 @@ def test_long_runs_stay_bounded_and_the_axis_says_so(qtbot):
     assert "spikes kept" in panel.accuracy_plot.getAxis("bottom").labelText
     x, _ = panel.items["loss"].getData()
     assert x[-1] == 5000
+
+
+def test_accuracy_plot_only_when_some_curve_has_an_accuracy(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    rows = panel.view.ci.items
+    assert panel.accuracy_plot not in rows  # nothing drawn yet: the loss plot has the room
+    scenario = get_scenario("embeddings")  # word2vec has losses only
+    session = scenario.create_session(scenario.default_config().with_values(
+        {"analogy_set": "none"}))
+    for snapshot in train(session, max_steps=4, every=2):
+        panel.show_snapshot(snapshot)
+    assert not any("accuracy" in name for name in panel.curves)
+    assert panel.accuracy_plot not in rows
+    assert panel.loss_plot.getAxis("bottom").labelText == "step"
+    for snapshot in snapshots(steps=20, every=10):  # moons: accuracies too
+        panel.show_snapshot(snapshot)
+    assert panel.accuracy_plot in rows
+    assert panel.accuracy_plot.getAxis("bottom").labelText == "step"
+    assert not panel.loss_plot.getAxis("bottom").label.isVisible()

@@ -201,3 +201,32 @@ def test_a_run_that_cannot_start_says_why_and_the_window_stays_usable(qtbot, win
     window.runner.open(moons, window.current_config, running=True)  # pick again: it trains
     qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.step > 5,
                     timeout=5000)
+
+
+def test_panel_edits_go_through_the_same_path_as_the_controls(qtbot, window):
+    """The race editor's racer line (a panel-side editor) reaches config, controls and run."""
+    assert window.open_target("race")
+    editor = next(p for p in window.panels() if p.kind == "race_editor")
+    line = "gd lr=0.3; adam lr=0.05"
+    editor.live_change.emit("racers", line)
+    assert window.current_config.racers == line
+    assert window.controls.editors["racers"].value() == line
+    editor.live_change.emit("racers", "gd lr=abc")  # refused with a message, nothing lost
+    assert window.current_config.racers == line
+
+
+def test_watching_the_race_is_paced_but_headless_runs_are_not(qtbot, window):
+    assert window.open_target("race")
+    assert window.current_config.pace == 20.0
+    assert window.current_scenario.default_config().pace == 0.0
+    assert window.open_target("race-newton-vs-gd")
+    assert window.current_config.pace == 4.0  # the preset's own value wins
+
+
+def test_switching_scenarios_leaves_only_the_new_panels(qtbot, window):
+    assert window.open_target("embeddings")
+    qtbot.wait(10)
+    shown = [frame for frame in window.panel_area.findChildren(type(
+        window.panels()[0].parentWidget())) if frame.isVisible()]
+    assert sorted(frame.panel.kind for frame in shown) == sorted(
+        window.current_scenario.panels)

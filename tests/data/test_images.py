@@ -66,6 +66,7 @@ def test_unreadable_images_are_skipped_and_named(folder):
     assert names == ["broken.jpg", "truncated.jpg"]
     message = scanned.skipped_message()
     assert message.startswith("skipped 2 unreadable image(s)") and "hotdog/broken.jpg" in message
+    assert "BytesIO" not in message and "0x" not in message  # Pillow's buffer repr
 
 
 @pytest.mark.parametrize("case, match", [

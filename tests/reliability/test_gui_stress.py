@@ -167,13 +167,18 @@ class Monkey:
 
 
 def quiesce(qtbot, window: MainWindow) -> None:
-    """The same state before and after: tiny-moons trained a little, every worker stopped."""
+    """The same state before and after: tiny-moons trained a little, every worker stopped,
+    nothing pinned (pins are kept on purpose, up to a bound, so they would differ)."""
     window.picker.chosen.emit("tiny-moons")
     window.run_action.trigger()
     qtbot.waitUntil(lambda: window.runner.last_snapshot is not None
                     and window.runner.last_snapshot.step > 10, timeout=10_000)
     assert window.runner.state == "running"
     assert window.runner.shutdown(timeout=2.0), "a worker did not stop within 2 s"
+    for panel in window.panels():
+        clear = getattr(panel, "clear_pinned", None)
+        if callable(clear):
+            clear()
     settle(qtbot, 50)
     gc.collect()
 

@@ -34,6 +34,10 @@ class Panel(QWidget):
     Subclasses set ``kind`` and ``title``, build their items in ``__init__`` and implement
     :meth:`show_snapshot`. Export (PNG/SVG/CSV) works through :meth:`export_target` and
     :meth:`csv_tables`, so the GUI, the CLI and tests share one code path.
+
+    A panel that lets a person edit a hyperparameter in place (a racer line, a word query, an
+    image to classify) declares ``live_change = Signal(str, object)`` and emits
+    ``(param name, value)``; the window applies it exactly as an edit in the controls.
     """
 
     kind: ClassVar[str] = ""

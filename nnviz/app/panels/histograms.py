@@ -34,6 +34,9 @@ MEDIAN = 4
 class HistogramsPanel(Panel):
     kind = "histograms"
     title = "Histograms"
+    #: a redraw costs 20–35 ms (two histograms and the over-steps image); distributions move
+    #: slowly, and at 5 Hz the window keeps its frame budget for the boundary
+    max_fps = 5.0
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

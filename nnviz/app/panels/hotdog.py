@@ -7,7 +7,7 @@ new layer's boundary.
   first in a red frame. Above it: the feature-extraction progress
   (``views["feature_progress"]``) and the file last scored with "Classify an image…"
   (``views["classified"]``). The button asks for a file and emits
-  :attr:`ImageScoresPanel.live_value_requested` ``("classify_image", path)``: the window posts
+  :attr:`ImageScoresPanel.live_change` ``("classify_image", path)``: the window posts
   it to the running session like any live hyperparameter, and the score comes back in the
   next snapshot.
 * ``projection_boundary`` is the generic projection panel plus ``views["projection_boundary"]``
@@ -105,7 +105,7 @@ class ImageScoresPanel(Panel):
     thumbnail_size: ClassVar[int] = 104
 
     #: (hyperparameter name, value) the window should post to the run as a live change
-    live_value_requested = Signal(str, object)
+    live_change = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -235,7 +235,7 @@ class ImageScoresPanel(Panel):
 
     def request_classification(self, path: str) -> None:
         self.set_status(f"Scoring {_escape(Path(path).name)} at the next snapshot…")
-        self.live_value_requested.emit("classify_image", path)
+        self.live_change.emit("classify_image", path)
 
     # -- the panel contract -----------------------------------------------------------------
     def start_run(self, run_id: int) -> None:

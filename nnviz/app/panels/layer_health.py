@@ -39,6 +39,8 @@ def saturation_label(activation: str) -> str:
 class LayerHealthPanel(Panel):
     kind = "layer_health"
     title = "Layer health"
+    #: health figures move slowly; drawing them at the display rate only costs training time
+    max_fps = 5.0
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

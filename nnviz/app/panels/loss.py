@@ -106,7 +106,6 @@ class LossPanel(Panel):
         self.loss_plot.setLabel("left", "loss")
         # same colours as the loss legend above: blue train, orange test
         self.accuracy_plot.setLabel("left", "accuracy")
-        self.accuracy_plot.setLabel("bottom", "step")
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         self.layout_.addWidget(self.view, 1)
 
@@ -117,7 +116,9 @@ class LossPanel(Panel):
         self.config: Config | None = None
         self._last_recorded: Snapshot | None = None
         self._decimated = False
+        self._accuracy_shown = True
         self.set_log_y(True)
+        self._fit_rows()
 
     # -- taking in data -------------------------------------------------------------------
     def record_snapshot(self, snapshot: Snapshot) -> None:
@@ -152,6 +153,7 @@ class LossPanel(Panel):
             if per_step:
                 self.per_step.add(name)
             self.items[name] = self._make_item(name, per_step)
+            self._fit_rows()
         return history
 
     def _make_item(self, name: str, per_step: bool) -> pg.PlotDataItem:
@@ -181,8 +183,30 @@ class LossPanel(Panel):
         decimated = any(h.decimated for h in self.curves.values())
         if decimated != self._decimated:
             self._decimated = decimated
-            note = " (old steps thinned, spikes kept)" if decimated else ""
-            self.accuracy_plot.setLabel("bottom", "step" + note)
+            self._label_steps()
+
+    def _fit_rows(self) -> None:
+        """The accuracy plot only when a curve has an accuracy (word2vec's losses have none):
+        an empty second plot would only take half of the room."""
+        names = [*self.curves, *(name for run in self.pinned for name in run.curves)]
+        wanted = any("accuracy" in name for name in names)
+        if wanted != self._accuracy_shown:
+            self._accuracy_shown = wanted
+            if wanted:
+                self.view.addItem(self.accuracy_plot, row=2, col=0)
+                self.view.ci.layout.setRowStretchFactor(2, 2)
+            else:
+                self.view.ci.removeItem(self.accuracy_plot)
+            self._label_steps()
+
+    def _label_steps(self) -> None:
+        """"step" under the lowest plot shown, saying when old points have been thinned."""
+        text = "step" + (" (old steps thinned, spikes kept)" if self._decimated else "")
+        if self._accuracy_shown:
+            self.loss_plot.getAxis("bottom").showLabel(False)
+            self.accuracy_plot.setLabel("bottom", text)
+        else:
+            self.loss_plot.setLabel("bottom", text)
 
     @staticmethod
     def _y(name: str, values: np.ndarray, log: bool) -> np.ndarray:
@@ -207,7 +231,8 @@ class LossPanel(Panel):
         self.curves, self.items, self.per_step = {}, {}, set()
         self._last_recorded = None
         self._decimated = False
-        self.accuracy_plot.setLabel("bottom", "step")
+        self._fit_rows()
+        self._label_steps()
         self._relabel_pinned()
 
     def pin_run(self) -> None:
@@ -229,12 +254,14 @@ class LossPanel(Panel):
             self._remove_pinned(self.pinned.pop(0))
         self._draw_pinned(run)
         self._relabel_pinned()
+        self._fit_rows()
         self.clear_button.setEnabled(True)
 
     def clear_pinned(self) -> None:
         for run in self.pinned:
             self._remove_pinned(run)
         self.pinned = []
+        self._fit_rows()
         self.clear_button.setEnabled(False)
 
     def _remove_pinned(self, run: PinnedRun) -> None:
