@@ -180,7 +180,7 @@ class HistogramsPanel(Panel):
         self._y_top = max(self._y_top, float(found.counts.max(initial=0)) * 1.1, 1.0)
         self.histogram_plot.setYRange(0, self._y_top, padding=0)
         self.summary.setText(
-            f"mean {found.mean:.3g}  σ {found.std:.3g}  "
+            f"mean {found.mean:.3g}  σ {found.std:.3g}\n"  # two short lines fit a narrow panel
             f"min {found.percentiles[0]:.3g}  max {found.percentiles[-1]:.3g}"
         )
         self._draw_distribution(found.layer, found.quantity, label)

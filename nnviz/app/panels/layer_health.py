@@ -49,12 +49,14 @@ class LayerHealthPanel(Panel):
         self.layout_.addWidget(self.view, 1)
         self.saturation_plot = self.view.addPlot(row=0, col=0)
         self.saturation_plot.setLabel("left", "fraction")
-        self.saturation_plot.setYRange(0, 1.3, padding=0)  # headroom for the legend
+        self.saturation_plot.setYRange(0, 1.55, padding=0)  # headroom: the legend's two rows
         self.saturation_plot.getAxis("left").setTicks(
             [[(v, f"{v:g}") for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]])
         self.saturation_plot.setMouseEnabled(x=False, y=False)
         self.saturation_plot.showGrid(y=True, alpha=0.2)
         self.saturation_plot.setLabel("bottom", "hidden layer")
+        # one layer spans -0.6…0.6: the automatic prefix would label it "(x0.001)"
+        self.saturation_plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.saturated_bars = pg.BarGraphItem(x=[], height=[], width=0.7,
                                               brush=SATURATED_COLOR, pen=None)
         self.dead_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=DEAD_COLOR, pen=None)
