@@ -18,6 +18,8 @@ from nnviz.app.panels import Panel, all_panels
 from nnviz.session import Snapshot
 
 COLUMNS = 2
+#: below this a panel's labels collide; the window scrolls instead of squeezing further
+MIN_PANEL_HEIGHT = 260
 
 
 class PanelFrame(QFrame):
@@ -28,6 +30,7 @@ class PanelFrame(QFrame):
         self.panel = panel
         self.setObjectName(f"frame-{panel.kind}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setMinimumHeight(MIN_PANEL_HEIGHT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.setSpacing(2)

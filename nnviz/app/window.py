@@ -183,8 +183,14 @@ class MainWindow(QMainWindow):
         self._banner_timer.setInterval(BANNER_WARNING_MS)
         self._banner_timer.timeout.connect(self.banner.hide)
         self.panel_area = PanelArea()
+        # panels keep a readable height; a scenario with many (digits: eight) scrolls
+        self.panel_scroll = QScrollArea()
+        self.panel_scroll.setObjectName("panel-scroll")
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.panel_scroll.setWidget(self.panel_area)
         layout.addWidget(self.banner)
-        layout.addWidget(self.panel_area, 1)
+        layout.addWidget(self.panel_scroll, 1)
         self.setCentralWidget(central)
 
         self.readout = StatusReadout()

@@ -81,13 +81,31 @@ def test_weight_tiles(qtbot, snapshots):
     panel = WeightTilesPanel()
     image = _shown(panel, snapshots[-1], qtbot)
     tiles = snapshots[-1].views["weight_tiles"]
-    assert panel.image.image.shape == (3 * 9 - 1, 4 * 9 - 1)  # 10 tiles of 8×8, 4 per row
+    # 10 tiles of 8×8, 4 per row; captioned, so each has 3 empty rows below for its caption
+    assert panel.image.image.shape == (3 * (8 + 3 + 1) - 1, 4 * 9 - 1)
     assert panel.image.levels[0] == pytest.approx(-tiles.scale)
     assert [c.toPlainText() for c in panel.captions if c.isVisible()] == list(tiles.labels)
     assert len(_colours(image)) > 10  # red and blue shades, not a blank panel
     header, columns = panel.csv_tables()["weights"]
     assert len(header) == 65 and len(columns[0]) == 10
     assert columns[1 + 9][2] == pytest.approx(float(tiles.tiles[2, 1, 1]))
+
+
+def test_captions_that_would_collide_are_shortened_then_hidden(qtbot, snapshots):
+    panel = MisclassifiedPanel()
+    _shown(panel, snapshots[-1], qtbot)
+
+    def captions_at(width, height):
+        panel.resize(width, height)
+        qtbot.wait(30)  # the layout settles: the view box has its new size
+        panel.show_snapshot(snapshots[-1])
+        return [c.toPlainText() for c in panel.captions if c.isVisible()]
+
+    roomy = captions_at(1400, 1000)
+    assert len(roomy) == 8 and all(" " in text for text in roomy)  # label and score
+    cramped = captions_at(150, 130)  # "4→1 0.97 / 4: 0.02" would overlap its neighbours
+    assert cramped and all(" " not in text for text in cramped)  # "4→1" or "7"
+    assert captions_at(70, 60) == []  # not even that fits
 
 
 def test_misclassified_examples(qtbot, snapshots):

@@ -186,15 +186,19 @@ class WeightTilesPanel(Panel):
         self.tiles = tiles
         count, height, width = tiles.tiles.shape
         columns = mosaic_columns(count, aspect=1.4)
-        mosaic = tile_mosaic(tiles.tiles, columns)
+        # captioned tiles get empty rows below them, so a caption never lies on the next tile
+        gap = max(1, round(height * 0.4)) if count <= self.max_captions else 0
+        mosaic = tile_mosaic(_padded_below(tiles.tiles, gap, np.nan) if gap else tiles.tiles,
+                             columns)
         self.image.setImage(mosaic, levels=self.levels(tiles), autoLevels=False)
         key = (count, height, width, columns)
         if key != self._layout_key:
             self._layout_key = key
             self.plot.setXRange(0, mosaic.shape[1], padding=0.02)
-            self.plot.setYRange(0, mosaic.shape[0] + (2 if count <= self.max_captions else 0),
-                                padding=0.02)
-        self._draw_captions(tiles, columns, height, width)
+            self.plot.setYRange(0, mosaic.shape[0], padding=0.02)
+        self._draw_captions(tiles, columns, height + gap, width)
+        shown = len(tiles.labels) if gap else 0
+        _hide_captions_that_collide(self.plot, self.captions[:shown], width + 1, gap)
         shown = (f"{count} of {tiles.total_units} units, " if tiles.total_units > count
                  else "")
         self.plot.setTitle(f"{tiles.title} ({shown}{self.scale_text(tiles)})",
@@ -217,7 +221,8 @@ class WeightTilesPanel(Panel):
             if index < len(labels):
                 row, column = divmod(index, columns)
                 caption.setText(labels[index])
-                caption.setPos(column * (width + 1) + width / 2, row * (height + 1) + height)
+                caption.setPos(column * (width + 1) + width / 2,
+                               row * (height + 1) + tiles.tiles.shape[1])
                 caption.setVisible(True)
             else:
                 caption.setVisible(False)
@@ -329,6 +334,12 @@ class MisclassifiedPanel(Panel):
                             color=WRONG if wrong else RIGHT)
             caption.setPos(column * (width + 1) + width / 2, row * (height + gap + 1) + height)
             caption.setVisible(True)
+        if not _hide_captions_that_collide(self.plot, self.captions[:count], width + 1, gap):
+            for index, caption in enumerate(self.captions[:count]):  # the short form: "4→1"
+                true, guess = int(gallery.labels[index]), int(gallery.predicted[index])
+                caption.setText(names[true] if true == guess else f"{names[true]}→{names[guess]}",
+                                color=WRONG if true != guess else RIGHT)
+            _hide_captions_that_collide(self.plot, self.captions[:count], width + 1, gap)
         self.plot.setTitle(
             f"{gallery.n_wrong} of {gallery.n_total} {self.split_name} examples misclassified "
             f"(most confident mistakes first)", color="k", size="10pt")
@@ -364,6 +375,24 @@ def _caption(scores: np.ndarray, true: int, guess: int, names: tuple[str, ...]) 
     if true == guess:
         return f"{names[true]} {scores[true]:.2f}"
     return f"{names[true]}→{names[guess]} {scores[guess]:.2f}\n{names[true]}: {scores[true]:.2f}"
+
+
+def _hide_captions_that_collide(plot: pg.PlotWidget, captions: list[pg.TextItem],
+                                cell_width: float, room_height: float) -> bool:
+    """Captions keep their size in pixels while the tiles shrink with the panel: when they
+    would run into their neighbours, none is shown (the CSV export still holds them; a larger
+    panel shows them again). True when they fit."""
+    pixel_width, pixel_height = plot.getViewBox().viewPixelSize()
+    shown = [caption for caption in captions if caption.toPlainText()]
+    if pixel_width <= 0 or pixel_height <= 0 or not shown:
+        return True
+    widest = max(caption.textItem.boundingRect().width() for caption in shown)
+    tallest = max(caption.textItem.boundingRect().height() for caption in shown)
+    fits = (widest <= cell_width / pixel_width * 1.05
+            and tallest <= (room_height + 1) / pixel_height * 1.3)
+    for caption in shown:
+        caption.setVisible(fits)
+    return fits
 
 
 def _small_font() -> QFont:
