@@ -57,6 +57,11 @@ class PanelArea(QWidget):
         self._flush_timer.timeout.connect(self.flush)
         self.set_kinds(kinds)
 
+    def heightForWidth(self, width: int) -> int:
+        """None preferred: a word-wrapped label in one panel would otherwise make the scroll
+        area give every row its preferred height instead of sharing the window's."""
+        return -1
+
     def set_kinds(self, kinds: Sequence[str]) -> None:
         """Replace the panels by one per known kind, in order."""
         for panel in self.panels:

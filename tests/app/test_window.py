@@ -230,3 +230,17 @@ def test_switching_scenarios_leaves_only_the_new_panels(qtbot, window):
         window.panels()[0].parentWidget())) if frame.isVisible()]
     assert sorted(frame.panel.kind for frame in shown) == sorted(
         window.current_scenario.panels)
+
+
+@pytest.mark.parametrize("target, scrolls", [("moons", False), ("embeddings", False),
+                                             ("hotdog-demo", False), ("digits", True)])
+def test_panels_share_the_window_and_scroll_only_when_there_are_many(qtbot, window, target,
+                                                                     scrolls):
+    if target == "hotdog-demo":  # its word-wrapped summary once made every row grow
+        pytest.importorskip("torchvision")
+    window.resize(1400, 900)
+    assert window.open_target(target)
+    qtbot.wait(30)
+    viewport = window.panel_scroll.viewport().height()
+    assert (window.panel_area.height() > viewport) == scrolls
+    assert all(p.parentWidget().height() >= 260 for p in window.panels())
