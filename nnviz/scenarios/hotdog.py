@@ -34,6 +34,7 @@ from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress
 from nnviz.core.views import DecisionGrid, Projection, grid_points, pca_2d
 from nnviz.data.images import (
     ImageFolder,
+    ImageFolderError,
     ImageReadError,
     LabelledImage,
     scan_image_folder,
@@ -457,6 +458,16 @@ def build(config: HotdogConfig) -> HotdogSession:
     return HotdogSession(config, folder, extractor)
 
 
+def preflight(config: HotdogConfig) -> None:
+    """The image folder and the backbone's weights are there (found, not read)."""
+    from nnviz.backends.backbones import resolve_backbone
+
+    if config.image_folder and not Path(config.image_folder).expanduser().is_dir():
+        raise ImageFolderError(f"image folder {config.image_folder} does not exist; it needs "
+                               "one sub-folder of pictures per class (hotdog/, not_hotdog/, …)")
+    resolve_backbone(config.backbone, config.weights_file)
+
+
 SCENARIO = register(
     Scenario(
         name="hotdog",
@@ -466,8 +477,8 @@ SCENARIO = register(
         build=build,
         panels=("loss", "image_scores", "projection_boundary"),
         requires=("torch", "torchvision"),
-        install_hint="pip install 'nnviz[vision]'  (here: pip install torch==2.14.1 "
-                     "torchvision==0.29.1)",
+        install_hint="pip install 'nnviz[vision]'",
         default_steps=300,
+        preflight=preflight,
     )
 )

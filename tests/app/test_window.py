@@ -244,3 +244,19 @@ def test_panels_share_the_window_and_scroll_only_when_there_are_many(qtbot, wind
     viewport = window.panel_scroll.viewport().height()
     assert (window.panel_area.height() > viewport) == scrolls
     assert all(p.parentWidget().height() >= 260 for p in window.panels())
+
+
+def test_a_target_that_cannot_start_leaves_the_open_run_alone(qtbot, window, wait_for_step,
+                                                              tmp_path, monkeypatch):
+    window.runner.run()
+    wait_for_step(window, 20)
+    window.pin_run()
+    panels, session = window.panels(), window.runner.session
+    import nnviz.scenarios.embeddings as embeddings  # its corpus file has gone missing
+
+    monkeypatch.setattr(embeddings, "corpus_path", lambda name: tmp_path / "corpus.txt")
+    assert not window.open_target("embeddings")
+    assert "corpus file not found" in window.banner.text()
+    assert window.current_scenario.name == "moons" and window.panels() == panels
+    assert window.runner.session is session and window.runner.state == RUNNING
+    assert window.panels()[1].pinned  # the pinned curves are still there
