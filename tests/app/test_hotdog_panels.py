@@ -11,7 +11,6 @@ from nnviz.app.panels import all_panels
 from nnviz.app.panels.hotdog import (
     ImageScoresPanel,
     ProjectionBoundaryPanel,
-    boundary_segments,
     class_colour_image,
 )
 from nnviz.core.classifier_views import gallery
@@ -134,14 +133,14 @@ def linear_grid(resolution=41):
 
 
 def test_boundary_lies_where_the_classes_swap():
-    segments = boundary_segments(linear_grid())
+    segments = linear_grid().borders
     assert len(segments) > 10
     np.testing.assert_allclose(segments[:, 0], 0.5, atol=1e-6)
     assert segments[:, 1].min() == pytest.approx(-1.0) and segments[:, 1].max() == pytest.approx(
         1.0)
     three = DecisionGrid((0, 1, 0, 1), np.full((5, 5, 3), 1 / 3, dtype=np.float32),
                          np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0))
-    assert boundary_segments(three).shape == (0, 2)
+    assert three.borders.shape == (0, 2)
 
 
 def test_background_colours_follow_the_probabilities():

@@ -16,30 +16,11 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.app.panels.colors import class_color, class_mix, diverging_lut, soften
-from nnviz.app.panels.contour import iso_segments, to_data_units
 from nnviz.core.views import DecisionGrid
 from nnviz.session import Snapshot
 
 #: the field is drawn this much lighter than the class colours, so points stand out
 FIELD_LIGHTNESS = 0.3
-
-
-def boundary_segments(probabilities: np.ndarray) -> np.ndarray:
-    """Line segments (index units) where the most likely class changes.
-
-    Two classes: the P(class 1) = 0.5 line. More: for each class c the zero line of its margin
-    p_c − max_{other} p, which is exactly the border of the region where c wins.
-    """
-    k = probabilities.shape[-1]
-    if k == 2:
-        return iso_segments(probabilities[..., 1], 0.5)
-    pieces = []
-    for c in range(k):
-        others = np.delete(probabilities, c, axis=-1).max(axis=-1)
-        margin = probabilities[..., c] - others
-        if margin.max() > 0:
-            pieces.append(iso_segments(margin, 0.0))
-    return np.concatenate(pieces) if pieces else np.empty((0, 2))
 
 
 @register_panel
@@ -105,10 +86,9 @@ class DecisionBoundaryPanel(Panel):
         extent = tuple(float(v) for v in grid.extent)
         if extent != self._extent:
             self._set_extent(extent, nx, ny)
-        segments = boundary_segments(probabilities)
-        if len(segments):
-            points = to_data_units(segments, grid.extent, (ny, nx))
-            self.boundary.setData(points[:, 0], points[:, 1], connect="pairs")
+        borders = grid.borders
+        if len(borders):
+            self.boundary.setData(borders[:, 0], borders[:, 1], connect="pairs")
         else:
             self.boundary.setData([], [])
         self._set_points(grid)

@@ -273,26 +273,6 @@ def class_colour_image(probabilities: np.ndarray, strength: float = 0.45) -> np.
     return np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
 
 
-def boundary_segments(grid: DecisionGrid) -> np.ndarray:
-    """Iso-lines (data units) where the most probable class changes: for each class k, the
-    zero level of p_k − max_{j≠k} p_j."""
-    p = np.asarray(grid.probabilities, dtype=np.float64)
-    ny, nx = p.shape[:2]
-    pieces = []
-    for k in range(1 if p.shape[-1] == 2 else p.shape[-1]):
-        others = np.delete(p, k, axis=-1).max(axis=-1)
-        # pyqtgraph puts sample (i, j) at the pixel centre (i + ½, j + ½)
-        lines = pg.functions.isocurve(p[..., k] - others, 0.0, connected=False)
-        if lines:
-            pieces.append(np.asarray(lines, dtype=np.float64).reshape(-1, 2)[:, ::-1] - 0.5)
-    if not pieces:
-        return np.empty((0, 2))
-    index = np.concatenate(pieces)
-    x_min, x_max, y_min, y_max = grid.extent
-    return np.column_stack([x_min + index[:, 0] * (x_max - x_min) / max(nx - 1, 1),
-                            y_min + index[:, 1] * (y_max - y_min) / max(ny - 1, 1)])
-
-
 @register_panel
 class ProjectionBoundaryPanel(ProjectionPanel):
     """The projection panel with a classifier's probabilities drawn behind the points."""
@@ -330,9 +310,9 @@ class ProjectionBoundaryPanel(ProjectionPanel):
         self.background.setImage(class_colour_image(grid.probabilities), autoLevels=False)
         self.background.setRect(QRectF(x_min - half_x, y_min - half_y,
                                        x_max - x_min + 2 * half_x, y_max - y_min + 2 * half_y))
-        segments = boundary_segments(grid)
-        if len(segments):
-            self.boundary_item.setData(segments[:, 0], segments[:, 1])
+        borders = grid.borders
+        if len(borders):
+            self.boundary_item.setData(borders[:, 0], borders[:, 1])
         else:
             self.boundary_item.setData([], [])
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
-from nnviz.app.panels.contour import iso_segments, to_data_units
+from nnviz.core.contour import iso_segments, to_data_units
 from nnviz.core.loss_surface import LossSurface
 from nnviz.scenarios.params import ParamError
 from nnviz.scenarios.race import RacerView, RaceView

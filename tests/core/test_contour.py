@@ -1,7 +1,7 @@
 import numpy as np
 
-from nnviz.app.panels.contour import iso_segments, to_data_units
-from nnviz.app.panels.decision_boundary import boundary_segments
+from nnviz.core.contour import class_borders, iso_segments, to_data_units
+from nnviz.core.views import DecisionGrid
 
 
 def test_circle_iso_line_lies_on_the_circle():
@@ -30,9 +30,22 @@ def test_three_class_boundaries_follow_the_winner():
     logits = np.stack([np.broadcast_to(-xs * 2, (ny, nx)), np.broadcast_to(xs * 2, (ny, nx)),
                        np.ones((ny, nx))], axis=-1)
     probabilities = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
-    segments = boundary_segments(probabilities)
+    segments = class_borders(probabilities, (-1.0, 1.0, 0.0, 1.0))
     # class 0 wins for x < −0.5, class 2 between, class 1 for x > 0.5: two vertical lines
-    x = -1 + segments[:, 0] * 2 / (nx - 1)
+    x = segments[:, 0]
     assert len(segments) > 0
     assert np.all(np.isclose(np.abs(x), 0.5, atol=0.02))
     assert (x < 0).any() and (x > 0).any()
+
+
+def test_a_decision_grid_carries_its_borders_worked_out_on_the_worker_side():
+    ny, nx = 40, 50
+    xs = np.linspace(-2.0, 2.0, nx)
+    p1 = np.broadcast_to(1 / (1 + np.exp(-4 * (xs - 0.3))), (ny, nx))
+    grid = DecisionGrid(extent=(-2.0, 2.0, -1.0, 1.0),
+                        probabilities=np.stack([1 - p1, p1], axis=-1),
+                        train_points=np.zeros((0, 2)), train_labels=np.zeros(0),
+                        test_points=np.zeros((0, 2)), test_labels=np.zeros(0))
+    assert len(grid.borders) >= 2 * (ny - 1)
+    np.testing.assert_allclose(grid.borders[:, 0], 0.3, atol=0.01)  # the 0.5 line, x = 0.3
+    assert grid.borders[:, 1].min() == -1.0 and grid.borders[:, 1].max() == 1.0

@@ -1,7 +1,8 @@
 """Iso-lines of a sampled field by marching squares, vectorised in NumPy.
 
 pyqtgraph's ``isocurve`` loops in Python (~15 ms for 200×200 here), too slow to redraw a
-decision boundary 40 times a second next to a training thread; this takes ~1–2 ms.
+decision boundary 40 times a second next to a training thread; this takes ~1–2 ms, and it runs
+on the worker side when a snapshot is due (:class:`~nnviz.core.views.DecisionGrid`).
 
 Each grid cell (corners a=(i,j), b=(i,j+1), c=(i+1,j+1), d=(i+1,j)) whose corners lie on both
 sides of the level gets a line segment between the crossing points on its edges, found by
@@ -87,3 +88,23 @@ def to_data_units(segments: Array, extent: tuple[float, float, float, float],
     out[:, 0] = x_min + segments[:, 0] * (x_max - x_min) / max(nx - 1, 1)
     out[:, 1] = y_min + segments[:, 1] * (y_max - y_min) / max(ny - 1, 1)
     return out
+
+
+def class_borders(probabilities: Array, extent: tuple[float, float, float, float]) -> Array:
+    """Segments (data units, pairs of ends) where the most probable class changes.
+
+    Two classes: the P(class 1) = 0.5 line. More: for each class c the zero line of its margin
+    p_c − max_{other} p, which is exactly the border of the region where c wins.
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    k = p.shape[-1]
+    if k == 2:
+        index = iso_segments(p[..., 1], 0.5)
+    else:
+        pieces = []
+        for c in range(k):
+            margin = p[..., c] - np.delete(p, c, axis=-1).max(axis=-1)
+            if margin.max() > 0:
+                pieces.append(iso_segments(margin, 0.0))
+        index = np.concatenate(pieces) if pieces else np.empty((0, 2))
+    return to_data_units(index, extent, p.shape[:2])
