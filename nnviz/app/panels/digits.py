@@ -175,6 +175,8 @@ class WeightTilesPanel(Panel):
         self.captions: list[pg.TextItem] = []
         self.tiles: ImageTiles | None = None
         self._layout_key: tuple[int, ...] = ()
+        # whether captions fit depends on the panel's size: look again when it changes
+        self.plot.getViewBox().sigResized.connect(self._refit)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
@@ -203,6 +205,10 @@ class WeightTilesPanel(Panel):
                  else "")
         self.plot.setTitle(f"{tiles.title} ({shown}{self.scale_text(tiles)})",
                            color="k", size="10pt")
+
+    def _refit(self, _view: object) -> None:
+        if self.tiles is not None:
+            self.draw(self.tiles)
 
     def levels(self, tiles: ImageTiles) -> tuple[float, float]:
         """Symmetric about zero: white is a zero weight."""
@@ -287,6 +293,7 @@ class MisclassifiedPanel(Panel):
         self.captions: list[pg.TextItem] = []
         self.gallery: ExampleGallery | None = None
         self._layout_key: tuple[int, ...] = ()
+        self.plot.getViewBox().sigResized.connect(self._refit)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
@@ -343,6 +350,10 @@ class MisclassifiedPanel(Panel):
         self.plot.setTitle(
             f"{gallery.n_wrong} of {gallery.n_total} {self.split_name} examples misclassified "
             f"(most confident mistakes first)", color="k", size="10pt")
+
+    def _refit(self, _view: object) -> None:
+        if self.gallery is not None:
+            self.draw(self.gallery)
 
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
