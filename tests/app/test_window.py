@@ -260,3 +260,10 @@ def test_a_target_that_cannot_start_leaves_the_open_run_alone(qtbot, window, wai
     assert window.current_scenario.name == "moons" and window.panels() == panels
     assert window.runner.session is session and window.runner.state == RUNNING
     assert window.panels()[1].pinned  # the pinned curves are still there
+
+
+def test_a_lessons_comparison_button_names_the_second_run(qtbot, window):
+    assert window.open_target("embeddings-world")
+    assert window.compare_button.text() == "Pin this run and try CBOW"
+    assert window.open_target("init-classic")  # no comparison: the button is hidden
+    assert window.compare_button.isHidden()
