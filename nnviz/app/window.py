@@ -223,9 +223,10 @@ class MainWindow(QMainWindow):
         """Open a scenario or preset by name; False (and a message) if it cannot be opened."""
         try:
             target = resolve_target(name)
-            config = target.config()
-            target.scenario.check_can_start(config)
-        except Exception as error:  # unknown name, broken preset, missing dependency or file
+            reason = target.scenario.unavailable_reason()
+            if reason:
+                raise KeyError(reason)
+        except Exception as error:  # unknown name, broken preset, missing dependency
             text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
             if fallback and fallback != name:
                 opened = self.open_target(fallback)
@@ -233,6 +234,7 @@ class MainWindow(QMainWindow):
                 return opened
             self.show_message("error", f"Could not open {name!r}: {text}")
             return False
+        config = target.config()
         if self.target is None or target.scenario is not self.target.scenario:
             self._build_for(target.scenario)
         assert self.controls is not None

