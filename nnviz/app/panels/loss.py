@@ -200,7 +200,7 @@ class LossPanel(Panel):
             self._label_steps()
 
     def _label_steps(self) -> None:
-        """"step" under the lowest plot shown, saying when old points have been thinned."""
+        """Label the lowest plot shown with the step axis, saying when old points are thinned."""
         text = "step" + (" (old steps thinned, spikes kept)" if self._decimated else "")
         if self._accuracy_shown:
             self.loss_plot.getAxis("bottom").showLabel(False)
