@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         self.runner = RunController(self, **({"interval": interval} if interval else {}))
         self.target: Target | None = None
         self.controls: ControlsPanel | None = None
+        #: a lesson's comparison waits for run A to reach this step (``run_comparison``)
+        self._comparison_at: int | None = None
         self._build_actions()
         self._build_layout()
         self.runner.frame.connect(self._frame)
@@ -240,6 +242,7 @@ class MainWindow(QMainWindow):
         assert self.controls is not None
         self.controls.set_config(config)
         self.target = target
+        self._comparison_at = None
         self.picker.select(name)
         self._show_lesson(target)
         self.setWindowTitle(f"nnviz — {target.title}")
@@ -286,7 +289,24 @@ class MainWindow(QMainWindow):
         self.compare_button.setVisible(bool(lesson and lesson.compare))
 
     def run_comparison(self) -> None:
-        """Pin the current run, then apply the lesson's comparison values."""
+        """The lesson's comparison in one action: run A up to the lesson's step count (if it
+        is not there yet), pin it, then run B over it."""
+        preset = self.target.preset if self.target else None
+        if preset is None or preset.lesson is None or not preset.lesson.compare:
+            return
+        wanted = preset.lesson.compare_after or self.target.scenario.default_steps
+        latest = self.last_snapshot
+        reached = latest.step if latest is not None and latest.run_id == self.runner.run_id else 0
+        if reached < wanted and self.runner.state != FINISHED:
+            self._comparison_at = wanted
+            self.runner.run()
+            self.show_message("info", f"First run to step {wanted:,}; then it is pinned and "
+                                      "the comparison run starts over it")
+            return
+        self._start_comparison()
+
+    def _start_comparison(self) -> None:
+        self._comparison_at = None
         compare = self.target.compare_config() if self.target else None
         if compare is None or self.controls is None:
             return
@@ -321,12 +341,16 @@ class MainWindow(QMainWindow):
         if self.exports is not None:
             for snapshot in snapshots:  # every one: saved runs keep the whole curve
                 self.exports.on_snapshot(snapshot)
+        if self._comparison_at is not None and newest.step >= self._comparison_at:
+            self._start_comparison()
 
     def _run_started(self, run_id: int) -> None:
         self.panel_area.start_run(run_id)
 
     def _state_changed(self, state: str) -> None:
         self.readout.set_state(state)
+        if state == FINISHED and self._comparison_at is not None:
+            self._start_comparison()  # run A ended early (it diverged, or its epochs ran out)
         running = state == RUNNING
         self.run_action.setText("Pause" if running else "Run")
         self.run_action.setIcon(self.style().standardIcon(

@@ -16,6 +16,7 @@ A preset is a TOML file in ``resources/presets/`` (or any path)::
     order = 2                # its place in the curriculum (the picker sorts by it)
     look_for = "where to look"
     compare_label = "3 units"  # names the second run on the app's comparison button
+    compare_after = 5000     # steps of the first run before the app pins it and starts B
 
     [lesson.compare]         # optional: the second run of a comparison (run A, pin, run B)
     hidden_sizes = [3]
@@ -37,7 +38,8 @@ from nnviz.scenarios.params import Config, ParamError
 from nnviz.scenarios.registry import all_scenarios, get_scenario
 
 _TOP_KEYS = {"scenario", "title", "description", "values", "lesson"}
-_LESSON_KEYS = {"what", "try", "compare", "order", "compare_label", "look_for"}
+_LESSON_KEYS = {"what", "try", "compare", "order", "compare_label", "compare_after",
+                "look_for"}
 
 
 class PresetError(ValueError):
@@ -53,6 +55,8 @@ class Lesson:
     look_for: str = ""
     #: names the second run on the app's button ("Pin this run and try CBOW")
     compare_label: str = ""
+    #: steps run A takes before the app pins it and starts B (0: the scenario's default)
+    compare_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,8 +200,12 @@ def _lesson(path: Path, text: str, raw: Any, config_type: type[Config],
     order = raw.get("order", 0)
     if not isinstance(order, int):
         raise PresetError(f"{_where(path, text, 'order')}: lesson order must be an integer")
+    after = raw.get("compare_after", 0)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise PresetError(f"{_where(path, text, 'compare_after')}: lesson compare_after must "
+                          "be a whole number of steps, 0 or more")
     return Lesson(str(raw.get("what", "")), tuple(steps), dict(compare), order,
-                  str(raw.get("look_for", "")), str(raw.get("compare_label", "")))
+                  str(raw.get("look_for", "")), str(raw.get("compare_label", "")), after)
 
 
 def all_presets(folder: Path | None = None) -> dict[str, Preset]:

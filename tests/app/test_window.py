@@ -271,3 +271,18 @@ def test_a_lessons_comparison_button_names_the_second_run(qtbot, window):
     assert window.compare_button.text() == "Pin this run and try CBOW"
     assert window.open_target("init-classic")  # no comparison: the button is hidden
     assert window.compare_button.isHidden()
+
+
+def test_the_comparison_runs_a_then_pins_it_then_runs_b_in_one_action(qtbot, window):
+    assert window.open_target("lesson-01-straight-line")  # A: no hidden layer; B: 3 units
+    window.run_comparison()  # nothing has run yet: A first, to the lesson's step count
+    after = window.target.preset.lesson.compare_after
+    assert window.runner.state == RUNNING
+    assert window.current_config.hidden_sizes == ()
+    qtbot.waitUntil(lambda: window.current_config.hidden_sizes == (3,), timeout=20_000)
+    loss = next(p for p in window.panels() if p.kind == "loss")
+    assert len(loss.pinned) == 1
+    assert loss.pinned[0].curves["loss"].x[-1] >= after  # A ran at least that far
+    qtbot.waitUntil(lambda: window.last_snapshot is not None
+                    and window.last_snapshot.config.hidden_sizes == (3,), timeout=10_000)
+    window.runner.pause()

@@ -117,6 +117,8 @@ STRUCTURAL = {
     "lesson try is text": ('scenario = "moons"\n[lesson]\ntry = "do it"\n', 3, "try"),
     "unknown lesson key": ('scenario = "moons"\n[lesson]\nwhy = "x"\n', 3, "'why'"),
     "lesson order is text": ('scenario = "moons"\n[lesson]\norder = "first"\n', 3, "order"),
+    "negative compare_after": ('scenario = "moons"\n[lesson]\ncompare_after = -5\n', 3,
+                               "compare_after"),
     "bad compare value": ('scenario = "moons"\n[values]\nlearning_rate = -1.0\n'
                           '[lesson.compare]\nlearning_rate = -1.0\n', 3, "learning_rate"),
     "bad compare value only": ('scenario = "moons"\n[lesson]\nwhat = "x"\n\n'
