@@ -8,12 +8,15 @@ description say what is missing and how to install it. Choosing an entry emits
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from nnviz.scenarios.base import Scenario
+from nnviz.scenarios.params import Config
 from nnviz.scenarios.presets import Preset, PresetError, load_preset, presets_dir
 from nnviz.scenarios.registry import all_scenarios
 
@@ -33,19 +36,19 @@ class Target:
     def title(self) -> str:
         return self.preset.title if self.preset else self.scenario.title
 
-    def config(self):
+    def config(self) -> Config:
         """The config to open; the scenario's ``watch_values`` apply where the preset is
         silent."""
         if self.preset is None:
             return self._watched(self.scenario.default_config(), {})
         return self._watched(self.preset.config(), self.preset.values)
 
-    def compare_config(self):
+    def compare_config(self) -> Config | None:
         """The lesson's second run, or None when the preset is not a comparison."""
         compare = self.preset.compare_config() if self.preset else None
         return None if compare is None else self._watched(compare, self.preset.values)
 
-    def _watched(self, config, chosen):
+    def _watched(self, config: Config, chosen: Mapping[str, Any]) -> Config:
         extra = {name: value for name, value in self.scenario.watch_values.items()
                  if name not in chosen}
         return config.with_values(extra) if extra else config
