@@ -1,9 +1,9 @@
 """The training protocol on torch: one optimiser step per batch, evaluation in chunks.
 
-Optimisers are ``torch.optim`` classes chosen by the names of :mod:`nnviz.core.optimizers`;
-their update rules are the same (checked by the cross-backend test). One difference: NumPy's
-momentum keeps the velocity v = −η·Σγᵏg while torch keeps Σγᵏg and multiplies by the current
-η, so the two part ways only when the learning rate changes mid-run (a schedule).
+Optimisers are chosen by the names of :mod:`nnviz.core.optimizers` and follow the same update
+rules, schedules and live changes included (the cross-backend tests check every optimiser ×
+schedule to 1e-6 in float64): ``torch.optim`` classes, except momentum and Nesterov, whose
+torch form keeps a stale buffer while γ = 0 (:mod:`nnviz.backends.torch_momentum`).
 Weight decay is the loss's (λ/2)·Σ‖W‖² on weights only, as in the NumPy MLP, not the
 optimiser's ``weight_decay`` (which would also decay biases).
 """
@@ -18,19 +18,22 @@ from typing import Any
 import numpy as np
 
 from nnviz.backends.device import limit_torch_threads, require_torch
+from nnviz.core.optimizers import OPTIMIZERS
 
 
 def make_torch_optimizer(name: str, parameters: list[Any], settings: Mapping[str, float]) -> Any:
-    """The ``torch.optim`` optimiser for a NumPy optimiser name and its hyperparameters."""
+    """The torch optimiser for a NumPy optimiser name and its hyperparameters."""
     torch = require_torch()
     optim = torch.optim
     rate = float(settings.get("learning_rate", 0.01))
-    momentum = float(settings.get("momentum", 0.9))
     epsilon = float(settings.get("epsilon", 1e-8))
     if name == "sgd":
         return optim.SGD(parameters, lr=rate)
     if name in ("momentum", "nesterov"):
-        return optim.SGD(parameters, lr=rate, momentum=momentum, nesterov=name == "nesterov")
+        from nnviz.backends.torch_momentum import BufferMomentum
+
+        return BufferMomentum(parameters, lr=rate, momentum=float(settings.get("momentum", 0.9)),
+                              nesterov=name == "nesterov")
     if name == "adagrad":
         return optim.Adagrad(parameters, lr=rate, eps=epsilon)
     if name == "rmsprop":
@@ -39,22 +42,23 @@ def make_torch_optimizer(name: str, parameters: list[Any], settings: Mapping[str
     if name == "adam":
         betas = (float(settings.get("beta1", 0.9)), float(settings.get("beta2", 0.999)))
         return optim.Adam(parameters, lr=rate, betas=betas, eps=epsilon)
-    raise ValueError(f"unknown optimiser {name!r}; known: sgd, momentum, nesterov, adagrad, "
-                     "rmsprop, adam")
+    raise ValueError(f"unknown optimiser {name!r}; known: {', '.join(OPTIMIZERS)}")
 
 
-def update_torch_optimizer(optimizer: Any, settings: Mapping[str, float]) -> None:
-    """Set live hyperparameters on every parameter group (names as in the NumPy optimisers)."""
+#: NumPy hyperparameter name → torch parameter-group key
+TORCH_GROUP_KEYS = {"learning_rate": "lr", "momentum": "momentum", "epsilon": "eps",
+                    "rho": "alpha"}
+
+
+def update_torch_optimizer(optimizer: Any, name: str, settings: Mapping[str, float]) -> None:
+    """Set the live hyperparameters that optimiser ``name`` has on every parameter group,
+    whatever their previous values (names as in the NumPy optimisers)."""
+    known = OPTIMIZERS[name].hyperparameters
     for group in optimizer.param_groups:
-        if "learning_rate" in settings:
-            group["lr"] = float(settings["learning_rate"])
-        if "momentum" in settings and group.get("momentum", 0.0):
-            group["momentum"] = float(settings["momentum"])
-        if "epsilon" in settings and "eps" in group:
-            group["eps"] = float(settings["epsilon"])
-        if "rho" in settings and "alpha" in group:
-            group["alpha"] = float(settings["rho"])
-        if "betas" in group:
+        for key, value in settings.items():
+            if key in known and key in TORCH_GROUP_KEYS:
+                group[TORCH_GROUP_KEYS[key]] = float(value)
+        if "beta1" in known:
             group["betas"] = (float(settings.get("beta1", group["betas"][0])),
                               float(settings.get("beta2", group["betas"][1])))
 
@@ -108,7 +112,7 @@ class TorchTrainer:
             self.optimizer_name = name
             self.optimizer = make_torch_optimizer(name, self.model.parameters(), settings)
         else:
-            update_torch_optimizer(self.optimizer, settings)
+            update_torch_optimizer(self.optimizer, name, settings)
 
     def reset_optimizer(self, settings: Mapping[str, float]) -> None:
         self.optimizer = make_torch_optimizer(self.optimizer_name, self.model.parameters(),

@@ -1,19 +1,24 @@
 """First-order optimisers by name, updating a list of parameter arrays in place.
 
-Each optimiser keeps per-parameter state (velocities, running averages) that :meth:`reset`
-clears; its hyperparameters are plain attributes so a running session can change them between
-steps. The update rules follow ``torch.optim`` so trajectories can be checked against it:
+Each optimiser keeps per-parameter state (momentum buffers, running averages) that
+:meth:`reset` clears; its hyperparameters are plain attributes so a running session can change
+them between steps. The update rules are ``torch.optim``'s, so the NumPy and torch backends
+follow the same trajectory, schedules and live changes included:
 
     sgd       θ ← θ − η·g
-    momentum  v ← γ·v − η·g;  θ ← θ + v                    (velocity form)
-    nesterov  v ← γ·v − η·g;  θ ← θ + γ·v − η·g            (look-ahead, as torch's nesterov)
+    momentum  b ← γ·b + g;  θ ← θ − η·b
+    nesterov  b ← γ·b + g;  θ ← θ − η·(g + γ·b)
     adagrad   G ← G + g²;  θ ← θ − η·g / (√G + ε)
     rmsprop   s ← ρ·s + (1−ρ)·g²;  θ ← θ − η·g / (√s + ε)
     adam      m ← β₁m + (1−β₁)g;  s ← β₂s + (1−β₂)g²;
               θ ← θ − η·m̂ / (√ŝ + ε),  m̂ = m/(1−β₁ᵗ),  ŝ = s/(1−β₂ᵗ)
 
-(With a constant η, torch's ``buf ← γ·buf + g; θ ← θ − η·buf`` is the same trajectory as the
-velocity form, with v = −η·buf.)
+Momentum is in torch's "buffer" form, b = Σγᵏg, scaled by the *current* rate. The classic
+velocity form (v ← γ·v − η·g; θ ← θ + v) is the same trajectory while η is constant; when η
+changes (a step decay, a live change) the buffer form applies the new rate to the whole step at
+once, while the velocity form lets the old rate's velocity fade over ~1/(1−γ) steps. We follow
+torch so that a person's own PyTorch run and nnviz's agree. The buffer is updated at every step
+whatever γ is, so a live γ change (0.9 → 0 → 0.5) continues from b = g of the last step.
 
 State lives in flat vectors with one view per parameter. When the parameters are consecutive
 views of one flat vector, as :class:`~nnviz.core.mlp.MLP`'s are, and the gradients too, a
@@ -144,26 +149,27 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     name = "momentum"
     hyperparameters = ("learning_rate", "momentum")
-    state_names = ("velocity",)
+    state_names = ("momentum_buffer",)
     momentum = 0.9
 
     def _update(self, param, grad, state, scratch):
-        velocity = state["velocity"]
-        velocity *= self.momentum
-        velocity -= np.multiply(grad, self.learning_rate, out=scratch)
-        param += velocity
+        buffer = state["momentum_buffer"]  # b = Σ γᵏ g: gradients, not yet scaled by η
+        buffer *= self.momentum
+        buffer += grad
+        param -= np.multiply(buffer, self.learning_rate, out=scratch)
 
 
 class Nesterov(Momentum):
     name = "nesterov"
 
     def _update(self, param, grad, state, scratch):
-        velocity = state["velocity"]
-        velocity *= self.momentum
-        step = np.multiply(grad, self.learning_rate, out=scratch)  # η·g
-        velocity -= step
-        param -= step
-        param += np.multiply(velocity, self.momentum, out=scratch)
+        buffer = state["momentum_buffer"]
+        buffer *= self.momentum
+        buffer += grad
+        look_ahead = np.multiply(buffer, self.momentum, out=scratch)  # g + γ·b
+        look_ahead += grad
+        look_ahead *= self.learning_rate
+        param -= look_ahead
 
 
 class AdaGrad(Optimizer):

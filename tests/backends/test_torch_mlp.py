@@ -182,3 +182,66 @@ def test_read_only_arrays_become_tensors_without_a_warning():
     labels.flags.writeable = False
     tensor = trainer.tensor(labels, labels=True)  # filterwarnings=error turns a warning red
     assert tensor.dtype == torch.int64 and tensor.tolist() == [0, 1, 2, 3]
+
+
+#: live changes made mid-run, by step: every live hyperparameter of the MLP scenarios, and
+#: momentum through zero and back (torch.optim.SGD would resume from a stale buffer)
+LIVE_CHANGES = {
+    8: {"learning_rate": 0.03, "momentum": 0.9},
+    14: {"momentum": 0.0},
+    20: {"momentum": 0.5, "beta1": 0.7, "beta2": 0.95, "rho": 0.8, "epsilon": 1e-6},
+    26: {"weight_decay": 0.02, "batch_size": 24},
+    32: {"lr_step_epochs": 0.5, "lr_decay": 0.3},
+    38: {"loss_reduction": "sum", "learning_rate": 0.002},
+}
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "exponential"])
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimiser_and_schedule_with_live_changes_agrees(optimizer, schedule):
+    """50 steps from the same weights on the same batches: the same run on either backend."""
+    numpy_run, torch_run = _pair(optimizer=optimizer, lr_schedule=schedule, lr_step_epochs=1.0,
+                                 lr_decay=0.5, hidden_sizes=(5, 4), batch_size=16,
+                                 learning_rate=0.05)
+    start = numpy_run.model.copy_params()
+    rates = set()
+    for step in range(50):
+        for run in (numpy_run, torch_run):
+            run.apply_live(LIVE_CHANGES.get(step, {}))
+        ours, theirs = numpy_run.train_step()["loss"], torch_run.train_step()["loss"]
+        assert theirs == pytest.approx(ours, rel=1e-6), f"step {step}"
+        rates.add(numpy_run.optimizer.learning_rate)
+        assert torch_run.trainer.optimizer.param_groups[0]["lr"] == numpy_run.optimizer.learning_rate
+    if schedule != "constant":
+        assert len(rates) > 3  # the schedule really changed the rate
+    moved = max(np.abs(p - q).max() for p, q in zip(numpy_run.model.params, start, strict=True))
+    assert moved > 1e-2
+    for mine, theirs in zip(numpy_run.model.params, torch_run.trainer.model.numpy_params(),
+                            strict=True):
+        np.testing.assert_allclose(theirs, mine, rtol=1e-6, atol=1e-9)
+
+
+def test_a_live_momentum_change_reaches_every_parameter_group():
+    _, torch_run = _pair(optimizer="momentum", momentum=0.9)
+    for value in (0.0, 0.5):
+        torch_run.apply_live({"momentum": value})
+        assert [g["momentum"] for g in torch_run.trainer.optimizer.param_groups] == [value]
+    torch_run.apply_live({"optimizer": "sgd"})
+    torch_run.apply_live({"momentum": 0.7})  # plain SGD has no momentum: it stays plain
+    assert torch_run.trainer.optimizer.param_groups[0]["momentum"] == 0.0
+
+
+def test_buffer_momentum_is_torch_sgd_while_momentum_is_constant():
+    from nnviz.backends.torch_momentum import BufferMomentum
+
+    for nesterov in (False, True):
+        ours = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
+        theirs = ours.detach().clone().requires_grad_()
+        mine = BufferMomentum([ours], lr=0.1, momentum=0.8, nesterov=nesterov)
+        reference = torch.optim.SGD([theirs], lr=0.1, momentum=0.8, nesterov=nesterov)
+        for step in range(6):
+            for tensor in (ours, theirs):
+                tensor.grad = torch.sin(tensor.detach() * (step + 1))
+            mine.step()
+            reference.step()
+        torch.testing.assert_close(ours, theirs, rtol=1e-14, atol=0)

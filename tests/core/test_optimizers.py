@@ -73,20 +73,61 @@ def test_flat_and_per_parameter_updates_agree(name):
         np.testing.assert_allclose(ours, expected, rtol=1e-13, atol=1e-15)
 
 
-def test_velocity_form_and_live_changes():
-    """v ← γv − ηg; θ ← θ + v, with η changed between steps."""
+def test_buffer_form_and_live_changes():
+    """b ← γb + g; θ ← θ − ηb, the current η scaling the whole buffer (torch's form)."""
     theta, grad = np.array([1.0, -2.0]), np.array([0.5, 0.25])
     optimizer = make_optimizer("momentum", learning_rate=0.1, momentum=0.9)
     optimizer.step([theta], [grad])
     np.testing.assert_allclose(theta, [0.95, -2.025])
     optimizer.set(learning_rate=0.2, unknown_name=3)
     optimizer.step([theta], [grad])
-    velocity = 0.9 * np.array([-0.05, -0.025]) - 0.2 * grad
-    np.testing.assert_allclose(theta, np.array([0.95, -2.025]) + velocity)
+    np.testing.assert_allclose(theta, np.array([0.95, -2.025]) - 0.2 * 1.9 * grad)
     optimizer.reset()
     assert optimizer.t == 0 and optimizer.state == []
     optimizer.step([theta], [grad])
-    np.testing.assert_allclose(optimizer.state[0]["velocity"], -0.2 * grad)
+    np.testing.assert_allclose(optimizer.state[0]["momentum_buffer"], grad)
+
+
+@pytest.mark.parametrize("name", ["momentum", "nesterov"])
+def test_momentum_changed_to_zero_and_back(name):
+    """γ = 0 still records the gradient, so γ = 0.5 afterwards builds on the last step."""
+    grads = [np.array([1.0, -1.0]), np.array([0.5, 2.0]), np.array([-3.0, 0.25])]
+    theta = np.zeros(2)
+    optimizer = make_optimizer(name, learning_rate=0.1, momentum=0.9)
+    optimizer.step([theta], [grads[0]])
+    optimizer.set(momentum=0.0)
+    optimizer.step([theta], [grads[1]])
+    after_plain_step = theta.copy()
+    optimizer.set(momentum=0.5)
+    optimizer.step([theta], [grads[2]])
+    buffer = 0.5 * grads[1] + grads[2]
+    step = grads[2] + 0.5 * buffer if name == "nesterov" else buffer
+    np.testing.assert_allclose(theta, after_plain_step - 0.1 * step, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["momentum", "nesterov"])
+def test_momentum_with_a_step_decay_matches_torch_optim(name):
+    """The learning rate dropping mid-run: torch.optim.SGD is the reference trajectory."""
+    torch = pytest.importorskip("torch")
+    model, inputs, labels = _problem()
+    reference = MLP(3, [5], 3, seed=1)
+    tensors = [torch.tensor(p.copy(), requires_grad=True) for p in model.params]
+    torch_optimizer = _torch_optimizer(torch, name, tensors)
+    optimizer = make_optimizer(name, **HYPER)
+    for step in range(12):
+        rate = HYPER["learning_rate"] * (0.1 if step >= 6 else 1.0)
+        optimizer.learning_rate = rate
+        for group in torch_optimizer.param_groups:
+            group["lr"] = rate
+        _, grads, _ = model.loss_and_gradients(inputs, labels)
+        optimizer.step(model.params, grads)
+        reference.set_params([t.detach().numpy() for t in tensors])
+        _, torch_grads, _ = reference.loss_and_gradients(inputs, labels)
+        for tensor, grad in zip(tensors, torch_grads, strict=True):
+            tensor.grad = torch.from_numpy(grad.copy())
+        torch_optimizer.step()
+    for ours, theirs in zip(model.params, tensors, strict=True):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-14)
 
 
 def test_adam_first_step_is_learning_rate_times_sign():
