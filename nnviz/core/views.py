@@ -82,7 +82,10 @@ class NetworkView:
 
 @dataclass(frozen=True)
 class Projection:
-    """Labelled points in 2-D (PCA of embeddings or activations), aligned frame to frame.
+    """Labelled points in 2-D (PCA of embeddings or activations), axes matched frame to frame.
+
+    ``explained_variance`` is the share of the variance along each drawn axis, in the order
+    drawn (see :func:`pca_2d`: after a swap the first axis carries the smaller share).
 
     ``groups`` (one int per point) colours the points; ``group_names[g]`` names group g in the
     legend. ``arrows`` is an (m, 2) array of point indices: an arrow is drawn from the first
@@ -101,25 +104,28 @@ class Projection:
 def pca_2d(data: Array, previous_basis: Array | None = None) -> tuple[Array, Array, Array]:
     """Project centred ``data`` on its top two principal axes.
 
-    Returns (points, basis (d × 2), explained variance ratios). When ``previous_basis`` is
-    given, each axis's sign is chosen to agree with the previous frame's, so successive frames
-    do not flip; an axis swap (the two variances crossing) is undone the same way.
+    Returns (points, basis (d × 2), the share of the total variance along each returned axis).
+    When ``previous_basis`` is given, the axes are *matched* to it, not rotated: each axis's
+    sign is chosen to agree with the previous frame's, and when the two variances cross the
+    axes are swapped back, so successive frames neither flip nor trade places. The shares
+    follow the axes, so after a swap the first is the smaller: the first axis is then the
+    second principal component. (A Procrustes rotation would glide more smoothly, but its axes
+    would no longer be principal components with a variance to label.)
     """
     centred = data - data.mean(axis=0)
     _, singular, vt = np.linalg.svd(centred, full_matrices=False)
     basis = vt[:2].T.copy()
     if basis.shape[1] < 2:
         basis = np.pad(basis, ((0, 0), (0, 2 - basis.shape[1])))
+    total = float((singular**2).sum()) or 1.0
+    ratios = np.pad((singular[:2] ** 2) / total, (0, max(0, 2 - len(singular))))
     if previous_basis is not None and previous_basis.shape == basis.shape:
         overlap = previous_basis.T @ basis
         if abs(overlap[0, 1]) + abs(overlap[1, 0]) > abs(overlap[0, 0]) + abs(overlap[1, 1]):
-            basis = basis[:, ::-1]
+            basis, ratios = basis[:, ::-1], ratios[::-1]
             overlap = previous_basis.T @ basis
         signs = np.where(np.diag(overlap) < 0, -1.0, 1.0)
         basis = basis * signs
-    total = float((singular**2).sum()) or 1.0
-    ratios = (singular[:2] ** 2) / total
-    ratios = np.pad(ratios, (0, 2 - len(ratios)))
     return centred @ basis, basis, ratios
 
 

@@ -4,7 +4,7 @@ Beside the network's accuracy the session reports the "average digit" baseline (
 the nearest class mean), so people see what learning adds. Views, computed when a snapshot is
 due on fixed evaluation subsets: a confusion matrix, the first layer's weights as image tiles,
 the misclassified test digits with their scores, and the PCA of the last hidden layer's
-activations coloured by digit (frames aligned so clusters do not flip).
+activations coloured by digit (axes matched frame to frame so clusters do not flip).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The embeddings scenario: word2vec trains on a corpus and its word vectors move in 2-D.
 
 Views (computed only when a snapshot is due): the PCA projection of the chosen words' unit
-vectors, aligned with the previous frame so words glide instead of flipping, groups coloured
+vectors, axes matched to the previous frame so words glide instead of flipping, groups coloured
 (countries, capitals, other words) and arrows for the pairs (country → capital); the answers to
 the typed query (nearest neighbours, or an analogy such as ``paris - france + italy``); and the
 analogy check of the corpus's question set, whose scores are also metrics.

@@ -190,3 +190,21 @@ def test_accuracy_plot_only_when_some_curve_has_an_accuracy(qtbot):
     assert panel.accuracy_plot in rows
     assert panel.accuracy_plot.getAxis("bottom").labelText == "step"
     assert not panel.loss_plot.getAxis("bottom").label.isVisible()
+
+
+def test_the_field_pixel_under_a_data_point_is_that_point_s_probability(qtbot):
+    """The image is not transposed or flipped: a point (x, y) sits on its own grid cell."""
+    panel = DecisionBoundaryPanel()
+    qtbot.addWidget(panel)
+    snapshot = snapshots(steps=200, every=200)[-1]
+    panel.show_snapshot(snapshot)
+    grid = snapshot.views["decision_grid"]
+    ny, nx = grid.probabilities.shape[:2]
+    x_min, x_max, y_min, y_max = grid.extent
+    xs, ys = np.linspace(x_min, x_max, nx), np.linspace(y_min, y_max, ny)
+    image = panel.image.image
+    for row, column in [(5, 150), (180, 20), (100, 199), (0, 0), (60, 120)]:
+        pixel = panel.image.mapFromView(QPointF(xs[column], ys[row]))
+        i, j = int(np.floor(pixel.x())), int(np.floor(pixel.y()))
+        assert (j, i) == (row, column)
+        assert image[j, i] == grid.probabilities[row, column, 1]

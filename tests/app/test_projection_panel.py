@@ -104,3 +104,17 @@ def test_arrow_segments_geometry():
     assert np.allclose(np.linalg.norm(barb_tips - [2, 0], axis=1), 0.5)
     assert np.all(barb_tips[:, 0] < 2)  # barbs point back along the shaft
     assert np.isclose(barb_tips[0, 1], -barb_tips[1, 1])
+
+
+def test_axes_swapped_to_match_the_previous_frame_are_named_by_their_component(qtbot):
+    """pca_2d keeps the axes in place when the variances cross; the larger share is PC 1."""
+    panel = ProjectionPanel()
+    qtbot.addWidget(panel)
+    points = np.array([[0.0, 0.0], [1.0, 3.0], [-1.0, -3.0]])
+    panel.show_snapshot(snapshot({"projection": Projection(points, ["a", "b", "c"], (0.1, 0.9))}))
+    axis = panel.plot.getPlotItem().getAxis
+    assert axis("bottom").labelText == "PC 2 (10% of variance)"
+    assert axis("left").labelText == "PC 1 (90% of variance)"
+    panel.show_snapshot(snapshot({"projection": Projection(points, ["a", "b", "c"], (0.9, 0.1))},
+                                 step=2))
+    assert axis("bottom").labelText == "PC 1 (90% of variance)"

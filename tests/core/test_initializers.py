@@ -22,7 +22,8 @@ def test_weight_and_bias_statistics(name, weight_std, bias_std):
     weights, biases = get_initializer(name)(FAN_IN, FAN_OUT, np.random.default_rng(0))
     assert weights.shape == (FAN_IN, FAN_OUT) and biases.shape == (FAN_OUT,)
     assert weights.std() == pytest.approx(weight_std, rel=0.02, abs=1e-12)
-    assert abs(weights.mean()) < 0.01 * max(weight_std, 1e-9) * 10 + 1e-12
+    # zero mean within four standard errors of the sample mean (σ/√n)
+    assert abs(weights.mean()) <= 4 * weight_std / np.sqrt(weights.size)
     assert biases.std() == pytest.approx(bias_std, rel=0.2, abs=1e-12)
 
 

@@ -116,8 +116,11 @@ class ProjectionPanel(Panel):
         self._draw_labels(points, groups, projection.labels)
         self._draw_arrows(points, projection.arrows)
         first, second = projection.explained_variance
-        self.plot.setLabel("bottom", _axis_title(1, first))
-        self.plot.setLabel("left", _axis_title(2, second))
+        # principal components are ranked by variance: after pca_2d swapped the axes to
+        # match the previous frame, the horizontal one is PC 2
+        swapped = bool(np.isfinite(first) and np.isfinite(second) and first < second)
+        self.plot.setLabel("bottom", _axis_title(2 if swapped else 1, first))
+        self.plot.setLabel("left", _axis_title(1 if swapped else 2, second))
         self.plot.setTitle(projection.title or None, color="k", size="10pt")
 
     @staticmethod
