@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from nnviz.core.initializers import INITIALIZERS
-from nnviz.core.logistic import fit_newton, newton_step, with_bias
+from nnviz.core.logistic import NoFiniteMinimiser, fit_newton, newton_step, with_bias
 from nnviz.core.mlp import MLP
 from nnviz.core.optimizers import Optimizer, make_optimizer
 from nnviz.core.schedules import scheduled_rate
@@ -257,12 +257,21 @@ class RaceSession:
         self.batches = BatchStream(self.train_x, self.train_y, config.seed)
         self.initial_params = self._build_model().copy_params()
         self.design: Array | None = None
+        #: logistic regression's minimiser θ* = (w₁, w₂, b) by Newton's method; None when
+        #: there is none (``separable``) or Newton did not find it
         self.optimum: Array | None = None
+        #: the training classes are linearly separable: the logistic loss has no finite
+        #: minimiser, only an infimum approached as |θ| → ∞
+        self.separable = False
         if config.problem == "logistic":
             self.design = with_bias(self.train_x)
-            theta, _ = fit_newton(self.design, self.train_y)
-            converged = np.isfinite(theta).all() and np.linalg.norm(theta) < 1e6
-            self.optimum = theta if converged else None
+            try:
+                theta, _ = fit_newton(self.design, self.train_y)
+            except NoFiniteMinimiser:
+                self.separable = True
+            else:
+                converged = np.isfinite(theta).all() and np.linalg.norm(theta) < 1e6
+                self.optimum = theta if converged else None
         self.racers: list[Racer] = []
         self._racers_made = 0
         for spec in config.racer_specs:
@@ -464,12 +473,16 @@ class RaceSession:
     def metrics(self) -> dict[str, float]:
         """Per racer: training loss, test loss, updates, epochs, seconds, learning rate.
 
+        Logistic regression on linearly separable data adds ``separable`` = 1: no finite
+        minimiser exists, so a racer's weights grow without bound while its loss falls towards
+        0 (the CLI prints it as a column; the loss-surface note says it in words).
+
         ``loss/<racer>`` is the latest measured training loss (a full-batch racer's is
         measured by its next step, so it may trail by one update while the race runs; a
         finished racer's is measured at its last update). Nothing here re-evaluates the
         training set, so frequent snapshots do not slow a race on 100,000 points.
         """
-        report: dict[str, float] = {}
+        report: dict[str, float] = {"separable": 1.0} if self.separable else {}
         for racer in self.racers:
             name = racer.name
             report[f"loss/{name}"] = racer.loss

@@ -2,6 +2,8 @@
 
 Logistic regression: the plane of the two weights (w₁, w₂) with the bias held at the
 minimiser's b* (from Newton's method), so the ravine and the optimum are where the racers head.
+On linearly separable data there is no minimiser (the loss falls towards 0 as |θ| → ∞): the
+bias is held at 0, the note says why, and no optimum is marked.
 The grid is recomputed only when the racers leave the drawn area.
 
 MLP: the slice θ_c + α·δ + β·η around the first racer's (or the racers' mean) current weights,
@@ -101,8 +103,13 @@ class SurfaceMaker:
             self._values = loss_grid(w1, w2, bias, self.inputs, self.labels)
             self._extent, self._key = extent, key
             self.revision += 1
-        note = f"bias held at b* = {bias:.3g} (the minimiser's)" if optimum is not None else (
-            "bias held at 0: no finite minimiser (separable data)")
+        if optimum is not None:
+            note = f"bias held at b* = {bias:.3g} (the minimiser's)"
+        elif session.separable:
+            note = ("bias held at 0: no finite minimiser, the classes are linearly separable "
+                    "(the loss falls towards 0 as |θ| → ∞)")
+        else:
+            note = "bias held at 0: Newton's method found no minimiser"
         return LossSurface(
             extent=extent, values=self._values, x_label="w₁", y_label="w₂", paths=paths,
             minimum=None if optimum is None else (float(optimum[0]), float(optimum[1])),

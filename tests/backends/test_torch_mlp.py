@@ -210,8 +210,9 @@ def test_every_optimiser_and_schedule_with_live_changes_agrees(optimizer, schedu
             run.apply_live(LIVE_CHANGES.get(step, {}))
         ours, theirs = numpy_run.train_step()["loss"], torch_run.train_step()["loss"]
         assert theirs == pytest.approx(ours, rel=1e-6), f"step {step}"
-        rates.add(numpy_run.optimizer.learning_rate)
-        assert torch_run.trainer.optimizer.param_groups[0]["lr"] == numpy_run.optimizer.learning_rate
+        rate = numpy_run.optimizer.learning_rate
+        assert torch_run.trainer.optimizer.param_groups[0]["lr"] == rate
+        rates.add(rate)
     if schedule != "constant":
         assert len(rates) > 3  # the schedule really changed the rate
     moved = max(np.abs(p - q).max() for p, q in zip(numpy_run.model.params, start, strict=True))

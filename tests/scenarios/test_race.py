@@ -355,3 +355,44 @@ def test_curve_history_thins_keeping_the_extremes_and_the_finish():
     assert (np.diff(rows[:, 0]) > 0).all()
     np.testing.assert_array_equal(history.first_below(1.0), [6, 3.0, 0.6, 0.5])
     assert history.first_below(0.1) is None
+
+
+# -- separable data: no finite minimiser ----------------------------------------------------------
+def test_separable_gaussians_have_no_optimum_and_the_surface_says_why():
+    """At correlation 0.99 the race's gaussians are linearly separable: Newton's gradient
+    underflows far out on the ray, which is no minimiser, so no star may be drawn there."""
+    session = RaceSession(RaceConfig().with_values({"correlation": 0.99,
+                                                    "racers": "gd lr=1; newton"}))
+    newton_model = session.racer("newton").model
+    assert session.separable and session.optimum is None
+    run(session, 10)
+    surface: LossSurface = session.views()["loss_surface"]
+    assert surface.minimum is None
+    assert "no finite minimiser" in surface.note and "separable" in surface.note
+    assert np.isfinite(surface.values).all()
+    assert session.metrics()["separable"] == 1.0
+    newton = session.race_view().racers[1]
+    assert newton.finish is not None, "the finish line is a loss, reachable without an optimum"
+    assert newton_model.loss(session.train_x, session.train_y) < 1e-3
+
+
+def test_overlapping_gaussians_keep_their_optimum_and_report_no_separability():
+    session = RaceSession(RaceConfig().with_values({"correlation": 0.97, "racers": "gd"}))
+    assert not session.separable and session.optimum is not None
+    assert np.linalg.norm(logistic_gradient(session.optimum, session.design,
+                                            session.train_y)) < 1e-10
+    assert session.views()["loss_surface"].minimum is not None
+    assert "separable" not in session.metrics()
+
+
+def test_cli_says_when_the_race_data_are_separable():
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", "race", "--json", "--steps", "2", "--set", "correlation=0.99",
+                 "--set", "racers=gd; newton"], out, err) == 0, err.getvalue()
+    assert all(json.loads(line)["separable"] == 1.0 for line in out.getvalue().splitlines())
+    out = io.StringIO()
+    assert main(["run", "race", "--steps", "2", "--set", "correlation=0.99"], out, err) == 0
+    assert "separable" in out.getvalue().splitlines()[0].split()
+    out = io.StringIO()
+    assert main(["run", "race", "--json", "--steps", "2"], out, err) == 0
+    assert "separable" not in json.loads(out.getvalue().splitlines()[0])
