@@ -28,21 +28,23 @@ OBJECTIVES = ("negative", "softmax")
 Array = np.ndarray
 
 
-def selection_matrix(inputs: Array, vocabulary_size: int) -> scipy.sparse.csr_matrix:
+def selection_matrix(inputs: Array, vocabulary_size: int,
+                     dtype: np.dtype | type) -> scipy.sparse.csr_matrix:
     """The B × V matrix A with h = A · input_vectors: row b averages example b's input words.
 
     ``inputs`` is (B, m) word ids, −1 for padding; each valid id gets weight 1/(its row's
     count). Aᵀ · (dL/dh) is then the exact gradient for the input vectors, repeated words
-    accumulating, in one sparse product.
+    accumulating, in one sparse product. The weights are stored in ``dtype``, the model's:
+    1/3 in float32 is off by 3·10⁻⁸, which would make a float64 CBOW only float32-accurate.
     """
     if inputs.shape[1] == 1:
         rows = inputs.shape[0]
         return scipy.sparse.csr_matrix(
-            (np.ones(rows, dtype=np.float32), inputs[:, 0], np.arange(rows + 1)),
+            (np.ones(rows, dtype=dtype), inputs[:, 0], np.arange(rows + 1)),
             shape=(rows, vocabulary_size))
     valid = inputs >= 0
     count = valid.sum(axis=1)
-    weights = np.repeat(1.0 / np.maximum(count, 1), count).astype(np.float32)
+    weights = np.repeat(1.0 / np.maximum(count, 1), count).astype(dtype)
     pointers = np.concatenate([[0], np.cumsum(count)])
     return scipy.sparse.csr_matrix((weights, inputs[valid], pointers),
                                    shape=(inputs.shape[0], vocabulary_size))
@@ -130,7 +132,26 @@ def cbow_examples(centres: Array, contexts: Array) -> tuple[Array, Array]:
 
 
 def _sigmoid(x: Array) -> Array:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """σ(x) = 1/(1 + e^(−x)) = (1 + tanh(x/2))/2: no overflow for any x; one buffer, in place."""
+    out = np.multiply(x, 0.5)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def _softplus(x: Array) -> Array:
+    """softplus(x) = log(1 + eˣ) = −log σ(−x), computed as max(x, 0) + log1p(e^(−|x|)).
+
+    Exact to rounding for every x: no overflow, and no log of a σ that has rounded to 0 (the
+    naive −log σ(−x) saturates near 69 once σ underflows, although the loss is ≈ x).
+    """
+    out = np.abs(x)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(x, 0)
+    return out
 
 
 class Word2Vec:
@@ -174,11 +195,13 @@ class Word2Vec:
                                    negatives: Array | None, scale: float):
         inputs = np.asarray(inputs).reshape(len(targets), -1)
         targets = np.asarray(targets)
-        selection = selection_matrix(inputs, self.vocabulary_size)
+        dtype = self.input_vectors.dtype
+        scale = dtype.type(scale)  # a NumPy float64 rate must not promote a float32 model
+        selection = selection_matrix(inputs, self.vocabulary_size, dtype)
         if inputs.shape[1] == 1:
             h = self.input_vectors[inputs[:, 0]]
         else:
-            h = np.asarray(selection @ self.input_vectors, dtype=self.input_vectors.dtype)
+            h = np.asarray(selection @ self.input_vectors, dtype=dtype)
         if self.objective == "softmax":
             loss, error, grad_h = self._softmax(h, targets)
             grad_out = (error * scale).T @ h
@@ -195,6 +218,9 @@ class Word2Vec:
         return loss, np.asarray(grad_in), np.asarray(grad_out)
 
     def _softmax(self, h: Array, targets: Array) -> tuple[float, Array, Array]:
+        """L = Σ_b log Σ_w exp(s_bw) − s_bt, the log-sum-exp taken after subtracting each row's
+        max score m (log Σ exp(s) = m + log Σ exp(s − m)), so no exp overflows or underflows
+        to a zero sum; dL/ds = softmax(s) − one-hot(t)."""
         scores = h @ self.output_vectors.T
         scores -= scores.max(axis=1, keepdims=True)
         log_norm = np.log(np.exp(scores).sum(axis=1))
@@ -205,16 +231,24 @@ class Word2Vec:
         return loss, error, error @ self.output_vectors
 
     def _negative(self, h: Array, targets: Array, negatives: Array):
+        """L = Σ_b −log σ(s_bt) − Σ_{n used} log σ(−s_bn), with −log σ(s) = softplus(−s) and
+        −log σ(−s) = softplus(s) computed stably (:func:`_softplus`): a score of −40 costs 40,
+        not the ~69 of log(max(σ, 1e−30)). dL/ds = σ(s) − 1 for the target, σ(s) for a used
+        negative (one that is not the target itself), 0 otherwise."""
         words = np.concatenate([targets[:, None], negatives], axis=1)
         vectors = self.output_vectors[words]  # B × (k+1) × d
         scores = np.matmul(vectors, h[:, :, None])[:, :, 0]
-        probability = _sigmoid(scores)
-        # dL/dscore: σ(s) − 1 for the target, σ(s) for a negative (0 where it is the target)
-        error = probability
+        # 1 for the target and each used negative, 0 for a negative that is the target; whole
+        # B × (k+1) rows, as NumPy is slow on the narrow strided slice [:, 1:]
+        used = words != targets[:, None]
+        used[:, 0] = True
+        error = _sigmoid(scores)
         error[:, 0] -= 1.0
-        error[:, 1:] *= negatives != targets[:, None]
-        # −log σ(s) = −log(1 − |error|) for the target and for each used negative
-        loss = float(-np.log(np.maximum(1.0 - np.abs(error), 1e-30)).sum())
+        error *= used
+        scores[:, 0] *= -1.0  # the target's term is softplus(−s), a negative's softplus(s)
+        terms = _softplus(scores)
+        terms *= used
+        loss = float(terms.sum())
         grad_h = np.matmul(error[:, None, :], vectors)[:, 0, :]
         return loss, error, grad_h, words
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -91,26 +93,152 @@ def test_loss_and_gradients_match_torch_autograd(method, objective):
     assert np.allclose(grad_out, u.grad.numpy(), atol=1e-10)
 
 
+def reference_loss_and_gradients(input_vectors, output_vectors, inputs, targets, negatives,
+                                 objective):
+    """Loss and gradients example by example, straight from the formulas in float64.
+
+    No batching, no sparse matrices, no shared code with the model: h = mean of the input
+    words' vectors; softmax: L = log Σ_w exp(s_w) − s_t, dL/ds = softmax(s) − one-hot(t);
+    negative sampling: L = −log σ(s_t) − Σ_n log σ(−s_n) over the negatives n ≠ t,
+    dL/ds = σ(s) − label.
+    """
+    v, u = np.asarray(input_vectors, float), np.asarray(output_vectors, float)
+    loss, grad_v, grad_u = 0.0, np.zeros_like(v), np.zeros_like(u)
+    for b, target in enumerate(targets):
+        words = [int(w) for w in np.atleast_1d(inputs[b]) if w >= 0]
+        h = v[words].mean(axis=0)
+        grad_h = np.zeros_like(h)
+        if objective == "softmax":
+            scores = u @ h
+            log_norm = scores.max() + np.log(np.exp(scores - scores.max()).sum())
+            loss += log_norm - scores[target]
+            d_scores = np.exp(scores - log_norm)
+            d_scores[target] -= 1.0
+            grad_u += np.outer(d_scores, h)
+            grad_h += u.T @ d_scores
+        else:
+            labelled = [(target, 1.0)] + [(n, 0.0) for n in negatives[b] if n != target]
+            for word, label in labelled:
+                score = u[word] @ h
+                loss += np.logaddexp(0.0, -score if label else score)
+                d_score = 1.0 / (1.0 + np.exp(-score)) - label
+                grad_u[word] += d_score * h
+                grad_h += d_score * u[word]
+        for word in words:
+            grad_v[word] += grad_h / len(words)
+    return loss, grad_v, grad_u
+
+
 @pytest.mark.parametrize(("method", "objective"), VARIANTS)
 def test_train_batch_applies_every_example_in_full(method, objective):
-    """The update is exactly −η · (sum of per-example gradients), repeated words included."""
+    """Both matrices move by exactly −η · (sum of per-example gradients), repeated words,
+    repeated negatives and negatives equal to their target included."""
     m = model(method, objective)
-    inputs, targets, _ = batch(method, np.random.default_rng(4), size=30)
+    size, learning_rate = 30, 0.05
+    inputs, targets, _ = batch(method, np.random.default_rng(4), size=size)
     sampler = NegativeSampler(np.arange(1, V + 1))
-    drawn = sampler.draw(np.random.default_rng(5), (30, 3))
+    drawn = sampler.draw(np.random.default_rng(5), (size, 3))  # what train_batch will draw
+    assert (drawn == targets[:, None]).any()
+    assert any(len(set(row)) < len(row) for row in drawn.tolist())
     before_in, before_out = m.copy_params()
-    loss, grad_in, grad_out = m.loss_and_gradients(inputs, targets,
-                                                   drawn if objective == "negative" else None)
-    mean_loss = m.train_batch(inputs, targets, 0.05, sampler, np.random.default_rng(5))
-    assert mean_loss == pytest.approx(loss / 30)
-    assert np.allclose(m.input_vectors, before_in - 0.05 * grad_in)
-    assert np.allclose(m.output_vectors, before_out - 0.05 * grad_out)
-    one_by_one = sum(m_grad for m_grad in (
-        model(method, objective).loss_and_gradients(inputs[i:i + 1], targets[i:i + 1],
-                                                    drawn[i:i + 1])[1]
-        for i in range(30))) if objective == "negative" else None
-    if one_by_one is not None:
-        assert np.allclose(grad_in, one_by_one)
+    loss, grad_in, grad_out = reference_loss_and_gradients(before_in, before_out, inputs,
+                                                           targets, drawn, objective)
+    mean_loss = m.train_batch(inputs, targets, learning_rate, sampler,
+                              np.random.default_rng(5))
+    assert mean_loss == pytest.approx(loss / size, rel=1e-12)
+    for after, before, gradient in ((m.input_vectors, before_in, grad_in),
+                                    (m.output_vectors, before_out, grad_out)):
+        step = -learning_rate * gradient
+        assert np.abs(step).max() > 1e-3  # the check below is not about zeros
+        np.testing.assert_allclose(after - before, step, rtol=1e-9,
+                                   atol=1e-12 * np.abs(step).max())
+
+
+@pytest.mark.parametrize("objective", ["negative", "softmax"])
+def test_float64_cbow_gradients_are_float64_accurate(objective):
+    """The 1/count averaging weights stay in the model's dtype: in float32, 1/3 is off by
+    3·10⁻⁸ and a float64 CBOW would only be float32-accurate. The reference is a fourth-order
+    central difference, (−L(x+2ε) + 8L(x+ε) − 8L(x−ε) + L(x−2ε)) / 12ε, of the independently
+    computed loss: differences of the model's own loss would agree with its own weights."""
+    rng = np.random.default_rng(6)
+    m = model("cbow", objective, seed=2)
+    inputs = rng.integers(0, V, (9, 4))
+    inputs[:, 3] = -1  # three context words each: every weight is 1/3
+    targets, negatives = rng.integers(0, V, 9), rng.integers(0, V, (9, 3))
+    loss, grad_in, grad_out = m.loss_and_gradients(inputs, targets, negatives)
+
+    def reference_loss():
+        return reference_loss_and_gradients(m.input_vectors, m.output_vectors, inputs,
+                                            targets, negatives, objective)[0]
+
+    assert loss == pytest.approx(reference_loss(), rel=1e-13)
+    eps = 1e-3
+    for matrix, analytic in ((m.input_vectors, grad_in), (m.output_vectors, grad_out)):
+        numeric = np.zeros_like(matrix)
+        for index in np.ndindex(matrix.shape):
+            saved = matrix[index]
+            values = []
+            for shift in (2, 1, -1, -2):
+                matrix[index] = saved + shift * eps
+                values.append(reference_loss())
+            matrix[index] = saved
+            numeric[index] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * eps)
+        # correct weights agree to ~2·10⁻¹⁰, float32 ones miss by ~4·10⁻⁸
+        np.testing.assert_allclose(analytic, numeric, rtol=2e-9,
+                                   atol=2e-9 * np.abs(numeric).max())
+
+
+@pytest.mark.parametrize(("dtype", "rel"), [(np.float64, 1e-9), (np.float32, 1e-6)])
+def test_negative_sampling_loss_is_exact_at_extreme_scores(dtype, rel):
+    """−log σ(s) is computed as softplus(−s) = max(−s, 0) + log1p(e^(−|s|)): a target scoring
+    −40 costs 40 + log1p(e^(−40)) (not −log of a σ clamped at 1e−30 ≈ 69), and a well-placed
+    one costs log1p(e^(−40)) ≈ 4.2·10⁻¹⁸ (not 0)."""
+    m = Word2Vec(4, 1, objective="negative", negatives=2, dtype=dtype)
+    m.input_vectors[:] = 1.0
+    one = (np.array([[0]]), np.array([1]), np.array([[2, 3]]))  # scores s = u_w, w = 1, 2, 3
+    m.output_vectors[:, 0] = [0.0, -40.0, 40.0, 40.0]  # every term at the bad end
+    loss, grad_in, grad_out = m.loss_and_gradients(*one)
+    assert loss / 3 == pytest.approx(40.0 + math.log1p(math.exp(-40.0)), rel=rel)
+    assert grad_out[1:, 0].tolist() == pytest.approx([-1.0, 1.0, 1.0], rel=rel)
+    assert grad_in[0, 0] == pytest.approx(40.0 + 40.0 + 40.0, rel=rel)
+    m.output_vectors *= -1.0  # every term at the good end
+    loss, _, _ = m.loss_and_gradients(*one)
+    assert loss / 3 == pytest.approx(math.log1p(math.exp(-40.0)), rel=rel)
+
+
+def test_softmax_loss_is_exact_at_extreme_scores():
+    """The log-sum-exp subtracts the largest score first: scores (1000, −1000, 0, 0) with
+    target 1 cost 2000 + log(1 + 2e^(−1000) + e^(−2000)) = 2000, with no overflow."""
+    m = Word2Vec(4, 1, objective="softmax", dtype=np.float64)
+    m.input_vectors[:] = 1.0
+    m.output_vectors[:, 0] = [1000.0, -1000.0, 0.0, 0.0]
+    loss, grad_in, grad_out = m.loss_and_gradients(np.array([[0]]), np.array([1]))
+    assert loss == pytest.approx(2000.0, rel=1e-15)
+    assert grad_out[:, 0].tolist() == pytest.approx([1.0, -1.0, 0.0, 0.0], abs=1e-15)
+    assert grad_in[0, 0] == pytest.approx(2000.0, rel=1e-15)
+
+
+def test_negative_sampling_loss_equals_a_hand_computed_value():
+    """Two examples summed by hand, −log σ(s) = log(1 + e^(−s)) for the target and
+    −log σ(−s) = log(1 + e^s) for each negative; a negative equal to its target is ignored."""
+    m = Word2Vec(5, 2, method="cbow", objective="negative", negatives=2, dtype=np.float64)
+    m.input_vectors[:] = [[0.5, -1.0], [2.0, 1.0], [-1.5, 0.5], [1.0, 1.0], [0.0, 3.0]]
+    m.output_vectors[:] = [[1.0, 0.0], [-4.0, 6.0], [0.5, 0.5], [-40.0, -40.0], [3.0, -2.0]]
+    # skip-gram: input 0, h = (0.5, −1); target 1 scores −8; negatives 2 (−0.25) and 0 (0.5)
+    skipgram = math.log1p(math.exp(8.0)) + math.log1p(math.exp(-0.25)) + math.log1p(
+        math.exp(0.5))
+    loss, _, _ = m.loss_and_gradients(np.array([[0]]), np.array([1]), np.array([[2, 0]]))
+    assert loss == pytest.approx(skipgram, rel=1e-13)
+    # CBOW: inputs 0, 1, 2, h = (1/3, 1/6); target 3 scores −20; negative 4 scores 2/3, and
+    # the second negative is the target itself
+    h = ((0.5 + 2.0 - 1.5) / 3, (-1.0 + 1.0 + 0.5) / 3)
+    target_score = -40.0 * h[0] - 40.0 * h[1]
+    negative_score = 3.0 * h[0] - 2.0 * h[1]
+    cbow = math.log1p(math.exp(-target_score)) + math.log1p(math.exp(negative_score))
+    loss, _, _ = m.loss_and_gradients(np.array([[0, 1, 2]]), np.array([3]),
+                                      np.array([[4, 3]]))
+    assert loss == pytest.approx(cbow, rel=1e-13)
+    assert target_score == pytest.approx(-20.0) and cbow == pytest.approx(21.081, abs=1e-3)
 
 
 def test_negative_sampler_follows_unigram_to_the_three_quarters():
