@@ -125,9 +125,11 @@ class TorchMLP:
     def loss(self, logits: Any, labels: Any, *, reduction: str = "mean",
              weight_decay: float = 0.0) -> Any:
         data_loss = output_loss(self.output, logits, labels, reduction)
-        if weight_decay:
-            data_loss = data_loss + 0.5 * weight_decay * sum((w * w).sum() for w in self.weights)
-        return data_loss
+        return data_loss + self.penalty(weight_decay) if weight_decay else data_loss
+
+    def penalty(self, weight_decay: float) -> Any:
+        """(λ/2)·Σ‖W‖² over the weights (not the biases)."""
+        return 0.5 * weight_decay * sum((w * w).sum() for w in self.weights)
 
     def probabilities(self, logits: Any) -> Any:
         return output_probabilities(self.output, logits)

@@ -120,16 +120,21 @@ class TorchTrainer:
 
     def step(self, inputs: Any, labels: Any, *, learning_rate: float,
              weight_decay: float = 0.0, reduction: str = "mean") -> float:
-        """One update on a batch (tensors on the device); returns the loss before the update."""
+        """One update on a batch (tensors on the device) of the objective: the cross-entropy
+        (summed or mean, as ``reduction`` says) plus (λ/2)·Σ‖W‖². Returns the batch's mean
+        cross-entropy per example before the update, without the penalty: the quantity of a
+        per-step loss curve (:data:`nnviz.session.TRACE_LABELS`), as the NumPy MLP reports it."""
         self.use_threads()
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
         self.optimizer.zero_grad(set_to_none=True)
         logits, _ = self.model.forward(inputs)
-        loss = self.model.loss(logits, labels, reduction=reduction, weight_decay=weight_decay)
-        loss.backward()
+        data_loss = self.model.loss(logits, labels, reduction=reduction)
+        objective = data_loss + self.model.penalty(weight_decay) if weight_decay else data_loss
+        objective.backward()
         self.optimizer.step()
-        return float(loss.detach())
+        mean = float(data_loss.detach())
+        return mean / len(labels) if reduction == "sum" else mean
 
     def gradients(self) -> list[np.ndarray]:
         """The last step's gradients, as NumPy arrays in parameter order."""

@@ -146,6 +146,9 @@ class MLP:
             mask_block[:fan_in] = 1.0
         self._decay_scratch = np.empty_like(self.flat_params)
         self._workspaces: dict[int, _Workspace] = {}
+        #: mean cross-entropy per example of the last :meth:`loss_and_gradients` batch,
+        #: without the penalty and whatever the reduction (what a per-step curve should show)
+        self.batch_mean_loss = float("nan")
 
     # -- parameters -------------------------------------------------------------------------
     @property
@@ -331,8 +334,11 @@ class MLP:
     ) -> tuple[float, list[Array], ForwardPass]:
         """The training step's forward and backward pass: (loss, gradients, forward pass).
 
-        The gradients are views of :attr:`flat_gradients` and the forward pass lives in reused
-        buffers: both are overwritten by the next call (copy what you keep).
+        The loss is the objective the gradients belong to: the cross-entropy of the batch
+        (summed or mean, as ``reduction`` says) plus (λ/2)·Σ‖W‖². Its data part as a mean per
+        example is kept in :attr:`batch_mean_loss`. The gradients are views of
+        :attr:`flat_gradients` and the forward pass lives in reused buffers: both are
+        overwritten by the next call (copy what you keep).
         """
         if reduction not in REDUCTIONS:
             raise ValueError(f"unknown loss reduction {reduction!r}; known: mean, sum")
@@ -348,8 +354,8 @@ class MLP:
         else:
             total = self._loss_pass(workspace, inputs, labels, self._grad_blocks, scale)
         penalty = self._add_weight_decay(self.flat_gradients, weight_decay)
-        data_loss = total * scale
-        return data_loss + penalty, self._grads, workspace.forward_pass
+        self.batch_mean_loss = total / n
+        return total * scale + penalty, self._grads, workspace.forward_pass
 
     def _loss_pass(self, workspace: _Workspace, inputs: Array, labels: Array,
                    grad_blocks: Sequence[Array], scale: float) -> float:

@@ -187,20 +187,24 @@ class MLPSession:
         return self.train_x[index], self.train_y[index]
 
     def train_step(self) -> dict[str, float]:
+        """One update; its trace value ``loss`` is the batch's mean cross-entropy per example
+        before the update, without the penalty (see :data:`nnviz.session.TRACE_LABELS`): the
+        quantity of the ``train_loss`` metric, whatever ``loss_reduction`` scales the step by.
+        """
         config = self.config
         inputs, labels = self.next_batch()
         self.optimizer.learning_rate = scheduled_rate(
             config.lr_schedule, config.learning_rate, self.epoch,
             every=config.lr_step_epochs, factor=config.lr_decay,
         )
-        loss, grads, _ = self.model.loss_and_gradients(
+        _, grads, _ = self.model.loss_and_gradients(
             inputs, labels, weight_decay=config.weight_decay, reduction=config.loss_reduction
         )
         self.optimizer.step(self.model.params, grads)
         self.last_gradients = grads
         self.step_count += 1
         self._examples_seen += len(labels)
-        return {"loss": loss}
+        return {"loss": self.model.batch_mean_loss}
 
     def apply_live(self, values: Mapping[str, Any]) -> None:
         old = self.config

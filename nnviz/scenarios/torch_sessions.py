@@ -64,6 +64,8 @@ class TorchMLPSession(MLPSession):
         self._mirror_step = 0
 
     def train_step(self) -> dict[str, float]:
+        """One update; ``loss`` is the batch's mean cross-entropy per example, without the
+        penalty, as :meth:`MLPSession.train_step` reports it."""
         config = self.config
         inputs, labels = self.next_batch()
         rate = scheduled_rate(config.lr_schedule, config.learning_rate, self.epoch,

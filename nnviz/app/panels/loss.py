@@ -2,8 +2,10 @@
 
 Generic over scenarios: every per-step ``trace`` series whose name contains "loss" becomes a
 per-step curve, and every snapshot metric whose name contains "loss" or "accuracy" becomes a
-curve at the snapshot steps (the whole-set train loss is smooth where the per-step mini-batch
-loss is noisy, so both are drawn). Curves live in :class:`~nnviz.core.history.History`
+curve at the snapshot steps (the whole-set train loss is smooth where the per-step batch
+loss is noisy, so both are drawn). Both are a mean per example without the weight-decay
+penalty (:data:`~nnviz.session.TRACE_LABELS`), so they share the loss axis and the legend
+names each exactly. Curves live in :class:`~nnviz.core.history.History`
 buffers, so memory is bounded and spikes stay visible; the axis says when old points have been
 thinned.
 
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.core.history import History
 from nnviz.scenarios.params import Config
-from nnviz.session import Snapshot
+from nnviz.session import TRACE_LABELS, Snapshot
 
 HISTORY_CAPACITY = 2048
 MAX_PINNED = 4
@@ -34,7 +36,7 @@ LOG_FLOOR = 1e-12
 
 
 def curve_color(name: str, index: int) -> tuple[int, int, int]:
-    if name == "loss":  # the per-step training loss
+    if name == "loss":  # the per-step batch loss: a train quantity
         return CURVE_COLORS["train"]
     for prefix, color in CURVE_COLORS.items():
         if name.startswith(prefix):
@@ -43,10 +45,12 @@ def curve_color(name: str, index: int) -> tuple[int, int, int]:
 
 
 def curve_label(name: str, per_step: bool) -> str:
+    """The legend's words for a curve: what the session says a trace series is, else its
+    name (a per-step series it does not describe is marked as such, never as "train")."""
+    if per_step and name in TRACE_LABELS:
+        return TRACE_LABELS[name]
     label = name.replace("_", " ")
-    if per_step:
-        return f"train {label} (per step)" if not name.startswith(("train", "test")) else label
-    return label
+    return f"{label} (every step)" if per_step else label
 
 
 @dataclass
@@ -104,6 +108,8 @@ class LossPanel(Panel):
             plot.setMenuEnabled(False)
             plot.hideButtons()
         self.loss_plot.setLabel("left", "loss")
+        # losses near 1 would otherwise read "8·10² (x0.001)" on the log axis
+        self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
         # same colours as the loss legend above: blue train, orange test
         self.accuracy_plot.setLabel("left", "accuracy")
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)

@@ -1,0 +1,51 @@
+"""The loss panel's curves share one axis only as one quantity, and the legend says which.
+
+Issue 13 (item 7): the learning-rate lesson sums its gradients, and the panel drew the summed,
+penalised mini-batch objective as "train loss (per step)" about 200 times above "train loss".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnviz.app.panels.loss import LossPanel, curve_label
+from nnviz.scenarios.presets import all_presets
+from nnviz.scenarios.registry import get_scenario
+from nnviz.session import train
+
+
+def lesson_snapshots(steps=300, every=30, **values):
+    config = all_presets()["lesson-03-learning-rate"].config().with_values(values)
+    return list(train(get_scenario("moons").build(config), max_steps=steps, every=every,
+                      views=False))
+
+
+def test_legend_names_the_batch_loss_as_a_mean_per_example(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    for snapshot in lesson_snapshots():
+        panel.show_snapshot(snapshot)
+    texts = panel.legend_texts()
+    assert texts == ["train loss", "test loss", "batch loss (mean per example)"]
+    assert not [text for text in texts if "per step" in text]
+
+
+def test_batch_loss_curve_is_drawn_on_the_train_loss_scale(qtbot):
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    for snapshot in lesson_snapshots(batch_size=20):
+        panel.show_snapshot(snapshot)
+    panel.set_log_y(False)
+    batch_steps, batch = panel.items["loss"].getData()
+    train_steps, train_loss = panel.items["train_loss"].getData()
+    late = batch_steps > 150
+    ratio = batch[late].mean() / np.interp(batch_steps[late], train_steps, train_loss).mean()
+    assert 0.5 < ratio < 2.0
+    top = panel.loss_plot.viewRange()[1][1]
+    assert top < 2.0  # the axis is scaled for losses near 1, not for a sum over 200 examples
+
+
+def test_a_per_step_series_without_a_description_is_not_called_a_train_loss():
+    assert curve_label("loss", per_step=True) == "batch loss (mean per example)"
+    assert curve_label("probe_loss", per_step=True) == "probe loss (every step)"
+    assert curve_label("train_loss", per_step=False) == "train loss"
