@@ -150,6 +150,9 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 return EXIT_DIVERGED
             printer.report(snapshot.report(), final=snapshot.final)
             last = snapshot
+            if snapshot.final and snapshot.message:  # why a run that finished by itself stopped
+                printer.close()
+                err.write(f"nnviz: {snapshot.message}\n")
     except KeyboardInterrupt:
         err.write("nnviz: interrupted\n")
         return 130
@@ -187,8 +190,10 @@ class _TablePrinter:
         if final and record.get("step") == self.last_step:
             return  # the final report repeats the last row unless the run ended early
         self.last_step = record.get("step")
-        if self.columns is None:
-            self.columns = list(record)
+        if self.columns is None or not set(record) <= set(self.columns):
+            # a metric that becomes defined mid-run (hotdog's validation accuracy) gets a
+            # column from then on, under a repeated header
+            self.columns = list(dict.fromkeys([*record, *(self.columns or ())]))
             self.out.write("  ".join(f"{c:>14}" for c in self.columns) + "\n")
         cells = [_cell(record.get(c)) for c in self.columns]
         if self.bar:

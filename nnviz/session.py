@@ -21,7 +21,15 @@ import numpy as np
 from nnviz.scenarios.base import next_run_id
 from nnviz.scenarios.params import Config
 
-__all__ = ["Diverged", "Mailbox", "Session", "Snapshot", "next_run_id", "train"]
+__all__ = ["TRACE_LABELS", "Diverged", "Mailbox", "Session", "Snapshot", "next_run_id",
+           "train"]
+
+#: What the per-step trace series that several scenarios share are, in the words a legend
+#: shows. ``loss`` is the loss of the examples one update was computed on, before that
+#: update, as a mean per example and without any weight-decay penalty: the quantity of the
+#: ``train_loss`` metric (mean cross-entropy over the training split), measured on the batch,
+#: so the two can share an axis whatever ``loss_reduction`` scales the gradient by.
+TRACE_LABELS: Mapping[str, str] = {"loss": "batch loss (mean per example)"}
 
 
 class Diverged(ArithmeticError):
@@ -34,7 +42,8 @@ class Snapshot:
 
     ``metrics`` are evaluated at ``step`` (train/test loss and accuracy …). ``trace`` holds
     per-step series since the previous snapshot (``trace["step"]`` and e.g. ``trace["loss"]``,
-    the mini-batch loss of every update) so curves miss no spike between frames. ``views``
+    the batch loss of every update as :data:`TRACE_LABELS` defines it) so curves miss no
+    spike between frames. ``views``
     maps a view name (``"decision_grid"``, ``"histograms"`` …) to the data a panel draws; it is
     empty when the consumer asked for metrics only.
     """
@@ -74,8 +83,11 @@ class Session(Protocol):
     """One run of one scenario: owns its model, data and optimiser state.
 
     ``step_count`` counts parameter updates; ``epoch`` is fractional (updates × batch / n).
+    A call of ``train_step`` that updates nothing (hotdog's feature extraction) leaves
+    ``step_count`` alone, and ``every`` counts updates, not calls.
     A session may also have a ``finished`` attribute or property: when it is true, ``train``
-    ends with a final snapshot (the optimiser race stops once every racer is done).
+    ends with a final snapshot (the optimiser race stops once every racer is done), whose
+    ``message`` is the session's ``finish_message`` when it has one (why it stopped).
     """
 
     run_id: int
@@ -90,7 +102,8 @@ class Session(Protocol):
     def steps_per_epoch(self) -> int: ...
 
     def train_step(self) -> Mapping[str, float]:
-        """One update; returns its per-step trace values (e.g. ``{"loss": 0.31}``)."""
+        """One update; returns its per-step trace values (e.g. ``{"loss": 0.31}``), each
+        named series meaning what :data:`TRACE_LABELS` says."""
         ...
 
     def apply_live(self, values: Mapping[str, Any]) -> None:
@@ -273,7 +286,7 @@ def train(
     good_state = session.checkpoint()
     yield first
     last_yield = clock()
-    steps_since_yield = 0
+    step_at_yield = session.step_count
     while max_steps is None or session.step_count < max_steps:
         changes = mailbox.take_changes()
         if changes:
@@ -294,8 +307,7 @@ def train(
             yield diverge(_non_finite(values), session.step_count)
             return
         trace_rows.append((session.step_count, values))
-        steps_since_yield += 1
-        due = (every is not None and steps_since_yield >= every) or (
+        due = (every is not None and session.step_count - step_at_yield >= every) or (
             every is None and interval is not None and clock() - last_yield >= interval
         )
         if due or mailbox.take_flush():
@@ -306,8 +318,9 @@ def train(
             good_state = session.checkpoint()
             yield current
             last_yield = clock()
-            steps_since_yield = 0
-    yield snapshot(final=True)
+            step_at_yield = session.step_count
+    finished = getattr(session, "finished", False)
+    yield snapshot(final=True, message=getattr(session, "finish_message", "") if finished else "")
 
 
 def _non_finite(values: Mapping[str, float]) -> dict[str, float]:

@@ -9,12 +9,18 @@ default with no hidden layer, i.e. softmax regression on the features — is tra
 The run has two phases, both driven by ``train_step`` so that progress reaches the panels in
 snapshots and Stop works between batches:
 
-1. **features**: each step computes (or reads from the cache) the features of a few images,
-   about half a second of work; ``step`` stays 0 and ``features_done`` rises to 1. Metrics
-   are those of the untrained layer on the images seen so far.
+1. **features**: each call computes (or reads from the cache) the features of a few images,
+   about half a second of work. It is not a training step: ``step_count`` (parameter updates)
+   stays 0 while ``features_done`` rises to 1. A split's loss and accuracy are reported only
+   once every image of that split has its features (those of the untrained layer); before
+   that they are not defined and are left out, never estimated from the few images seen.
 2. **training**: each step is one update of the new layer on a mini-batch of cached features,
    or, with ``augment``, of features of freshly cropped and mirrored images (slow: the
    backbone runs every step; augmented features are never cached).
+
+The run has run its course (``finished``, with ``finish_message`` saying why) after ``epochs``
+passes over the training images, or once every mini-batch loss of a whole epoch is below
+``loss_floor``: a training loss near the floating-point floor carries no information.
 """
 
 from __future__ import annotations
@@ -104,6 +110,15 @@ class HotdogConfig(MLPConfig):
                                  group="optimiser", label="Learning rate", help="step size η")
     batch_size: int = param(32, minimum=0, maximum=1_000_000, live=True, group="optimiser",
                             help="images per update; 0 = all training images")
+    epochs: float = param(100.0, minimum=0.0, maximum=1e6, live=True, group="stopping",
+                          help="stop after this many passes over the training images (the "
+                               "classic retraining script makes about 140); 0 runs until "
+                               "stopped")
+    loss_floor: float = param(1e-5, minimum=0.0, maximum=10.0, live=True, group="stopping",
+                              label="Loss floor",
+                              help="stop once every mini-batch loss of a whole epoch is below "
+                                   "this: nothing is left to learn on the training images; "
+                                   "0 never stops for this")
 
     def check(self) -> None:
         super().check()
@@ -163,6 +178,9 @@ class HotdogSession:
         self._thumbnail_row = {int(i): r for r, i in enumerate(self.validation_index)}
         self.pending = self._extraction_order(config.seed)
         self.from_cache = 0
+        #: consecutive updates whose mini-batch loss was below ``loss_floor``
+        self.updates_below_floor = 0
+        self._last_loss = math.nan
         self.layer: MLPSession | None = None
         self.probe = self._new_model()  # the untrained layer, for metrics during extraction
         self._augment_rng = np.random.default_rng([config.seed, 3])
@@ -275,12 +293,40 @@ class HotdogSession:
         return math.ceil(n / (n if size <= 0 or size >= n else size))
 
     def train_step(self) -> dict[str, float]:
+        """One update of the new layer; during the feature phase, a few images' features
+        instead (no update: ``step_count`` does not move)."""
         if self.layer is None:
             self.extract_some()
             return {"features_done": self.features_done}
         values = self.layer.train_step()
         self.step_count = self.layer.step_count
+        self._last_loss = float(values["loss"])
+        below = self._last_loss < self.config.loss_floor
+        self.updates_below_floor = self.updates_below_floor + 1 if below else 0
         return values
+
+    @property
+    def finished(self) -> bool:
+        """True once ``epochs`` are done or the loss has stayed below ``loss_floor`` for an
+        epoch; the training loop then ends with :attr:`finish_message`."""
+        return bool(self.finish_message)
+
+    @property
+    def finish_message(self) -> str:
+        """Why the run has run its course, in words ("" while it has not)."""
+        if self.layer is None:
+            return ""
+        config = self.config
+        if config.loss_floor > 0 and self.updates_below_floor >= self.steps_per_epoch:
+            return (f"Finished at step {self.step_count}: every mini-batch loss of the last "
+                    f"epoch was below loss_floor={config.loss_floor:g} (last "
+                    f"{self._last_loss:.3g}); a smaller loss is not information. Lower "
+                    "loss_floor (0: off) to train on.")
+        if config.epochs > 0 and self.epoch >= config.epochs:
+            return (f"Finished at step {self.step_count}: {self.epoch:.4g} epochs over the "
+                    f"{len(self.train_index)} training images (epochs={config.epochs:g}). "
+                    "Raise epochs (0: no limit) to train on.")
+        return ""
 
     @property
     def features_done(self) -> float:
@@ -289,6 +335,8 @@ class HotdogSession:
     def apply_live(self, values: Mapping[str, Any]) -> None:
         old = self.config
         self.config = old.with_values(values)
+        if self.config.loss_floor != old.loss_floor:
+            self.updates_below_floor = 0  # counted against the old floor
         if self.layer is not None:
             self.layer.apply_live(values)
             self._set_augmentation()
@@ -296,8 +344,10 @@ class HotdogSession:
             self._classify(self.config.classify_image)
 
     def metrics(self) -> dict[str, float]:
-        """Loss and accuracy of the new layer on each split (during the feature phase: of the
-        untrained layer, on the images whose features are ready)."""
+        """Loss and accuracy of the new layer on each split. During the feature phase a split
+        is scored (by the untrained layer) only once all its images have features; until then
+        its entries are absent: undefined, not NaN (which the loop reads as a divergence) and
+        not a guess from the first few images (one validation image is 0 % or 100 %)."""
         if self.layer is not None:
             layer = self.layer.metrics()
             values = {
@@ -308,20 +358,18 @@ class HotdogSession:
                 "learning_rate": layer["learning_rate"],
             }
         else:
-            train_loss, train_accuracy = self._probe(self.train_index)
-            validation_loss, validation_accuracy = self._probe(self.validation_index)
-            values = {
-                "train_loss": train_loss,
-                "validation_loss": validation_loss,
-                "train_accuracy": train_accuracy,
-                "validation_accuracy": validation_accuracy,
-                "learning_rate": self.config.learning_rate,
-            }
+            scored = {}
+            for split, index in (("train", self.train_index),
+                                 ("validation", self.validation_index)):
+                if self.ready[index].all():
+                    scored[f"{split}_loss"], scored[f"{split}_accuracy"] = self._probe(index)
+            order = ("train_loss", "validation_loss", "train_accuracy", "validation_accuracy")
+            values = {name: scored[name] for name in order if name in scored}
+            values["learning_rate"] = self.config.learning_rate
         values["features_done"] = self.features_done
         return values
 
     def _probe(self, index: np.ndarray) -> tuple[float, float]:
-        index = index[self.ready[index]]
         inputs = self.features[index].astype(self.probe.dtype)
         logits = self.probe.forward(inputs).logits
         labels = self.labels[index]
@@ -337,6 +385,7 @@ class HotdogSession:
         if self.layer is not None and "params" in state:
             self.layer.restore(state)
             self.step_count = self.layer.step_count
+            self.updates_below_floor = 0
 
     # -- views ------------------------------------------------------------------------------
     def model(self) -> MLP:

@@ -57,7 +57,7 @@ def config(weights, photos, tmp_path):
     return HotdogConfig(image_folder=str(photos), backbone="inception_v3",
                         weights_file=str(weights), image_size=75, device="cpu",
                         cache_dir=str(tmp_path / "cache"), validation_fraction=0.4,
-                        batch_size=0, learning_rate=0.05, gallery_size=3)
+                        batch_size=0, learning_rate=0.05, gallery_size=3, loss_floor=0.0)
 
 
 def test_features_first_then_the_new_layer_learns(config):
@@ -109,6 +109,116 @@ def test_boundary_grid_is_the_layer_on_the_pca_plane(config, hidden_sizes):
                                grid.probabilities[11, 7], rtol=1e-4, atol=1e-5)
     centred = session.features - session.features.mean(axis=0)
     np.testing.assert_allclose(points, centred @ session._basis, rtol=1e-4, atol=1e-4)
+
+
+@pytest.fixture
+def one_image_per_call(monkeypatch):
+    """Feature extraction takes one image per ``train_step`` call: a long feature phase."""
+    from nnviz.scenarios import hotdog
+
+    monkeypatch.setattr(hotdog, "EXTRACTION_STEP_SECONDS", 1e-9)
+
+
+def test_steps_count_updates_and_feature_extraction_is_not_one(config, one_image_per_call):
+    session = get_scenario("hotdog").create_session(config)
+    assert session.extracting and session.step_count == 0
+    snapshots = list(train(session, max_steps=20, every=5, views=False))
+    assert [s.step for s in snapshots] == [0, 5, 10, 15, 20, 20]
+    assert snapshots[0].metrics["features_done"] < 1.0  # 8 extraction calls came after it
+    assert session.step_count == 20 and session.epoch == 20.0  # full batch: one epoch a step
+    losses = np.concatenate([s.trace["loss"] for s in snapshots if "loss" in s.trace])
+    assert np.isfinite(losses).sum() == 20, "one loss per update, none for extraction"
+
+
+def test_validation_metrics_are_absent_until_defined_then_true(config, one_image_per_call):
+    session = get_scenario("hotdog").create_session(config)
+    validation = session.validation_index
+    assert not session.ready[validation].all()
+    first = next(train(session, max_steps=0, views=False))
+    assert set(first.metrics) == {"learning_rate", "features_done"}, \
+        "a score on the first one or two images is not the split's"
+    while not session.ready[validation].all():
+        assert "validation_accuracy" not in session.metrics()
+        session.train_step()
+    metrics = session.metrics()
+    assert session.step_count == 0
+    untrained = session.probe.predict_proba(session.features[validation])
+    expected = np.mean(untrained.argmax(axis=1) == session.labels[validation])
+    assert metrics["validation_accuracy"] == pytest.approx(expected)
+    assert 0.0 < metrics["validation_loss"] < np.inf
+
+    snapshots = list(train(session, max_steps=6, every=3, views=False))
+    assert all("validation_accuracy" in s.metrics for s in snapshots)
+    model = session.model()
+    trained = model.predict_proba(session.features[validation].astype(model.dtype))
+    assert snapshots[-1].metrics["validation_accuracy"] == pytest.approx(
+        np.mean(trained.argmax(axis=1) == session.labels[validation]))
+
+
+def test_stops_by_itself_after_its_epochs_and_says_why(config):
+    # 6 training images in batches of 2: three updates an epoch
+    session = get_scenario("hotdog").create_session(
+        config.with_values({"epochs": 3, "batch_size": 2}))
+    snapshots = list(train(session, max_steps=100, every=1, views=False))
+    last = snapshots[-1]
+    assert last.final and not last.diverged and session.finished
+    assert last.step == 9 and last.epoch == 3.0
+    assert "3 epochs" in last.message and "epochs=3" in last.message
+    assert all(not s.message for s in snapshots[:-1])
+
+    from nnviz.session import Mailbox
+
+    mailbox = Mailbox()  # raising epochs live lets the same run go on
+    mailbox.post("epochs", 4.0)
+    more = list(train(session, mailbox=mailbox, max_steps=100, every=1, views=False))
+    assert more[-1].step == 12 and "epochs=4" in more[-1].message
+
+
+def test_stops_once_a_whole_epoch_of_losses_is_below_the_floor(config):
+    floor = 0.05
+    session = get_scenario("hotdog").create_session(
+        config.with_values({"epochs": 0, "batch_size": 2, "loss_floor": floor}))
+    snapshots = list(train(session, max_steps=2000, every=1, views=False))
+    last = snapshots[-1]
+    assert last.final and f"loss_floor={floor:g}" in last.message
+    losses = np.concatenate([s.trace["loss"] for s in snapshots if "loss" in s.trace])
+    assert len(losses) == last.step < 2000
+    below = losses < floor
+    assert below[-3:].all(), "a whole epoch (3 updates) below the floor"
+    assert not any(below[i - 3:i].all() for i in range(3, len(losses))), "and not before"
+    assert session.finished
+    session.apply_live({"loss_floor": 0.0})
+    assert not session.finished, "with the floor off the run may go on"
+
+
+def test_cli_reports_at_multiples_of_every_and_says_why_it_stopped(
+        config, one_image_per_call, tmp_path):
+    import json
+
+    values = {"image_folder": config.image_folder, "backbone": "inception_v3",
+              "weights_file": config.weights_file, "image_size": 75, "device": "cpu",
+              "validation_fraction": 0.4, "batch_size": 2, "epochs": 4, "loss_floor": 0}
+
+    def run(*options, cache):  # a new cache folder: a cold start with a feature phase
+        assignments = [arg for key, value in (values | {"cache_dir": cache}).items()
+                       for arg in ("--set", f"{key}={value}")]
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["run", "hotdog", "--every", "5", *options, *assignments], out=out,
+                    err=err)
+        assert code == 0, err.getvalue()
+        return out.getvalue(), err.getvalue()
+
+    out, err = run("--json", cache=tmp_path / "a")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["step"] for r in records] == [0, 5, 10, 12]
+    assert records[-1]["final"] and "validation_accuracy" not in records[0]
+    assert "Finished at step 12" in err and "epochs=4" in err
+
+    out, err = run(cache=tmp_path / "b")
+    headers = [line.split() for line in out.splitlines() if "step" in line]
+    assert "validation_accuracy" not in headers[0] and "validation_accuracy" in headers[-1], \
+        "a metric defined later gets its column"
+    assert "Finished at step 12" in err
 
 
 def test_progress_is_reported_while_features_are_computed(config, monkeypatch):

@@ -65,7 +65,8 @@ def test_lesson_3_learning_rates_smooth_spiky_and_never_converging():
     _, fast, _ = run(preset.compare_config(), 3000)
     _, wild, _ = run(preset.config().with_values({"learning_rate": 0.05}), 3000)
     assert (np.diff(slow) <= 1e-9).all(), "0.001 descends smoothly"
-    assert np.diff(fast).max() > 0.5, "0.01 overshoots: visible spikes"
+    # the per-step loss is a mean per example (the old 0.5 was on the 200-example sum)
+    assert (fast[1:] / fast[:-1]).max() > 1.02, "0.01 overshoots: visible spikes"
     assert fast[-1] < slow[-1], "yet 0.01 ends lower"
     tail = wild[-1000:]
     assert (np.diff(tail) > 0).mean() > 0.3 and tail.min() > 2 * fast[-1], "0.05 never settles"
@@ -197,8 +198,11 @@ def test_lesson_12_only_the_new_layer_learns_on_pretrained_features(tmp_path):
         preset.config().with_values({"cache_dir": str(tmp_path)}))
     frozen = {name: value.clone() for name, value in
               session.extractor.model.state_dict().items()}
-    snapshots = list(train(session, max_steps=100, every=100, views=False))
-    first, last = snapshots[0].metrics, snapshots[-1].metrics
+    snapshots = list(train(session, max_steps=100, every=1, views=False))
+    # the train loss is defined once every training image has its features (after the first
+    # update here: extracting features is not a step)
+    first = next(s.metrics for s in snapshots if "train_loss" in s.metrics)
+    last = snapshots[-1].metrics
     assert last["features_done"] == 1.0
     assert last["train_loss"] < first["train_loss"] / 10
     assert last["validation_accuracy"] >= 0.9

@@ -6,8 +6,10 @@ new layer's boundary.
   every class's score to five decimals ("hotdog 0.99956 / not_hotdog 0.00044"), mistakes
   first in a red frame. Above it: the feature-extraction progress
   (``views["feature_progress"]``) and the file last scored with "Classify an image…"
-  (``views["classified"]``). The button asks for a file and emits
-  :attr:`ImageScoresPanel.live_change` ``("classify_image", path)``: the window posts
+  (``views["classified"]``), and, once the run has run its course, why it stopped (the final
+  snapshot's message: its epochs are done, or the loss fell below its floor). The button
+  asks for a file and emits :attr:`ImageScoresPanel.live_change`
+  ``("classify_image", path)``: the window posts
   it to the running session like any live hyperparameter, and the score comes back in the
   next snapshot.
 * ``projection_boundary`` is the generic projection panel plus ``views["projection_boundary"]``
@@ -145,12 +147,15 @@ class ImageScoresPanel(Panel):
         self.gallery: ExampleGallery | None = None
         self.classified: ClassifiedImage | None = None
         self.progress: FeatureProgress | None = None
+        #: why the run stopped by itself ("" while it runs)
+        self.finish_message = ""
         self._columns = 0
 
     # -- drawing ----------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
         views = snapshot.views
+        self.finish_message = snapshot.message if snapshot.final and not snapshot.diverged else ""
         progress = views.get("feature_progress")
         self.progress = progress if isinstance(progress, FeatureProgress) else None
         view = views.get(self.view_name)
@@ -188,6 +193,8 @@ class ImageScoresPanel(Panel):
         shown = f"showing {count}" if count < gallery.n_total else "all shown"
         lines.append(f"<b>{gallery.n_wrong} of {gallery.n_total}</b> validation images "
                      f"misclassified ({shown}, mistakes first, then the least sure)")
+        if self.finish_message:
+            lines.append(f"<b>{_escape(self.finish_message)}</b>")
         self.set_status("<br>".join(lines))
 
     def set_status(self, text: str) -> None:
@@ -242,6 +249,7 @@ class ImageScoresPanel(Panel):
         super().start_run(run_id)
         self.gallery = None
         self.progress = None
+        self.finish_message = ""
         for tile in self.tiles:
             tile.setVisible(False)
         self.show_classified(None)
