@@ -2,21 +2,32 @@
 
 Saved runs are ``.npz`` files that NumPy opens with ``allow_pickle=False``: every array is stored
 as an array, and everything else as one JSON header that refers to the arrays by key. Frozen
-dataclasses are rebuilt by name, but only classes defined in ``nnviz`` modules, so opening a
-file never imports or runs foreign code.
+dataclasses are stored by their kind name and rebuilt only from a mapping of names to classes
+that the caller gives (:func:`nnviz.io.record_kinds.record_kinds` for run files): no name read
+from a file is ever imported. Files from before the kind names stored ``module:qualname``;
+those are read by the part after the colon, through the same mapping.
+
+Decoding is strict: every marker (``$array``, ``$float``, ``$tuple`` …) must have the shape the
+encoder writes, nesting is bounded, and any departure is a :class:`CodecError` with a short
+message, never another exception.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import math
+import types
+import typing
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import numpy as np
 
-TRUSTED_PREFIX = "nnviz."
+#: deeper trees than this are refused (the encoder never writes more than a few dozen levels)
+MAX_DEPTH = 64
+#: the only strings ``$float`` stands for: finite numbers are stored as JSON numbers
+NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
 class CodecError(ValueError):
@@ -24,10 +35,15 @@ class CodecError(ValueError):
 
 
 class Encoder:
-    """Collects arrays while turning a value into a JSON-able tree."""
+    """Collects arrays while turning a value into a JSON-able tree.
 
-    def __init__(self) -> None:
+    ``kinds`` maps kind names to the dataclasses that may be stored; any other dataclass is
+    refused, so a record the loader could not rebuild is never written.
+    """
+
+    def __init__(self, kinds: Mapping[str, type] | None = None) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        self._names = {cls: name for name, cls in (kinds or {}).items()}
 
     def _array(self, array: np.ndarray) -> dict[str, str]:
         if array.dtype.hasobject:
@@ -59,57 +75,150 @@ class Encoder:
                 return {"$dict": {k: self.encode(v) for k, v in value.items()}}
             return {"$items": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            cls = type(value)
+            name = self._names.get(type(value))
+            if name is None:
+                raise CodecError(f"cannot store a {type(value).__name__}: not a known record kind")
             fields = {f.name: self.encode(getattr(value, f.name))
                       for f in dataclasses.fields(value) if f.init}
-            return {"$dataclass": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+            return {"$dataclass": name, "fields": fields}
         raise CodecError(f"cannot store a {type(value).__name__}")
 
 
-def trusted_class(name: str) -> type:
-    """The dataclass called ``module:qualname``, if it lives in an nnviz module."""
-    module_name, _, qualname = name.partition(":")
-    if not module_name.startswith(TRUSTED_PREFIX) or not qualname:
-        raise CodecError(f"refusing to rebuild {name!r}: not an nnviz class")
-    try:
-        found: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError) as error:
-        raise CodecError(f"cannot rebuild {name!r}: {error}") from None
-    if not (isinstance(found, type) and dataclasses.is_dataclass(found)):
-        raise CodecError(f"refusing to rebuild {name!r}: not a dataclass")
-    return found
+def decode(tree: Any, arrays: Mapping[str, np.ndarray],
+           kinds: Mapping[str, type] | None = None) -> Any:
+    """The inverse of :meth:`Encoder.encode`; dataclasses only of the given ``kinds``."""
+    return _Decoder(arrays, kinds or {}).decode(tree, 0)
 
 
-def decode(tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:
-    """The inverse of :meth:`Encoder.encode`."""
-    if isinstance(tree, list):
-        return [decode(v, arrays) for v in tree]
-    if not isinstance(tree, dict):
-        return tree
-    if "$array" in tree:
-        key = tree["$array"]
-        if key not in arrays:
-            raise CodecError(f"array {key!r} is missing from the file")
-        return arrays[key]
-    if "$float" in tree:
-        return float(tree["$float"])
-    if "$tuple" in tree:
-        return tuple(decode(v, arrays) for v in tree["$tuple"])
-    if "$dict" in tree:
-        return {k: decode(v, arrays) for k, v in tree["$dict"].items()}
-    if "$items" in tree:
-        return {_hashable(decode(k, arrays)): decode(v, arrays) for k, v in tree["$items"]}
-    if "$dataclass" in tree:
-        cls = trusted_class(tree["$dataclass"])
-        fields = {k: decode(v, arrays) for k, v in tree["fields"].items()}
+class _Decoder:
+    def __init__(self, arrays: Mapping[str, np.ndarray], kinds: Mapping[str, type]) -> None:
+        self.arrays = arrays
+        self.kinds = kinds
+
+    def decode(self, tree: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise CodecError(f"stored values nested more than {MAX_DEPTH} deep")
+        if isinstance(tree, list):
+            return [self.decode(v, depth + 1) for v in tree]
+        if not isinstance(tree, dict):
+            return tree
+        if len(tree) == 1:
+            (marker, body), = tree.items()
+            method = getattr(self, "_" + marker.lstrip("$"), None) if marker in _MARKERS \
+                else None
+            if method is not None:
+                return method(body, depth + 1)
+        if set(tree) == {"$dataclass", "fields"}:
+            return self._dataclass(tree["$dataclass"], tree["fields"], depth + 1)
+        raise CodecError(f"unknown stored value with keys {_keys(tree)}")
+
+    def _array(self, key: Any, depth: int) -> np.ndarray:
+        if not isinstance(key, str) or key not in self.arrays:
+            raise CodecError(f"array {_short(key)} is missing from the file")
+        return self.arrays[key]
+
+    def _float(self, text: Any, depth: int) -> float:
+        if not isinstance(text, str) or text not in NON_FINITE:
+            raise CodecError(f"{_short(text)} is not a stored non-finite number")
+        return NON_FINITE[text]
+
+    def _tuple(self, items: Any, depth: int) -> tuple:
+        return tuple(self._list(items, "$tuple", depth))
+
+    def _dict(self, items: Any, depth: int) -> dict[str, Any]:
+        if not isinstance(items, dict):
+            raise CodecError("a stored $dict is not a mapping")
+        return {k: self.decode(v, depth) for k, v in items.items()}
+
+    def _items(self, pairs: Any, depth: int) -> dict[Any, Any]:
+        result = {}
+        for pair in self._list(pairs, "$items", depth, decode=False):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise CodecError("a stored $items entry is not a [key, value] pair")
+            key = _hashable(self.decode(pair[0], depth))
+            try:
+                result[key] = self.decode(pair[1], depth)
+            except TypeError:
+                raise CodecError(f"a stored key cannot be a {type(key).__name__}") from None
+        return result
+
+    def _list(self, items: Any, marker: str, depth: int, *, decode: bool = True) -> list:
+        if not isinstance(items, list):
+            raise CodecError(f"a stored {marker} is not a list")
+        return [self.decode(v, depth) for v in items] if decode else items
+
+    def _dataclass(self, name: Any, fields: Any, depth: int) -> Any:
+        if not isinstance(name, str):
+            raise CodecError("a stored record's kind is not a name")
+        cls = self.kinds.get(name.rpartition(":")[2])
+        if cls is None:
+            raise CodecError(f"unknown record kind {_short(name)}")
+        if not isinstance(fields, dict):
+            raise CodecError(f"the fields of a stored {cls.__name__} are not a mapping")
+        known = {f.name for f in dataclasses.fields(cls) if f.init}
+        unknown = set(fields) - known
+        if unknown:
+            raise CodecError(f"a stored {cls.__name__} has unknown fields {_keys(unknown)}")
+        values = {k: self.decode(v, depth) for k, v in fields.items()}
+        hints = _field_types(cls)
+        for key, value in values.items():
+            if key in hints and not _matches(value, hints[key]):
+                raise CodecError(f"a stored {cls.__name__}'s {key} is a "
+                                 f"{type(value).__name__}, not {_type_name(hints[key])}")
         try:
-            return cls(**fields)
-        except (TypeError, ValueError) as error:
-            raise CodecError(f"cannot rebuild {tree['$dataclass']}: {error}") from None
-    raise CodecError(f"unknown stored value with keys {sorted(tree)}")
+            return cls(**values)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError,
+                ArithmeticError) as error:
+            raise CodecError(f"cannot rebuild a {cls.__name__}: {_short(error)}") from None
+
+
+_MARKERS = {"$array", "$float", "$tuple", "$dict", "$items"}
+
+
+@cache
+def _field_types(cls: type) -> dict[str, Any]:
+    """A record's field annotations, resolved; empty when they cannot be (then unchecked)."""
+    try:
+        return typing.get_type_hints(cls)
+    except Exception:  # an annotation naming a type only imported for checkers
+        return {}
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` has the type a field declares, as far as a plain check can tell:
+    unions, the container kind of generics, and plain classes (an int passes for a float)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if hint is Any or isinstance(hint, typing.TypeVar):
+        return True
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (float, int)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    target = origin if origin is not None else hint
+    if target is typing.ClassVar or not isinstance(target, type):
+        return True
+    return isinstance(value, target)
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
 
 
 def _hashable(key: Any) -> Any:
     return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr`` of a value from a file, cut so that a message stays one readable line."""
+    text = repr(value) if not isinstance(value, BaseException) else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _keys(keys: Any, limit: int = 5) -> str:
+    names = sorted(str(k) for k in keys)
+    shown = ", ".join(_short(k, 30) for k in names[:limit])
+    return f"[{shown}{', …' if len(names) > limit else ''}]"

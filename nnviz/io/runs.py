@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,7 @@ import numpy as np
 from nnviz.core.history import History
 from nnviz.io.codec import CodecError, Encoder, decode
 from nnviz.io.files import ExportError, atomic_open
+from nnviz.io.record_kinds import record_kinds
 from nnviz.io.sidecar import versions
 from nnviz.scenarios.params import Config
 
@@ -186,7 +189,7 @@ def _collect_arrays(value: Any, prefix: str, found: dict[str, np.ndarray]) -> No
 def save_run(path: str | Path, record: RunRecord) -> Path:
     """Write ``record`` to ``path`` (one ``.npz``) atomically; return the path."""
     path = Path(path)
-    encoder = Encoder()
+    encoder = Encoder(record_kinds())
     trace = {key: {"steps": steps, "values": values,
                    "decimation": record.trace[key].stride}
              for key, (steps, values) in record.trace_arrays().items()}
@@ -220,44 +223,163 @@ def save_run(path: str | Path, record: RunRecord) -> Path:
     return path
 
 
+#: the most a run file may unpack to (header and arrays together). A long run keeps at most
+#: ``max_snapshots`` snapshots and bounded histories, so real files stay far below it
+MAX_RUN_BYTES = 1 << 30
+#: the most the JSON header may hold
+MAX_HEADER_BYTES = 64 << 20
+
+
 def load_run(path: str | Path) -> RunRecord:
-    """Read a file written by :func:`save_run`."""
+    """Read a file written by :func:`save_run`.
+
+    Whatever the file holds, the result is a record or a :class:`RunFileError` with one line
+    naming the file: sizes are checked against :data:`MAX_RUN_BYTES` before anything is
+    unpacked, records are rebuilt only from :func:`~nnviz.io.record_kinds.record_kinds`, and
+    the structure is checked before a record is built from it.
+    """
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if _HEADER_KEY not in archive.files:
-                raise RunFileError(f"{path}: not a saved nnviz run (no header)")
-            header = json.loads(archive[_HEADER_KEY].tobytes().decode("utf-8"))
-            arrays = {key: archive[key] for key in archive.files if key != _HEADER_KEY}
+        try:
+            header, arrays = _read_archive(path)
+        except (NotImplementedError, RuntimeError) as error:  # zipfile: flags it cannot read
+            raise ValueError(error) from None
+        payload = decode(header, arrays, record_kinds())
+        return _record_from(payload, path)
     except RunFileError:
         raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as error:
-        raise RunFileError(f"{path}: cannot read this run file ({error})") from None
-    try:
-        payload = decode(header, arrays)
     except CodecError as error:
-        raise RunFileError(f"{path}: {error}") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise RunFileError(f"{path}: not a saved nnviz run")
-    if payload.get("format_version", 0) > FORMAT_VERSION:
-        raise RunFileError(f"{path}: saved by a newer nnviz (format "
-                           f"{payload['format_version']}); please upgrade")
+        raise RunFileError(f"{path}: cannot read this run file: {error}") from None
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, RecursionError,
+            MemoryError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else (
+            "too large to unpack" if isinstance(error, MemoryError) else _one_line(error))
+        raise RunFileError(f"{path}: cannot read this run file ({reason})") from None
+
+
+def _read_archive(path: Path) -> tuple[Any, dict[str, np.ndarray]]:
+    """The JSON header and the arrays, each checked for size before it is unpacked."""
+    if not path.is_file():
+        raise RunFileError(f"{path}: not a file" if path.exists() else f"{path}: no such file")
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: info for info in archive.infolist()}
+        if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+               for info in members.values()):
+            raise RunFileError(f"{path}: not a saved nnviz run (unknown compression)")
+        total = sum(info.file_size for info in members.values())
+        if total > MAX_RUN_BYTES:
+            raise RunFileError(f"{path}: unpacks to {total / 2**20:.0f} MiB, more than a run "
+                               f"file may ({MAX_RUN_BYTES >> 20} MiB)")
+        header_name = _HEADER_KEY + ".npy"
+        if header_name not in members:
+            raise RunFileError(f"{path}: not a saved nnviz run (no header)")
+        if members[header_name].file_size > MAX_HEADER_BYTES:
+            raise RunFileError(f"{path}: its header is larger than {MAX_HEADER_BYTES >> 20} MiB")
+        arrays = {}
+        for name, info in members.items():
+            with archive.open(info) as stream:
+                arrays[name.removesuffix(".npy")] = _read_array(stream, info.file_size)
+    header_bytes = arrays.pop(_HEADER_KEY)
+    if header_bytes.dtype != np.uint8 or header_bytes.ndim != 1:
+        raise RunFileError(f"{path}: not a saved nnviz run (bad header)")
+    return json.loads(header_bytes.tobytes().decode("utf-8")), arrays
+
+
+def _read_array(stream: Any, stored_bytes: int) -> np.ndarray:
+    """One ``.npy`` member, refused when its header declares more data than the member holds
+    (a few bytes must not make NumPy allocate terabytes)."""
+    version = np.lib.format.read_magic(stream)
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise ValueError(f"unknown array format {version}")
+    read_header = getattr(np.lib.format, f"read_array_header_{version[0]}_0",
+                          np.lib.format.read_array_header_2_0)
+    shape, fortran_order, dtype = read_header(stream)
+    if dtype.hasobject:
+        raise ValueError("an array of Python objects")
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > stored_bytes:
+        raise ValueError(f"an array declares {declared} bytes but holds at most {stored_bytes}")
+    data = stream.read(declared)
+    if len(data) != declared:
+        raise ValueError("an array is cut short")
+    array = np.frombuffer(data, dtype=dtype)
+    order = "F" if fortran_order else "C"
+    return array.reshape(shape, order=order) if shape else array.reshape(())
+
+
+def _record_from(payload: Any, path: Path) -> RunRecord:
+    """A :class:`RunRecord` from a decoded header, once its structure is what save_run writes."""
+    from nnviz.session import Snapshot
+
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise RunFileError(f"{path}: cannot read this run file ({what})")
+
+    need(isinstance(payload, dict) and payload.get("format") == FORMAT, "not a saved nnviz run")
+    version = payload.get("format_version")
+    need(isinstance(version, int) and not isinstance(version, bool) and version >= 1,
+         "no valid format version")
+    if version > FORMAT_VERSION:
+        raise RunFileError(f"{path}: saved by a newer nnviz (format {version}); please upgrade")
+    need(isinstance(payload.get("scenario"), str), "no scenario name")
+    need(isinstance(payload.get("config"), Config), "no config")
+    for key in ("preset", "label"):
+        need(payload.get(key) is None or isinstance(payload[key], str), f"{key} is not text")
+    run_id = payload.get("run_id")
+    need(run_id is None or (isinstance(run_id, int) and not isinstance(run_id, bool)),
+         "run_id is not a whole number")
+    history = payload.get("history", {})
+    need(isinstance(history, dict) and all(_is_series(v) for v in history.values()),
+         "history is not a set of number columns")
+    need(len({np.asarray(v).size for v in history.values()}) <= 1,
+         "history columns of different lengths")
+    trace = payload.get("trace", {})
+    need(isinstance(trace, dict), "trace is not a mapping")
+    for stored in trace.values():
+        need(isinstance(stored, dict) and set(stored) == {"steps", "values", "decimation"}
+             and _is_series(stored["steps"]) and _is_series(stored["values"])
+             and np.asarray(stored["steps"]).size == np.asarray(stored["values"]).size
+             and isinstance(stored["decimation"], int) and stored["decimation"] >= 1,
+             "a per-step series is damaged")
+    snapshots = payload.get("snapshots", [])
+    need(isinstance(snapshots, list) and all(isinstance(s, Snapshot) for s in snapshots),
+         "snapshots are not snapshots")
+    latest = payload.get("latest")
+    need(latest is None or isinstance(latest, Snapshot), "the latest snapshot is damaged")
+    changes = payload.get("config_changes", [])
+    need(isinstance(changes, list) and all(
+        isinstance(c, list) and len(c) == 2 and isinstance(c[0], int) and isinstance(c[1], dict)
+        for c in changes), "config changes are damaged")
+
     record = RunRecord(scenario=payload["scenario"], config=payload["config"],
-                       preset=payload.get("preset"), run_id=payload.get("run_id"),
+                       preset=payload.get("preset"), run_id=run_id,
                        label=payload.get("label") or path.name.removesuffix(SUFFIX))
-    record.history = {k: [float(x) for x in v] for k, v in payload["history"].items()}
-    for key, stored in payload["trace"].items():
-        series = History(_capacity(max(record.trace_capacity, len(stored["steps"]))))
-        series.extend(stored["steps"], stored["values"])
-        series.stride = int(stored["decimation"])
+    record.history = {k: [float(x) for x in np.asarray(v, dtype=np.float64).ravel()]
+                      for k, v in history.items()}
+    for key, stored in trace.items():
+        steps, values = np.asarray(stored["steps"]).ravel(), np.asarray(stored["values"]).ravel()
+        series = History(_capacity(max(record.trace_capacity, len(steps))))
+        series.extend(steps, values)
+        series.stride = stored["decimation"]
         record.trace[key] = series
-    record._kept = list(payload["snapshots"])
-    record.latest = payload.get("latest")
-    record.config_changes = [(int(step), dict(values))
-                             for step, values in payload.get("config_changes", [])]
+    record._kept = list(snapshots)
+    record.latest = latest
+    record.config_changes = [(step, dict(values)) for step, values in changes]
     record.final_state = payload.get("final_state")
     return record
 
+
+def _is_series(value: Any) -> bool:
+    """A 1-D run of real numbers: an array or a list of numbers."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1 and value.dtype.kind in "iuf"
+    return isinstance(value, list) and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
+
+
+def _one_line(error: BaseException, limit: int = 160) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def config_at(record: RunRecord, step: int) -> Config:

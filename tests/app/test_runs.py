@@ -85,3 +85,22 @@ def test_the_viewer_draws_the_per_step_curve(moons_panels, qtbot):
     steps, loss = viewer.saved_curve.getData()
     assert steps[0] == 1 and steps[-1] == 50 and np.all(np.isfinite(loss))
     assert not viewer.compare.isEnabled()
+
+
+def test_a_crafted_run_file_cannot_start_the_cli_in_the_app(qapp, tmp_path):
+    """A header naming nnviz.__main__:main once ran the CLI inside the app; now one message."""
+    import json
+
+    import numpy as np
+
+    header = {"$dict": {"format": "nnviz-run", "format_version": 1,
+                        "config": {"$dataclass": "nnviz.__main__:main", "fields": {}}}}
+    crafted = tmp_path / "crafted.nnviz-run.npz"
+    np.savez_compressed(crafted, __header__=np.frombuffer(json.dumps(header).encode(),
+                                                          dtype=np.uint8))
+    keeper = RunKeeper()
+    failures = []
+    keeper.failed.connect(failures.append)
+    assert keeper.open(crafted) is None
+    assert failures == [f"{crafted}: cannot read this run file: unknown record kind "
+                        "'nnviz.__main__:main'"]
