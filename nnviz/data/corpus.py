@@ -10,19 +10,28 @@ countries, capitals, families, animals and numbers, made by ``scripts/make_corpu
 when gensim is installed, ``lee`` (gensim's ``lee_background.cor``: 300 news stories) with
 gensim's ``questions-words.txt`` analogies. Both gensim files are read from the installed
 package, never copied. Any other UTF-8 text file can be opened by its path.
+
+Files are read in bounded chunks and only when they are regular files within the limits of
+:mod:`nnviz.data.limits` (a corpus ``MAX_CORPUS_BYTES``, an analogy set
+``MAX_TEXT_FILE_BYTES``); a named pipe or ``/dev/zero`` is refused before it is opened.
 """
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
+import itertools
 import re
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from nnviz.data.limits import MAX_CORPUS_BYTES, MAX_TEXT_FILE_BYTES, open_checked, read_chunks
 from nnviz.resources import resource_path
 
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -30,6 +39,12 @@ TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 BUNDLED = ("world", "lee")
 #: analogy sets by name; "corpus" means the set that comes with the chosen corpus
 ANALOGY_SETS = ("corpus", "world", "questions-words", "none")
+
+
+#: the longest line kept whole, in characters; see :func:`iter_lines`
+MAX_LINE_CHARS = 2**20
+#: the characters :meth:`str.splitlines` ends a line at
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 class CorpusError(ValueError):
@@ -41,11 +56,12 @@ def tokenize(line: str) -> list[str]:
     return TOKEN.findall(line.lower())
 
 
-def read_text(path: str | Path, what: str = "corpus") -> str:
-    """The file's text, or a :class:`CorpusError` saying plainly what is wrong with it."""
-    path = Path(path).expanduser()
+def _open_text(path: Path, what: str, limit: int) -> BinaryIO:
+    """A checked binary stream of a text file, or a :class:`CorpusError` saying what is wrong."""
     try:
-        data = path.read_bytes()
+        if path.is_dir():
+            raise IsADirectoryError
+        stream, _ = open_checked(path, limit, f"{what} file", CorpusError)
     except FileNotFoundError:
         raise CorpusError(f"{what} file not found: {path}") from None
     except IsADirectoryError:
@@ -54,14 +70,81 @@ def read_text(path: str | Path, what: str = "corpus") -> str:
         raise CorpusError(f"{what} file is not readable (permission denied): {path}") from None
     except OSError as error:
         raise CorpusError(f"cannot read {what} file {path}: {error.strerror or error}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise CorpusError(
-            f"{what} file is not UTF-8 text: {path} (byte {error.start}, line {line}); "
-            "save it as UTF-8"
-        ) from None
+    return stream
+
+
+def _not_utf8(path: Path, what: str, offset: int, line: int) -> CorpusError:
+    return CorpusError(f"{what} file is not UTF-8 text: {path} (byte {offset}, line {line}); "
+                       "save it as UTF-8")
+
+
+def iter_text(path: str | Path, what: str = "corpus", limit: int = MAX_CORPUS_BYTES
+              ) -> Iterator[str]:
+    """The file's UTF-8 text in pieces decoded from chunks of ``CHUNK_BYTES``, a leading byte
+    order mark dropped; the file is checked first (a regular file of at most ``limit`` bytes).
+    """
+    path = Path(path).expanduser()
+    stream = _open_text(path, what, limit)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed = newlines = 0  # bytes handed to the decoder so far, and line breaks among them
+    first = True
+    with stream:
+        try:
+            for chunk in read_chunks(stream, limit, path, f"{what} file", CorpusError):
+                pending = decoder.getstate()[0]
+                try:
+                    text = decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    seen = (pending + chunk)[:error.start]
+                    raise _not_utf8(path, what, consumed - len(pending) + error.start,
+                                    newlines + seen.count(b"\n") + 1) from None
+                consumed += len(chunk)
+                newlines += chunk.count(b"\n")
+                if first and text:
+                    text, first = text.removeprefix("\ufeff"), False
+                yield text
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                pending = decoder.getstate()[0]
+                raise _not_utf8(path, what, consumed - len(pending), newlines + 1) from None
+        except OSError as error:
+            raise CorpusError(f"cannot read {what} file {path}: {error.strerror or error}"
+                              ) from None
+
+
+def read_text(path: str | Path, what: str = "corpus", limit: int | None = None) -> str:
+    """The file's text, or a :class:`CorpusError` saying plainly what is wrong with it; refused
+    unread when it is not a regular file or is over ``limit`` bytes (by default
+    ``MAX_CORPUS_BYTES`` for a corpus, ``MAX_TEXT_FILE_BYTES`` for anything else).
+    """
+    if limit is None:
+        limit = MAX_CORPUS_BYTES if what == "corpus" else MAX_TEXT_FILE_BYTES
+    return "".join(iter_text(path, what, limit))
+
+
+def iter_lines(path: str | Path, what: str = "corpus", limit: int = MAX_CORPUS_BYTES
+               ) -> Iterator[str]:
+    """The file's lines (as :meth:`str.splitlines` splits them) read in bounded chunks.
+
+    A line longer than ``MAX_LINE_CHARS`` (text8 is one 100 MB line) is cut into lines of
+    about that length, at the last space before the limit (at the limit if there is none), so
+    no more than that is ever held for one line; a word2vec window then stops at the cut as it
+    does at a line end (for text8, with a window of 5, about 6 words in 100,000 are affected).
+    """
+    rest = ""
+    for text in iter_text(path, what, limit):
+        rest += text
+        lines = rest.splitlines(keepends=True)
+        rest = lines.pop() if lines and lines[-1][-1] not in _LINE_BREAKS else ""
+        yield from lines
+        while len(rest) > MAX_LINE_CHARS:
+            cut = rest.rfind(" ", 0, MAX_LINE_CHARS)
+            cut = cut if cut > 0 else MAX_LINE_CHARS
+            yield rest[:cut]
+            rest = rest[cut:]
+    if rest:
+        yield rest
 
 
 def gensim_test_file(name: str) -> Path | None:
@@ -177,13 +260,46 @@ def corpus_from_sentences(sentences: list[list[str]], min_count: int = 1,
 
 
 def load_corpus(name_or_path: str, min_count: int = 1) -> Corpus:
-    """Read and tokenise a bundled corpus or any UTF-8 text file (see the module docstring)."""
+    """Read and tokenise a bundled corpus or any UTF-8 text file (see the module docstring).
+
+    The file is read in chunks and each token is stored at once as an int32 id (first-seen
+    order, renumbered by frequency at the end), so memory is about 8 bytes a token plus the
+    vocabulary, never the text and its word strings; the file may be at most
+    :data:`~nnviz.data.limits.MAX_CORPUS_BYTES`.
+    """
     path = corpus_path(name_or_path)
-    text = read_text(path)
-    sentences = [tokens for tokens in map(tokenize, text.splitlines()) if tokens]
+    first_seen: dict[str, int] = {}
+    seen_id = first_seen.setdefault
+    ids = array("i")
+    owners = array("i")
+    sentences = 0
+    for line in iter_lines(path, "corpus", MAX_CORPUS_BYTES):
+        tokens = tokenize(line)
+        if not tokens:
+            continue
+        ids.extend([seen_id(word, len(first_seen)) for word in tokens])
+        owners.extend(itertools.repeat(sentences, len(tokens)))
+        sentences += 1
     if not sentences:
         raise CorpusError(f"corpus file has no words: {path}")
-    return corpus_from_sentences(sentences, min_count, name=name_or_path)
+    raw_ids = np.frombuffer(ids, dtype=np.intc)
+    counts = np.bincount(raw_ids, minlength=len(first_seen))
+    words = list(first_seen)
+    kept = sorted((i for i in range(len(words)) if counts[i] >= min_count),
+                  key=lambda i: (-counts[i], words[i]))
+    if not kept:
+        raise CorpusError(
+            f"{name_or_path or 'corpus'}: no word occurs at least min_count={min_count} times "
+            f"({len(raw_ids)} tokens in all); use a longer text or a smaller minimum count"
+        )
+    new_id = np.full(len(words), -1, dtype=np.int32)
+    new_id[kept] = np.arange(len(kept), dtype=np.int32)
+    token_ids = new_id[raw_ids]
+    present = token_ids >= 0
+    vocabulary = Vocabulary(tuple(words[i] for i in kept), counts[kept].astype(np.int64))
+    return Corpus(name_or_path, vocabulary, token_ids[present],
+                  np.frombuffer(owners, dtype=np.intc)[present].astype(np.int32),
+                  len(raw_ids))
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,13 @@
 script expects (``photos/hotdog/*.jpg``, ``photos/not_hotdog/*.jpg``, any number of classes).
 
 :func:`scan_image_folder` lists the images, hashes each file's bytes (the feature cache's key)
-and decodes each one once to check it. An image that cannot be decoded is **skipped** and listed
-in :attr:`ImageFolder.skipped` with the reason, so one bad file among thousands does not stop
-a run; a folder that is missing or empty, has fewer than two classes, or has a class with no
-readable image is an :class:`ImageFolderError` that says what to fix.
+and decodes each one once to check it. An image that cannot be used (empty, not a regular file,
+not decodable, over :data:`~nnviz.data.limits.MAX_IMAGE_BYTES` or
+:data:`~nnviz.data.limits.MAX_IMAGE_PIXELS`, checked from the header before decoding) is
+**skipped** and listed in :attr:`ImageFolder.skipped` with the reason, and
+:meth:`ImageFolder.skipped_message` counts them by reason in one line, so one bad file among
+thousands does not stop a run; a folder that is missing or empty, has fewer than two classes,
+or has a class with no readable image is an :class:`ImageFolderError` that says what to fix.
 
 Pixels are read with Pillow (a dependency of torchvision), imported inside the functions that
 need it. Crops follow the usual ImageNet practice: the evaluation crop scales the shorter side
@@ -15,15 +18,22 @@ box of a random share of the area and aspect ratio, and may mirror it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
 import re
+import stat
+import warnings
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from nnviz.data.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, describe_size, file_kind
 
 Array = np.ndarray
 
@@ -73,13 +83,31 @@ class ImageFolder:
         return {name: int(n) for name, n in zip(self.class_names, totals, strict=True)}
 
     def skipped_message(self, limit: int = 3) -> str:
-        """One line naming the first skipped files and why (empty when none was skipped)."""
+        """One line: how many files were skipped, how many for each reason, and the first few
+        by name (empty when none was skipped).
+        """
         if not self.skipped:
             return ""
         shown = "; ".join(f"{path.parent.name}/{path.name} ({why})"
                           for path, why in self.skipped[:limit])
         more = f" and {len(self.skipped) - limit} more" if len(self.skipped) > limit else ""
-        return f"skipped {len(self.skipped)} unreadable image(s): {shown}{more}"
+        kinds = Counter(_skip_kind(why) for _, why in self.skipped)
+        breakdown = ", ".join(f"{n} {kind if n == 1 else _PLURAL.get(kind, kind)}"
+                              for kind, n in kinds.most_common())
+        in_all = f"; in all: {breakdown}" if len(self.skipped) > 1 else ""
+        return f"skipped {len(self.skipped)} unreadable image(s): {shown}{more}{in_all}"
+
+
+#: why an image file is skipped: the first words of its reason, singular → plural
+EMPTY, NOT_REGULAR, NOT_IMAGE, UNREADABLE = (
+    "empty file", "not a regular file", "not a readable image", "cannot be read")
+_PLURAL = {EMPTY: "empty files", NOT_REGULAR: "not regular files",
+           NOT_IMAGE: "not readable images"}
+
+
+def _skip_kind(reason: str) -> str:
+    """The kind of a reason: its words before a detail in parentheses or after a colon."""
+    return re.split(r" \(|: ", reason, maxsplit=1)[0]
 
 
 def _visible(path: Path) -> bool:
@@ -108,14 +136,14 @@ def scan_image_folder(root: str | Path) -> ImageFolder:
     skipped: list[tuple[Path, str]] = []
     for label, class_dir in enumerate(class_dirs):
         files = sorted(p for p in class_dir.rglob("*")
-                       if p.is_file() and _visible(p) and p.suffix.lower() in IMAGE_SUFFIXES)
+                       if _visible(p) and p.suffix.lower() in IMAGE_SUFFIXES and not p.is_dir())
         found = 0
         for path in files:
             try:
-                data = path.read_bytes()
+                data = _read_image_file(path)
                 check_image_bytes(data)
-            except (OSError, ImageReadError) as error:
-                skipped.append((path, _reason(error)))
+            except ImageReadError as error:
+                skipped.append((path, str(error)))
                 continue
             images.append(LabelledImage(path, label, hashlib.sha256(data).hexdigest()))
             found += 1
@@ -143,15 +171,71 @@ def _pillow() -> Any:
     return Image
 
 
-def check_image_bytes(data: bytes) -> None:
-    """Decode ``data`` fully (at reduced scale where the format allows); raise if it fails."""
-    image_module = _pillow()
+def _read_image_file(path: Path) -> bytes:
+    """The bytes of an image file, checked first: regular, not empty, within MAX_IMAGE_BYTES.
+
+    Raises :class:`ImageReadError` whose message starts with the kind of problem.
+    """
     try:
-        with image_module.open(io.BytesIO(data)) as image:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageReadError(f"{NOT_REGULAR} ({file_kind(info.st_mode)})")
+        if info.st_size == 0:
+            raise ImageReadError(EMPTY)
+        if info.st_size > MAX_IMAGE_BYTES:
+            raise ImageReadError(f"larger than {describe_size(MAX_IMAGE_BYTES)} "
+                                 f"({describe_size(info.st_size, like=MAX_IMAGE_BYTES)})")
+        return path.read_bytes()
+    except ImageReadError:
+        raise
+    except OSError as error:
+        raise ImageReadError(f"{UNREADABLE}: {_reason(error)}") from None
+
+
+@contextlib.contextmanager
+def _pixel_limit(image_module: Any) -> Iterator[None]:
+    """Pillow's own decompression-bomb warning (above 89 million pixels) raised as an error
+    instead of printed, so an oversized image gives one line, not a warning per opening.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", image_module.DecompressionBombWarning)
+        yield
+
+
+def _too_many_pixels() -> str:
+    return f"more than {MAX_IMAGE_PIXELS:,} pixels"
+
+
+def _check_pixels(image: Any) -> None:
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        raise ImageReadError(f"{_too_many_pixels()} ({width} × {height})")
+
+
+def _bomb_reason(error: Exception) -> str:
+    found = re.search(r"\((\d+) pixels\)", str(error))
+    return f"{_too_many_pixels()} ({int(found.group(1)):,} pixels)" if found else _too_many_pixels()
+
+
+def check_image_bytes(data: bytes) -> None:
+    """Decode ``data`` fully (at reduced scale where the format allows); raise if it fails.
+
+    An image of more than :data:`~nnviz.data.limits.MAX_IMAGE_PIXELS` is refused from its
+    header, before its pixels are decoded.
+    """
+    image_module = _pillow()
+    bombs = (image_module.DecompressionBombWarning, image_module.DecompressionBombError)
+    try:
+        with _pixel_limit(image_module), image_module.open(io.BytesIO(data)) as image:
+            _check_pixels(image)
             image.draft("RGB", (64, 64))
             image.load()
+    except ImageReadError:
+        raise
+    except bombs as error:
+        raise ImageReadError(_bomb_reason(error)) from None
     except Exception as error:  # Pillow raises many types for broken files
-        raise ImageReadError(_reason(error)) from None
+        raise ImageReadError(f"{NOT_IMAGE}: {_reason(error)}") from None
 
 
 def open_rgb(path: str | Path, min_side: int | None = None) -> Any:
@@ -159,11 +243,17 @@ def open_rgb(path: str | Path, min_side: int | None = None) -> Any:
     side is still at least ``min_side`` (much faster for large photos).
     """
     image_module = _pillow()
+    bombs = (image_module.DecompressionBombWarning, image_module.DecompressionBombError)
     try:
-        with image_module.open(path) as image:
+        with _pixel_limit(image_module), image_module.open(path) as image:
+            _check_pixels(image)
             if min_side:
                 image.draft("RGB", (min_side, min_side))
             return image.convert("RGB")
+    except ImageReadError as error:
+        raise ImageReadError(f"{path}: {error}") from None
+    except bombs as error:
+        raise ImageReadError(f"{path}: {_bomb_reason(error)}") from None
     except Exception as error:
         raise ImageReadError(f"{path}: {_reason(error)}") from None
 

