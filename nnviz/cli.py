@@ -1,7 +1,9 @@
 """The ``nnviz`` command: launch the app, or run scenarios headless.
 
 Exit status: 0 success, 2 bad input (the one line on stderr names what was wrong and what is
-accepted), 3 training diverged (after the last good report), 130 interrupted.
+accepted), 3 training diverged (after the last good report), 4 the figures of ``nnviz export``
+could not be written (disk full, folder made read-only; nothing of that export is left behind),
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Any, TextIO
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
+EXIT_WRITE_FAILED = 4
+#: argparse echoes what was typed; a message stays one readable line
+ARGUMENT_MESSAGE_CHARACTERS = 300
 
 
 class UsageError(Exception):
@@ -22,7 +27,32 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse would print usage and exit 2 itself
-        raise UsageError(message)
+        from nnviz.scenarios.params import shown_text
+
+        raise UsageError(shown_text(message, ARGUMENT_MESSAGE_CHARACTERS))
+
+
+def count(text: str) -> int:
+    """A whole number typed on the command line, in ASCII digits (``int("٣")`` is 3 in Python,
+    which nobody means)."""
+    from nnviz.scenarios.params import shown
+
+    stripped = text.strip()
+    if not stripped.isascii() or not stripped.lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number")
+    return int(stripped)
+
+
+def number(text: str) -> float:
+    """A number typed on the command line, in ASCII (``float("١.٥")`` is 1.5 in Python)."""
+    from nnviz.scenarios.params import shown
+
+    try:
+        if not text.strip().isascii():
+            raise ValueError(text)
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a number") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,15 +80,15 @@ def _add_run_arguments(parser: argparse.ArgumentParser, *, every: bool = True) -
     parser.add_argument("--preset", help="preset name or path to a preset .toml file")
     parser.add_argument("--set", dest="assignments", action="append", default=[],
                         metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
-    parser.add_argument("--steps", type=int, help="training steps (default: the scenario's)")
+    parser.add_argument("--steps", type=count, help="training steps (default: the scenario's)")
     if every:
-        parser.add_argument("--every", type=int,
+        parser.add_argument("--every", type=count,
                             help="report every K steps (default: 10 reports)")
 
 
 def resolve_config(scenario_name: str, preset_name: str | None, assignments: Sequence[str]):
     """(scenario, config, preset) from the command line; raises UsageError on bad input."""
-    from nnviz.scenarios.params import ParamError
+    from nnviz.scenarios.params import ParamError, shown
     from nnviz.scenarios.presets import PresetError, all_presets, find_preset
     from nnviz.scenarios.registry import all_scenarios
 
@@ -72,7 +102,7 @@ def resolve_config(scenario_name: str, preset_name: str | None, assignments: Seq
                 scenario_name = preset.scenario
             else:
                 raise UsageError(
-                    f"unknown scenario {scenario_name!r}; known: {', '.join(scenarios)} "
+                    f"unknown scenario {shown(scenario_name)}; known: {', '.join(scenarios)} "
                     f"(or a preset: {', '.join(shipped)})"
                 )
         if preset_name is not None:
@@ -91,7 +121,7 @@ def resolve_config(scenario_name: str, preset_name: str | None, assignments: Seq
         for item in assignments:
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
-                raise UsageError(f"--set {item!r}: expected KEY=VALUE")
+                raise UsageError(f"--set {shown(item)}: expected KEY=VALUE")
             parsed[key.strip()] = value
         config = config.with_text(parsed)
     except ParamError as error:
@@ -99,6 +129,20 @@ def resolve_config(scenario_name: str, preset_name: str | None, assignments: Seq
     except PresetError as error:
         raise UsageError(str(error)) from None
     return scenario, config, preset
+
+
+def divergence_line(snapshot: Any) -> str:
+    """The session's divergence message plus what to do on the command line (the app's own
+    words, Run and Reset, mean nothing here)."""
+    from nnviz.scenarios.params import number_text
+
+    rate = getattr(snapshot.config, "learning_rate", None)
+    if not isinstance(rate, float):
+        return f"nnviz: {snapshot.message}"
+    lower = snapshot.config.param("learning_rate")
+    smaller = rate / 10 if lower.minimum is None else max(rate / 10, lower.minimum)
+    return (f"nnviz: {snapshot.message} Run again with, e.g., "
+            f"--set learning_rate={number_text(float(f'{smaller:.3g}'))}")
 
 
 def _check_steps(steps: int | None, every: int | None, default: int) -> tuple[int, int]:
@@ -140,13 +184,15 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(error)) from None
     except (OSError, ValueError) as error:
         raise UsageError(f"{scenario.name}: {error}") from None
+    for note in getattr(session, "notes", ()):
+        err.write(f"nnviz: {note}\n")
     printer = _JsonPrinter(out) if args.json else _TablePrinter(out, err, steps)
     last = None
     try:
         for snapshot in train(session, max_steps=steps, every=every, views=False):
             if snapshot.diverged:
                 printer.close()
-                err.write(f"nnviz: {snapshot.message}\n")
+                err.write(f"{divergence_line(snapshot)}\n")
                 return EXIT_DIVERGED
             printer.report(snapshot.report(), final=snapshot.final)
             last = snapshot

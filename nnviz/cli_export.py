@@ -4,15 +4,19 @@ Everything a person can get wrong (format, size, folder, scenario, values) is ch
 training starts, and reported as one line with exit status 2. Training runs without Qt; only
 then are the scenario's panels built offscreen (``QT_QPA_PLATFORM=offscreen`` when there is no
 display), fed the run's snapshots so curves have their history, given the final snapshot with
-its views, and exported with their sidecars into the folder.
+its views, and exported with their sidecars into the folder. A write that fails there (a full
+disk, a folder made read-only meanwhile) removes what this export wrote and ends with one line
+and exit status 4: the folder holds the whole set or nothing new.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 #: snapshots fed to the panels over a run, so curves have a history to draw
@@ -27,7 +31,9 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated formats (default: all)")
     parser.add_argument("--size", metavar="WxH",
                         help="output size of every PNG in pixels (default: 800x600 × scale)")
-    parser.add_argument("--scale", type=float, default=1.0,
+    from nnviz.cli import number
+
+    parser.add_argument("--scale", type=number, default=1.0,
                         help="device-pixel ratio of the rendering, 2 = sharper (default 1)")
 
 
@@ -42,6 +48,19 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return formats
 
 
+def write_failure(folder: os.PathLike, error: OSError) -> str:
+    """One line for a write that failed: what, where and why, without Python's ``[Errno 28]``."""
+    from nnviz.io.files import ExportError
+
+    if isinstance(error, ExportError):
+        why = str(error)
+    else:
+        where = f"{error.filename}: " if error.filename else ""
+        why = f"{where}{error.strerror or error}"
+    return f"--out {folder}: the figures could not be written ({why}); nothing of this " \
+           f"export was kept"
+
+
 def _needs_offscreen() -> bool:
     if os.environ.get("QT_QPA_PLATFORM"):
         return False
@@ -51,10 +70,8 @@ def _needs_offscreen() -> bool:
 
 
 def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from nnviz.cli import EXIT_DIVERGED, UsageError, _check_steps, resolve_config
+    from nnviz.cli import UsageError
     from nnviz.io.files import ExportError, check_writable_folder, parse_size
-    from nnviz.scenarios.base import MissingDependency
-    from nnviz.session import train
 
     formats = parse_formats(args.format)
     try:
@@ -63,10 +80,40 @@ def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"--size: {error}") from None
     if not 0.25 <= args.scale <= 8:
         raise UsageError(f"--scale {args.scale:g}: accepted from 0.25 to 8")
+    created = _missing_folders(Path(args.out))
     try:
         folder = check_writable_folder(args.out)
     except ExportError as error:
         raise UsageError(f"--out: {error}") from None
+    code = 1
+    try:
+        code = _train_and_export(args, folder, formats, size, out, err)
+    finally:
+        if code != 0:  # an export that wrote nothing leaves no empty folder behind either
+            for path in created:
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+    return code
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders ``check_writable_folder`` will create for ``folder``, deepest first."""
+    return [path for path in (folder, *folder.parents) if not path.exists()]
+
+
+def _train_and_export(args: argparse.Namespace, folder: Path, formats: tuple[str, ...],
+                      size: tuple[int, int] | None, out: TextIO, err: TextIO) -> int:
+    from nnviz.cli import (
+        EXIT_DIVERGED,
+        EXIT_WRITE_FAILED,
+        UsageError,
+        _check_steps,
+        divergence_line,
+        resolve_config,
+    )
+    from nnviz.scenarios.base import MissingDependency
+    from nnviz.session import train
+
     scenario, config, preset = resolve_config(args.scenario, args.preset, args.assignments)
     steps, _ = _check_steps(args.steps, None, scenario.default_steps)
     try:
@@ -80,7 +127,7 @@ def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     snapshots = []
     for snapshot in train(session, max_steps=steps, every=every, views=False):
         if snapshot.diverged:
-            err.write(f"nnviz: {snapshot.message}\n")
+            err.write(f"{divergence_line(snapshot)}\n")
             return EXIT_DIVERGED
         snapshots.append(snapshot)
     snapshots[-1] = dataclasses.replace(snapshots[-1], views=session.views())
@@ -97,8 +144,9 @@ def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             scenario, snapshots, folder, formats=formats, size=size, scale=args.scale,
             preset=preset.name if preset else None,
         )
-    except ExportError as error:
-        raise UsageError(f"--out: {error}") from None
+    except OSError as error:
+        err.write(f"nnviz: error: {write_failure(folder, error)}\n")
+        return EXIT_WRITE_FAILED
     for note in skipped:
         err.write(f"nnviz: {note}\n")
     for path in written:

@@ -218,11 +218,16 @@ def _finite(values: Mapping[str, float]) -> bool:
 
 
 def divergence_message(session: Session, bad: Mapping[str, float], bad_step: int) -> str:
+    """What happened and what to change, in words true in every front end.
+
+    How to act on it differs (the app: lower the slider and press Run, or Reset; the CLI: run
+    again with ``--set learning_rate=…``), so each front end adds its own sentence.
+    """
     names = ", ".join(f"{k}={v}" for k, v in bad.items())
     hint = ""
     rate = getattr(session.config, "learning_rate", None)
     if rate is not None:
-        hint = f" Try a smaller learning rate (now {rate:g}) and press Run, or Reset."
+        hint = f" Try a smaller learning rate (now {rate:g})."
     return (
         f"Training diverged at step {bad_step}: {names}. "
         f"Went back to the last good step, {session.step_count}.{hint}"

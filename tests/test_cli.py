@@ -58,7 +58,7 @@ def test_table_output_is_readable():
         (["run", "moons", "--steps", "-1"], "--steps -1"),
         (["run", "moons", "--every", "0"], "--every 0"),
         (["run", "moons", "--preset", "no-such-preset"], "no preset named"),
-        (["run", "moons", "--steps", "ten"], "invalid int value"),
+        (["run", "moons", "--steps", "ten"], "'ten' is not a whole number"),
         (["frobnicate"], "invalid choice"),
     ],
 )

@@ -32,10 +32,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 from nnviz.app.panels.base import Panel
 from nnviz.io.files import (
     ExportError,
+    all_or_nothing,
     atomic_path,
     atomic_write,
     check_writable_folder,
     export_stem,
+    safe_stem,
     slug,
     unused_stem,
 )
@@ -271,8 +273,10 @@ def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | No
     """Write the panel in every format of ``options`` into ``folder``, plus the sidecar.
 
     Returns the written paths (the sidecar last). The stem defaults to
-    ``scenario-step-panel``; ``-1``, ``-2`` … are appended until no file of this export would
-    replace an existing one.
+    ``scenario-step-panel``; a given one is made file-safe (:func:`safe_stem`: a name typed
+    in the dialog cannot leave ``folder``); ``-1``, ``-2`` … are appended until no file of
+    this export would replace an existing one. Either every file is written or, when one
+    fails (a full disk), none is left behind.
     """
     options = options or ExportOptions()
     folder = check_writable_folder(folder)
@@ -281,6 +285,7 @@ def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | No
     if stem is None:
         scenario = snapshot.scenario if snapshot is not None else "nnviz"
         stem = export_stem(scenario, snapshot.step if snapshot is not None else None, name)
+    stem = safe_stem(stem)
     contents: dict[str, bytes | str] = {}
     if "png" in options.formats:
         contents[".png"] = png_bytes(render_png(panel, options.size, options.scale))
@@ -292,11 +297,11 @@ def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | No
             raise ExportError(f"{name}: this panel draws no data to write as CSV")
         contents.update({f"{suffix}.csv": text for suffix, text in tables.items()})
     stem = unused_stem(folder, stem, [*contents, ".json"])
-    written = []
-    for suffix, data in contents.items():
-        written.append(atomic_write(folder / f"{stem}{suffix}", data))
-    written.append(_sidecar(folder / f"{stem}.json", snapshot, options.preset, name,
-                            [p.name for p in written], options))
+    with all_or_nothing() as written:
+        for suffix, data in contents.items():
+            written.append(atomic_write(folder / f"{stem}{suffix}", data))
+        written.append(_sidecar(folder / f"{stem}.json", snapshot, options.preset, name,
+                                [p.name for p in written], options))
     return written
 
 
@@ -333,10 +338,12 @@ def save_screenshot(window: QWidget, folder: str | Path, *, scale: float = 1.0,
     scenario = snapshot.scenario if snapshot is not None else "nnviz"
     step = snapshot.step if snapshot is not None else None
     stem = unused_stem(folder, export_stem(scenario, step, "window"), [".png", ".json"])
-    png = atomic_write(folder / f"{stem}.png", png_bytes(image))
     options = ExportOptions(("png",), None, scale, preset, sidecar_extra)
-    return [png, _sidecar(folder / f"{stem}.json", snapshot, preset, "window", [png.name],
-                          options)]
+    with all_or_nothing() as written:
+        written.append(png := atomic_write(folder / f"{stem}.png", png_bytes(image)))
+        written.append(_sidecar(folder / f"{stem}.json", snapshot, preset, "window",
+                                [png.name], options))
+    return written
 
 
 def save_image(image: QImage, path: str | Path) -> Path:

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app import export
 from nnviz.app.panels.base import Panel
-from nnviz.io.files import export_stem
+from nnviz.io.files import export_stem, safe_stem
 
 SCALES = (1.0, 2.0, 3.0, 4.0)
 
@@ -152,9 +152,10 @@ class ExportDialog(QDialog):
         return Path(os.path.expanduser(self.folder_edit.text().strip() or "."))
 
     def stem(self) -> str | None:
-        if self.stem_edit is None:
+        """The typed name as a plain file name (``../../x`` must not leave the folder)."""
+        if self.stem_edit is None or not self.stem_edit.text().strip():
             return None
-        return self.stem_edit.text().strip() or None
+        return safe_stem(self.stem_edit.text())
 
 
 class ExportController(QObject):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from nnviz.app import export
 from nnviz.app.panels import all_panels
+from nnviz.io.files import all_or_nothing
 
 DEFAULT_PANEL_SIZE = (800, 600)
 
@@ -23,42 +24,45 @@ def export_scenario_panels(scenario: Any, snapshots: Sequence[Any], folder: Path
     """Write every panel ``scenario`` lists, fed ``snapshots`` (the last one with views).
 
     Returns (written paths, notes on what was skipped: unknown panel kinds, CSV of a panel
-    that draws no table).
+    that draws no table). When a write fails (a full disk), every file this call wrote is
+    removed before the error propagates: the folder holds the whole set or nothing new.
     """
     app = QApplication.instance()
     if app is None:
         app = QApplication(["nnviz-export"])
         qInstallMessageHandler(_quiet_offscreen)
     registry = all_panels()
-    written: list[Path] = []
     notes: list[str] = []
     final = snapshots[-1]
     width, height = DEFAULT_PANEL_SIZE if size is None else (
         round(size[0] / scale), round(size[1] / scale))
-    for kind in scenario.panels:
-        panel_class = registry.get(kind)
-        if panel_class is None:
-            notes.append(f"panel {kind!r} of {scenario.name} is not available; skipped")
-            continue
-        panel = panel_class()
-        try:
-            panel.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-            panel.resize(width, height)
-            panel.show()
-            panel.start_run(final.run_id)
-            feed(panel, snapshots)
-            app.processEvents()
-            chosen = [f for f in formats if f != "csv" or panel.csv_tables()]
-            if "csv" in formats and "csv" not in chosen:
-                notes.append(f"panel {kind!r} draws no data table; no CSV written")
-            if not chosen:
-                continue
-            options = export.ExportOptions(tuple(chosen), size, scale, preset)
-            written += export.export_panel(panel, folder, options, snapshot=final)
-        finally:
-            panel.close()
-            panel.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    try:
+        with all_or_nothing() as written:
+            for kind in scenario.panels:
+                panel_class = registry.get(kind)
+                if panel_class is None:
+                    notes.append(f"panel {kind!r} of {scenario.name} is not available; skipped")
+                    continue
+                panel = panel_class()
+                try:
+                    panel.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+                    panel.resize(width, height)
+                    panel.show()
+                    panel.start_run(final.run_id)
+                    feed(panel, snapshots)
+                    app.processEvents()
+                    chosen = [f for f in formats if f != "csv" or panel.csv_tables()]
+                    if "csv" in formats and "csv" not in chosen:
+                        notes.append(f"panel {kind!r} draws no data table; no CSV written")
+                    if not chosen:
+                        continue
+                    options = export.ExportOptions(tuple(chosen), size, scale, preset)
+                    written.extend(export.export_panel(panel, folder, options, snapshot=final))
+                finally:
+                    panel.close()
+                    panel.deleteLater()
+    finally:
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return written, notes
 
 

@@ -31,6 +31,15 @@ POLL_MS = 16
 IDLE, PAUSED, RUNNING, FINISHED = "idle", "paused", "running", "finished"
 
 
+def divergence_text(message: str, learning_rate: float | None = None) -> str:
+    """The session's divergence message plus what to do in the app: the run is paused at the
+    last good step, so a smaller learning rate and Run go on from there, and Reset starts over.
+    """
+    if learning_rate is not None:
+        return f"{message} Lower it and press Run to go on, or press Reset to start again."
+    return f"{message} Press Reset to start again."
+
+
 @dataclass
 class _Fallback:
     """The run a structural change replaces, kept until the new session exists."""
@@ -257,7 +266,8 @@ class RunController(QObject):
                 self.run_started.emit(item.run_id)
             snapshots.append(item)
             if item.diverged:
-                self.message.emit("error", item.message)
+                self.message.emit("error", divergence_text(
+                    item.message, getattr(item.config, "learning_rate", None)))
                 self._set_state(FINISHED)
         if snapshots:
             self.last_snapshot = snapshots[-1]

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from nnviz.app.headless_export import feed
 from nnviz.app.panels import all_panels
 from nnviz.app.panels.base import Panel
-from nnviz.io.files import ExportError, unused_stem
+from nnviz.io.files import ExportError, safe_stem, unused_stem
 from nnviz.io.runs import SUFFIX, RunFileError, RunRecord, load_run, replay, save_run
 
 #: run ids for replayed snapshots: negative, so they never match a live run
@@ -252,7 +252,9 @@ class RunKeeper(QObject):
         record = self.record
         step = record.steps if record else 0
         folder = Path(self.folder())
-        stem = unused_stem(folder, f"{record.scenario if record else 'nnviz'}-{step}", [SUFFIX])
+        # the scenario name may come from an opened run file: it must not name another folder
+        stem = unused_stem(folder, safe_stem(f"{record.scenario if record else 'nnviz'}-{step}"),
+                           [SUFFIX])
         return folder / f"{stem}{SUFFIX}"
 
     def save(self) -> Path | None:

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import pickle
+import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,8 +170,8 @@ def resolve_backbone(name: str, weights_file: str = "") -> tuple[Backbone, Path]
     if weights_file:
         path = Path(weights_file).expanduser()
         if not path.is_file():
-            what = "is a folder, not a file" if path.is_dir() else "does not exist"
-            raise WeightsError(f"weights file {path} {what}; {backbone.where_weights_go()}")
+            raise WeightsError(f"weights file {path} {_not_a_file(path)}; "
+                               f"{backbone.where_weights_go()}")
         return backbone, path
     found = backbone.find_weights()
     if found is None:
@@ -177,15 +180,61 @@ def resolve_backbone(name: str, weights_file: str = "") -> tuple[Backbone, Path]
     return backbone, found
 
 
-def load_state_dict(backbone: Backbone, path: Path, model: Any) -> None:
-    """Read a plain state dict (``torch.load(weights_only=True)``) into ``model``, strictly."""
-    torch = require_torch()
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` (which is not a regular file) cannot be a weights file."""
+    if path.is_dir():
+        return "is a folder, not a file"
+    if path.exists():  # /dev/zero, a named pipe: reading one never ends, or never starts
+        return "is not a regular file (a device, a pipe or a socket)"
+    return "does not exist"
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """A short reason of our own for a file ``torch.load(weights_only=True)`` refused.
+
+    torch's messages are paragraphs, and advise ``weights_only=False``, which would let the
+    file run code: advice nnviz must never pass on for a file someone handed over.
+    """
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError as failure:
+        return f"it cannot be read: {failure.strerror or failure}"
+    if not head:
+        return "the file is empty"
+    saved_by_torch = head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"
+    text = str(error)
+    if isinstance(error, pickle.UnpicklingError) and saved_by_torch \
+            and "Unsupported operand" not in text:
+        named = re.search(r"GLOBAL ([\w.]{1,80}) was not an allowed global", text)
+        what = f" ({named.group(1)})" if named else ""
+        return (f"it holds Python objects{what} besides tensors, and reading those could run "
+                f"code")
+    if "zip archive" in text or isinstance(error, EOFError):
+        return "it is damaged or incomplete" if saved_by_torch else "it was not saved by torch.save"
+    if isinstance(error, OSError):
+        return f"it cannot be read: {error.strerror or type(error).__name__}"
+    if saved_by_torch:
+        return f"torch cannot read it ({type(error).__name__})"
+    return "it was not saved by torch.save"
+
+
+def load_state_dict(backbone: Backbone, path: Path, model: Any) -> None:
+    """Read a plain state dict (``torch.load(weights_only=True)``) into ``model``, strictly.
+
+    ``weights_only=True`` reads tensors and plain containers and refuses anything else, since
+    unpickling an arbitrary object runs code chosen by whoever made the file.
+    """
+    torch = require_torch()
+    if not path.is_file():
+        raise WeightsError(f"weights file {path} {_not_a_file(path)}")
+    try:
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": not for people
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
-        first = str(error).strip().splitlines()[0][:160] if str(error).strip() else ""
-        raise WeightsError(f"{path} is not a PyTorch weights file (a state dict saved with "
-                           f"torch.save): {type(error).__name__}: {first}") from None
+        raise WeightsError(f"{path}: not a PyTorch weights file we can read safely "
+                           f"({_unreadable(path, error)})") from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"],
                                                                           dict):
         state = state["state_dict"]

@@ -3,7 +3,12 @@
 A write goes to a temporary file in the destination's folder, is flushed to disk, and only then
 renamed over the destination with :func:`os.replace` (atomic on POSIX and Windows within one
 file system). A failure at any point removes the temporary file, so the destination is either
-the complete new file or the untouched old one, never half of either.
+the complete new file or the untouched old one, never half of either. A write of several files
+that belong together (a figure and its sidecar) goes through :func:`all_or_nothing`, which
+removes the ones already written when a later one fails.
+
+Every name that becomes a file name passes :func:`safe_stem`, so a name typed in a dialog or
+read from a file cannot point outside the chosen folder.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -29,14 +36,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     is removed and ``path`` is left as it was.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}",
-                                             dir=folder)
+        temporary_path = _new_temporary(path)
     except OSError as error:
         raise ExportError(f"{path}: cannot write here ({error.strerror or error})") from error
-    os.close(handle)
-    temporary_path = Path(temporary)
     try:
         yield temporary_path
         if not temporary_path.exists() or temporary_path.stat().st_size == 0:
@@ -45,9 +48,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.fsync(written.fileno())
         _keep_permissions(path, temporary_path)
         os.replace(temporary_path, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             temporary_path.unlink()
+        if isinstance(error, OSError) and error.errno is not None and not error.filename:
+            error.filename = str(path)  # a failed write or fsync names no file by itself
         raise
 
 
@@ -70,25 +75,100 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
     return Path(path)
 
 
+def _new_temporary(path: Path) -> Path:
+    """Create an empty, new file beside ``path`` with mode ``0o666``, which the OS narrows by
+    the umask, as for any file a program creates.
+
+    ``tempfile.mkstemp`` would give 0600, and widening that needs the umask, which can only be
+    read by setting it: a process-wide change that lets another thread (the recording saver,
+    the feature cache) create a world-writable file in the meantime.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_BINARY", 0))
+    for _ in range(100):
+        candidate = folder / f".{path.name[:64]}.{secrets.token_hex(6)}.tmp{path.suffix[:16]}"
+        try:
+            handle = os.open(candidate, flags, 0o666)
+        except FileExistsError:
+            continue
+        os.close(handle)
+        return candidate
+    raise FileExistsError(f"{folder}: no free temporary name")
+
+
 def _keep_permissions(old: Path, new: Path) -> None:
-    """A replaced file keeps its mode; a new one gets 0666 & ~umask (mkstemp would give 0600)."""
+    """A replaced file keeps its mode; a new one keeps the mode it was created with."""
     try:
         mode = old.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+        return
     with contextlib.suppress(OSError):
         os.chmod(new, mode)
 
 
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[list[Path]]:
+    """Yield a list for the new files a block writes; if the block fails, remove them all.
+
+    A figure without its sidecar, or half the panels of an export, looks like a finished
+    export and is not one; so a full disk or a removed folder leaves nothing new behind. Only
+    files the block created belong in the list (export names never replace a file, see
+    :func:`unused_stem`), since removing a replaced file would lose the old one too.
+    """
+    written: list[Path] = []
+    try:
+        yield written
+    except BaseException:
+        for path in reversed(written):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+#: characters no file name may hold on some system nnviz runs on (Windows forbids all of these)
+_NOT_IN_NAMES = re.compile(r'[/\\:*?"<>|]+')
+#: names Windows reserves for devices, with any extension (``nul.txt`` is the device too)
+_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+            *(f"LPT{i}" for i in range(10))}
+#: a stem leaves room for ``-99``, a table name and a suffix within the usual 255-byte limit
+MAX_STEM_BYTES = 120
+
+
+def safe_stem(text: str, fallback: str = "untitled") -> str:
+    """``text`` as one plain file name without a suffix, safe wherever the name came from.
+
+    Path separators and characters Windows forbids become ``-``; control and invisible format
+    characters (a NUL, a newline, a right-to-left override that disguises ``gnp.exe`` as
+    ``exe.png``) are dropped; ``..`` becomes ``.``; leading and trailing dots, dashes and spaces
+    go (a leading dot hides a file, a trailing one is dropped by Windows); the result is at most
+    :data:`MAX_STEM_BYTES` bytes of UTF-8 and never empty or a Windows device name.
+    """
+    kept = "".join(map(_plain_character, unicodedata.normalize("NFC", str(text))))
+    cleaned = _NOT_IN_NAMES.sub("-", kept)
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"\s+", " ", cleaned)).strip(" .-")
+    device, dot, rest = cleaned.partition(".")
+    if device.strip().upper() in _DEVICES:
+        cleaned = f"{device.strip()}-file{dot}{rest}"
+    if len(cleaned.encode("utf-8")) > MAX_STEM_BYTES:
+        cleaned = cleaned.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore")
+        cleaned = cleaned.rstrip(" .-")
+    return cleaned or fallback
+
+
+def _plain_character(character: str) -> str:
+    """Line breaks and tabs become a space; other control and format characters go."""
+    category = unicodedata.category(character)
+    if character in "\t\n\r" or category in ("Zl", "Zp"):
+        return " "
+    return "" if category.startswith("C") else character
 
 
 def slug(text: str) -> str:
     """A file-name-safe form of ``text``: ``"Decision boundary"`` → ``"decision-boundary"``."""
     cleaned = _UNSAFE.sub("-", text.strip().lower()).strip("-.")
-    return cleaned or "untitled"
+    return safe_stem(cleaned)
 
 
 def export_stem(scenario: str, step: int | None, panel: str) -> str:
@@ -97,7 +177,7 @@ def export_stem(scenario: str, step: int | None, panel: str) -> str:
     if step is not None:
         parts.append(str(int(step)))
     parts.append(slug(panel))
-    return "-".join(parts)
+    return safe_stem("-".join(parts))
 
 
 def unused_stem(folder: str | Path, stem: str, suffixes: Iterable[str]) -> str:
@@ -148,7 +228,7 @@ def parse_size(text: str) -> tuple[int, int]:
     """``"1600x1000"`` → (1600, 1000); raise ValueError naming what is accepted."""
     width, sep, height = text.lower().replace("×", "x").partition("x")
     try:
-        if not sep:
+        if not sep or not (width + height).isascii():  # int("٣") is 3 in Python
             raise ValueError
         size = int(width), int(height)
     except ValueError:

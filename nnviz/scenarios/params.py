@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
@@ -20,6 +21,35 @@ Kind = Literal["float", "int", "bool", "choice", "int_list", "str", "path", "mul
 
 class ParamError(ValueError):
     """A value that a hyperparameter does not accept; the message names key, value and rule."""
+
+
+#: the most characters of a value an error message echoes: a message is one readable line, and
+#: a preset with a million-element list must not print a 3 MB one
+SHOWN_CHARACTERS = 80
+
+_shown = reprlib.Repr()
+_shown.maxlevel = 3
+_shown.maxlist = _shown.maxtuple = _shown.maxdict = _shown.maxset = 6
+_shown.maxstring = _shown.maxother = _shown.maxlong = SHOWN_CHARACTERS
+
+
+def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters with an ellipsis.
+
+    :mod:`reprlib` abbreviates long lists, long strings and deep nesting without building the
+    whole ``repr`` first (which for a hostile value is slow, huge, or a RecursionError).
+    """
+    try:
+        text = _shown.repr(value)
+    except (ValueError, RecursionError):  # e.g. an int past Python's 4300-digit str limit
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def shown_text(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """Free text (an OS or library message) cut to ``limit`` characters, on one line."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -75,15 +105,19 @@ class Param:
         return f"{noun} {bounds}".strip()
 
     def _fail(self, value: object, why: str) -> ParamError:
-        return ParamError(f"{self.name}={value!r}: {why}; accepted: {self.accepted()}")
+        return ParamError(f"{self.name}={shown(value)}: {why}; accepted: {self.accepted()}")
 
     def parse(self, text: str) -> Any:
-        """Turn command-line or free text into a valid value (``8,8`` → ``(8, 8)``)."""
+        """Turn command-line or free text into a valid value (``8,8`` → ``(8, 8)``).
+
+        Numbers are ASCII digits only (Python's ``int("٣")`` is 3, which nobody means on a
+        command line), and a list is flat: one optional pair of brackets around it, no more.
+        """
         text = text.strip()
         if self.kind == "int_list":
             if text in ("", "none", "[]", "()"):
                 return self.coerce(())
-            parts = text.strip("[]()").split(",")
+            parts = _flat_list(self, text).split(",")
             return self.coerce([_parse_int(self, p.strip(), text) for p in parts if p.strip()])
         if self.kind == "bool":
             lowered = text.lower()
@@ -96,6 +130,8 @@ class Param:
             return self.coerce(_parse_int(self, text, text))
         if self.kind == "float":
             try:
+                if not text.isascii():  # float() reads other scripts' digits too
+                    raise ValueError(text)
                 number = float(text)
             except ValueError:
                 raise self._fail(text, "not a number") from None
@@ -108,7 +144,10 @@ class Param:
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise self._fail(value, "not a number")
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an integer too large for a float
+                raise self._fail(value, "not a finite number") from None
             if not math.isfinite(number):
                 raise self._fail(value, "not a finite number")
             self._check_bounds(number, value)
@@ -137,9 +176,9 @@ class Param:
             items = []
             for item in value:
                 if isinstance(item, bool) or not isinstance(item, (int, float)):
-                    raise self._fail(value, f"{item!r} is not an integer")
+                    raise self._fail(value, f"{shown(item)} is not an integer")
                 if isinstance(item, float) and not item.is_integer():
-                    raise self._fail(value, f"{item!r} is not an integer")
+                    raise self._fail(value, f"{shown(item)} is not an integer")
                 self._check_bounds(int(item), value)
                 items.append(int(item))
             if not self.min_length <= len(items) <= self.max_length:
@@ -156,14 +195,15 @@ class Param:
     def _coerce_names(self, value: Any) -> tuple[str, ...]:
         """A ``multi_choice`` value: ``"a,b"`` or a sequence of names → a tuple of names."""
         if isinstance(value, str):
-            names = [part.strip() for part in value.strip("[]()").split(",") if part.strip()]
+            names = [part.strip() for part in _flat_list(self, value.strip()).split(",")
+                     if part.strip()]
         elif isinstance(value, Sequence):
             names = list(value)
         else:
             raise self._fail(value, "not a list of names")
         for name in names:
             if not isinstance(name, str) or name not in self.choices:
-                raise self._fail(value, f"{name!r} is not one of the choices")
+                raise self._fail(value, f"{shown(name)} is not one of the choices")
         if len(set(names)) != len(names):
             raise self._fail(value, "a name is repeated")
         if not self.min_length <= len(names) <= self.max_length:
@@ -185,26 +225,50 @@ class Param:
         return str(value)
 
 
+_PAIRS = {"[": "]", "(": ")"}
+
+
+def _flat_list(spec: Param, text: str) -> str:
+    """``[8,8]``, ``(8,8)`` or ``8,8`` → ``8,8``; nested or unbalanced brackets are refused."""
+    inner = text
+    if inner[:1] in _PAIRS and inner[-1:] == _PAIRS[inner[0]]:
+        inner = inner[1:-1]
+    if any(bracket in inner for bracket in "[]()"):
+        raise spec._fail(text, "not a flat list (nested or unbalanced brackets)")
+    return inner
+
+
 def _parse_int(spec: Param, part: str, whole: str) -> int:
+    """An integer from ASCII text; ``1e3`` and ``8.0`` are whole numbers too."""
+    if not part.isascii():  # int() reads other scripts' digits too: int("٣") == 3
+        raise spec._fail(whole, f"{shown(part)} is not an integer")
     try:
         return int(part)
     except ValueError:
         try:
             number = float(part)
         except ValueError:
-            raise spec._fail(whole, f"{part!r} is not an integer") from None
+            raise spec._fail(whole, f"{shown(part)} is not an integer") from None
         if not number.is_integer():
-            raise spec._fail(whole, f"{part!r} is not an integer") from None
+            raise spec._fail(whole, f"{shown(part)} is not an integer") from None
         return int(number)
+
+
+def number_text(number: float) -> str:
+    """A bound as people read it: whole numbers exactly (``2147483647``, not ``2.14748e+09``),
+    other numbers in their shortest exact form (``0.0001``, ``1e-08``)."""
+    if float(number).is_integer() and abs(number) < 2**63:
+        return str(int(number))
+    return repr(float(number))
 
 
 def _bounds_text(minimum: float | None, maximum: float | None) -> str:
     if minimum is not None and maximum is not None:
-        return f"from {minimum:g} to {maximum:g}"
+        return f"from {number_text(minimum)} to {number_text(maximum)}"
     if minimum is not None:
-        return f"≥ {minimum:g}"
+        return f"≥ {number_text(minimum)}"
     if maximum is not None:
-        return f"≤ {maximum:g}"
+        return f"≤ {number_text(maximum)}"
     return ""
 
 
@@ -266,7 +330,7 @@ class Config:
         params = cls.params()
         if name not in params:
             raise ParamError(
-                f"unknown hyperparameter {name!r}; known: {', '.join(sorted(params))}"
+                f"unknown hyperparameter {shown(name)}; known: {', '.join(sorted(params))}"
             )
         return params[name]
 

@@ -110,7 +110,7 @@ def test_auto_without_any_weights_names_both_options(empty_hub, monkeypatch):
 
 
 @pytest.mark.parametrize("content, match", [
-    (b"certainly not a pickle", "is not a PyTorch weights file"),
+    (b"certainly not a pickle", "not a PyTorch weights file we can read safely"),
     ("linear", r"does not hold Inception v3 weights: parameters \d+ missing"),
     ("shape", r"of the wrong shape \(e.g. fc.weight"),
     ("list", "does not hold a state dict"),

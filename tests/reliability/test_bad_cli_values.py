@@ -113,7 +113,7 @@ def test_unknown_keys_and_malformed_assignments(scenario, assignment, fragment):
 @pytest.mark.parametrize("argv, fragment", [
     (["run", "moons", "--steps", "-5"], "--steps -5"),
     (["run", "moons", "--every", "0"], "--every 0"),
-    (["run", "moons", "--every", "nan"], "invalid int value"),
+    (["run", "moons", "--every", "nan"], "'nan' is not a whole number"),
     (["run", "moons", "--preset", "race-momentum"], "is for scenario 'race'"),
     (["run", "no_such_scenario"], "unknown scenario"),
     (["run"], "required"),
