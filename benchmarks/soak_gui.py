@@ -8,6 +8,8 @@ how many boundary frames were drawn in that second. At the end it prints, after 
 
 * the RSS slope in MB per minute, by least squares over the post-warm-up samples, with the
   first and last post-warm-up RSS and the peak; a flat process has |slope| well under 1;
+  and the slope over the last half of the run alone, which tells memory that levels off
+  (allocator arenas filling, caches reaching their bounds) from a steady leak;
 * the snapshot arrival rate (mean and the slowest 10-second window) against the worker's
   target (1 / SNAPSHOT_INTERVAL), and the training throughput;
 * any error the run controller reported (a soak must report none).
@@ -118,6 +120,10 @@ def report(soak: Soak, warmup: float, csv_path: str | None) -> float:
     print(f"RSS: {samples[0][1]:.1f} MB at start, {kept[0][1]:.1f} MB after warm-up, "
           f"{kept[-1][1]:.1f} MB at the end, peak {max(s[1] for s in samples):.1f} MB")
     print(f"RSS slope after warm-up: {slope:+.3f} MB/min (least squares)")
+    half = [s for s in kept if s[0] >= (kept[0][0] + kept[-1][0]) / 2]
+    tail = least_squares_slope([s[0] / 60 for s in half], [s[1] for s in half])
+    print(f"RSS slope over the last {(half[-1][0] - half[0][0]) / 60:.1f} min: "
+          f"{tail:+.3f} MB/min")
     print(f"snapshots reaching the window: {snapshots / span_s:.1f}/s mean, slowest 10 s "
           f"window {min(window_rates, default=float('nan')):.1f}/s "
           f"(worker target {target:.0f}/s)")
