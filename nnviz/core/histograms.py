@@ -153,14 +153,20 @@ def _widened(limit: float, needed: float, width: float) -> float:
     return min(limit + steps * width, np.finfo(np.float64).max / 4)
 
 
+_WIDEST = np.finfo(np.float64).max / 4
+"""The widest limit: edges within ±_WIDEST keep ``hi − lo`` and the bin widths finite."""
+
+
 def _nice(value: float) -> float:
-    """The smallest of 1, 2, 5 × 10^k that is ≥ value (and 1 for zero or non-finite)."""
+    """The smallest of 1, 2, 5 × 10^k that is ≥ value (and 1 for zero or non-finite), kept
+    between the smallest normal float (narrower ranges repeat edges) and ``_WIDEST``."""
     if not np.isfinite(value) or value <= 0:
         return 1.0
+    value = min(max(value, np.finfo(np.float64).tiny), _WIDEST)
     exponent = np.floor(np.log10(value))
     for step in (1.0, 2.0, 5.0, 10.0):
         if step * 10**exponent >= value:
-            return float(step * 10**exponent)
+            return float(min(step * 10**exponent, _WIDEST))
     return float(10 ** (exponent + 1))
 
 
