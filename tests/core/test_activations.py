@@ -44,3 +44,9 @@ def test_sigmoid_never_overflows():
 def test_unknown_activation():
     with pytest.raises(ValueError, match="known: tanh"):
         get_activation("gelu")
+
+
+def test_unknown_activation_lists_the_known_names():
+    with pytest.raises(ValueError,
+                       match=r"^unknown activation 'gelu'; known: tanh, sigmoid, relu, "):
+        get_activation("gelu")

@@ -51,3 +51,9 @@ def test_mlp_uses_the_named_initialiser():
     assert not model.flat_params.any()
     with pytest.raises(ValueError, match="known: standard_normal"):
         MLP(2, [3], 2, init="orthogonal")
+
+
+def test_unknown_initialiser_lists_the_known_names():
+    with pytest.raises(ValueError, match=r"^unknown initialiser 'orthogonal'; "
+                                         r"known: standard_normal, inv_sqrt_fan_in, xavier, "):
+        get_initializer("orthogonal")

@@ -73,3 +73,57 @@ def test_unknown_output_and_reduction():
         get_output_loss("hinge")
     with pytest.raises(ValueError, match="reduction"):
         get_output_loss("softmax").loss(np.zeros((1, 2)), np.zeros(1, int), "max")
+
+
+# -- tests added after mutation testing (each kills surviving mutants of nnviz.core.losses) ---
+
+# rows whose logits lie 2000 apart: a shift by the largest logit of all would underflow one row
+FAR_APART = np.array([[1000.0, 999.0], [-1000.0, -1001.0]])
+
+
+def test_softmax_shifts_each_row_by_its_own_maximum():
+    p_first = 1 / (1 + np.exp(-1.0))
+    expected = np.array([[p_first, 1 - p_first], [p_first, 1 - p_first]])
+    np.testing.assert_allclose(softmax(FAR_APART), expected, rtol=1e-12)
+    output = get_output_loss("softmax")
+    labels = np.array([0, 1])
+    per_example = [np.logaddexp(0.0, -1.0), 1.0 + np.logaddexp(0.0, -1.0)]
+    assert output.loss(FAR_APART, labels, "sum") == pytest.approx(sum(per_example), rel=1e-12)
+    np.testing.assert_allclose(output.gradient(FAR_APART, labels),
+                               (expected - np.eye(2)[labels]) / 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind, units", [("softmax", 3), ("sigmoid", 1)])
+def test_gradient_reduction_mean_divides_by_n_and_is_the_default(kind, units):
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(5, units))
+    labels = np.array([0, 1, 1, 0, 1])
+    output = get_output_loss(kind)
+    summed = output.gradient(z, labels, "sum")
+    np.testing.assert_allclose(output.gradient(z, labels, "mean"), summed / 5, rtol=1e-12)
+    np.testing.assert_allclose(output.gradient(z, labels), summed / 5, rtol=1e-12)
+
+
+def test_out_arrays_receive_the_results():
+    z = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    for compute in (softmax, get_output_loss("softmax").probabilities):
+        out = np.full_like(z, np.nan)
+        assert compute(z, out=out) is out
+        np.testing.assert_allclose(out, expected, rtol=1e-12)
+    z_t = np.array([[1.0, 5.0, 2.0], [7.0, -1.0, 0.0]])
+    row = np.full((1, 3), np.nan)
+    assert column_max(z_t, row) is row
+    np.testing.assert_array_equal(row, [[7.0, 5.0, 2.0]])
+
+
+@pytest.mark.parametrize("kind, units", [("softmax", 3), ("sigmoid", 1)])
+def test_float32_logits_give_float32_results(kind, units):
+    z = np.random.default_rng(2).normal(size=(4, units)).astype(np.float32)
+    labels = np.array([0, 1, 1, 0])
+    output = get_output_loss(kind)
+    assert output.probabilities(z).dtype == np.float32
+    assert output.gradient(z, labels).dtype == np.float32
+    scratch = OutputScratch.allocate(4, units, np.dtype(np.float32))
+    assert {scratch.row.dtype, scratch.ones.dtype, scratch.one_hot.dtype} \
+        == {np.dtype(np.float32)}

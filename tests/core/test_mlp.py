@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
 from nnviz.core import threads
 from nnviz.core.activations import ACTIVATIONS
-from nnviz.core.mlp import MLP
+from nnviz.core.mlp import MLP, WORKSPACES_KEPT, ForwardPass
 
 
 def _data(n_inputs: int, n_classes: int, n: int = 7, seed: int = 0):
@@ -182,3 +184,153 @@ def test_bad_inputs_are_refused():
         MLP(2, [3], 3, output="sigmoid")
     with pytest.raises(ValueError, match="activation"):
         MLP(2, [3], 2, activation="swish")
+
+
+# -- tests added after mutation testing (each kills surviving mutants of nnviz.core.mlp) ------
+
+def _mean_cross_entropy(model: MLP, inputs, labels) -> float:
+    """The mean softmax cross-entropy of a tanh network, computed here from its weights."""
+    a = inputs
+    for layer, (w, b) in enumerate(zip(model.weights, model.biases, strict=True)):
+        z = a @ w + b
+        a = np.tanh(z) if layer < model.n_layers - 1 else z
+    log_norm = np.log(np.exp(a - a.max(axis=1, keepdims=True)).sum(axis=1)) + a.max(axis=1)
+    return float(np.mean(log_norm - a[np.arange(len(labels)), labels]))
+
+
+def test_defaults_are_the_plain_mean_cross_entropy():
+    """loss() and gradients() default to no weight decay and the mean over examples."""
+    inputs, labels = _data(2, 3, n=8)
+    model = MLP(2, [4], 3, seed=11)
+    assert model.loss(inputs, labels) == pytest.approx(
+        _mean_cross_entropy(model, inputs, labels), rel=1e-12)
+    _, grads, _ = model.loss_and_gradients(inputs, labels, weight_decay=0.0, reduction="mean")
+    expected = [g.copy() for g in grads]
+    for default, explicit in zip(model.gradients(model.forward(inputs), labels), expected,
+                                 strict=True):
+        np.testing.assert_allclose(default, explicit, rtol=1e-12, atol=1e-15)
+
+
+def test_batch_mean_loss_is_the_mean_data_loss_whatever_the_reduction():
+    inputs, labels = _data(2, 3, n=8)
+    model = MLP(2, [4], 3, seed=12)
+    assert isinstance(model.batch_mean_loss, float) and np.isnan(model.batch_mean_loss)
+    loss, _, _ = model.loss_and_gradients(inputs, labels, weight_decay=0.3, reduction="sum")
+    mean = _mean_cross_entropy(model, inputs, labels)
+    assert model.batch_mean_loss == pytest.approx(mean, rel=1e-12)
+    assert loss == pytest.approx(8 * mean + model.penalty(0.3), rel=1e-12)
+
+
+def test_default_seed_is_zero_and_a_given_rng_is_used():
+    default = MLP(2, [5], 3)
+    np.testing.assert_array_equal(default.flat_params, MLP(2, [5], 3, seed=0).flat_params)
+    from_rng = MLP(2, [5], 3, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(from_rng.flat_params, MLP(2, [5], 3, seed=7).flat_params)
+    assert not np.array_equal(from_rng.flat_params, default.flat_params)
+
+
+def test_error_messages_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"^a classifier needs at least two classes$"):
+        MLP(2, [3], 1)
+    with pytest.raises(ValueError, match=r"^the sigmoid output is for two classes; "
+                                         r"use softmax for more$"):
+        MLP(2, [3], 3, output="sigmoid")
+    model = MLP(2, [3], 2)
+    with pytest.raises(ValueError, match=r"^inputs must have shape \(n, 2\), not \(4, 3\)$"):
+        model.forward(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"^unknown loss reduction 'median'; known: mean, sum$"):
+        model.gradients(model.forward(np.ones((4, 2))), np.zeros(4, int), reduction="median")
+
+
+def test_set_params_refuses_a_wrong_number_of_arrays():
+    model = MLP(2, [3], 2, seed=13)
+    saved = model.copy_params()
+    with pytest.raises(ValueError):
+        model.set_params(saved[:-1])
+    with pytest.raises(ValueError):
+        model.set_params([*saved, saved[-1]])
+
+
+def test_gradients_of_a_forward_pass_put_together_by_hand():
+    """A ForwardPass without buffers (e.g. built from saved arrays) is recomputed from its input."""
+    inputs, labels = _data(2, 3, n=6)
+    model = MLP(2, [4], 3, seed=14)
+    forward = model.forward(inputs)
+    expected = [g.copy() for g in model.gradients(forward, labels)]
+    by_hand = ForwardPass([z.copy() for z in forward.pre_activations],
+                          [a.copy() for a in forward.activations])
+    for grad, wanted in zip(model.gradients(by_hand, labels), expected, strict=True):
+        np.testing.assert_allclose(grad, wanted, rtol=1e-12, atol=1e-15)
+
+
+def _float_arrays(value):
+    """Every floating-point array held by a workspace (lists, scratch dataclasses included)."""
+    if isinstance(value, np.ndarray):
+        return [value] if np.issubdtype(value.dtype, np.floating) else []
+    if isinstance(value, list | tuple):
+        return [a for item in value for a in _float_arrays(item)]
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, ForwardPass):
+        return [a for item in vars(value).values() for a in _float_arrays(item)]
+    return []
+
+
+def test_float32_model_computes_in_float32_throughout():
+    """No buffer silently falls back to float64 (twice the memory, mixed-dtype products)."""
+    model = MLP(2, [5, 4], 3, seed=15, dtype=np.float32)
+    inputs, labels = _data(2, 3, n=6)
+    _, _, trained = model.loss_and_gradients(inputs, labels)
+    forward = model.forward(inputs)
+    for workspace in (trained.workspace, forward.workspace):
+        arrays = _float_arrays(list(vars(workspace).values()))
+        assert len(arrays) > 10
+        assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
+    assert {a.dtype for a in forward.pre_activations + forward.activations} \
+        == {np.dtype(np.float32)}
+    assert all(g.dtype == np.float32 for g in model.gradients(forward, labels))
+
+
+def test_buffers_of_the_last_few_batch_sizes_are_reused():
+    """The training step reuses one set of buffers per batch size, for WORKSPACES_KEPT sizes."""
+    model = MLP(2, [3], 2, seed=16)
+
+    def step(n: int):
+        inputs, labels = _data(2, 2, n=n + 2)
+        return model.loss_and_gradients(inputs, labels)[2].activations[-1]
+
+    first = {n: step(n) for n in range(2, 2 + WORKSPACES_KEPT)}  # sizes 2…7, 2 the oldest
+    assert np.shares_memory(step(2), first[2])  # kept; now the most recently used
+    step(2 + WORKSPACES_KEPT)  # one size too many: the least recently used (3) is dropped
+    assert not np.shares_memory(step(3), first[3])
+    assert np.shares_memory(step(2), first[2])
+
+
+def _record_split_blocks(model, monkeypatch, fail_on_helper=False):
+    """Run the training step split in two; return (thread name, rows) of every block."""
+    monkeypatch.setattr(threads, "_split_min_rows", 50)
+    monkeypatch.setattr(threads, "_split_threads", 2)
+    blocks = []
+    loss_pass = model._loss_pass
+    caller = threading.current_thread()
+
+    def recording(workspace, inputs, *args):
+        blocks.append((threading.current_thread().name, len(inputs)))
+        if fail_on_helper and threading.current_thread() is not caller:
+            raise RuntimeError("boom in the helper thread")
+        return loss_pass(workspace, inputs, *args)
+
+    monkeypatch.setattr(model, "_loss_pass", recording)
+    rng = np.random.default_rng(17)
+    model.loss_and_gradients(rng.normal(size=(101, 2)), rng.integers(0, 3, 101))
+    return sorted(blocks), caller.name
+
+
+def test_split_pass_runs_one_block_per_named_thread(monkeypatch):
+    model = MLP(2, [4], 3, seed=17)
+    blocks, caller = _record_split_blocks(model, monkeypatch)
+    assert blocks == sorted([(caller, 50), ("nnviz-mlp-split", 51)])
+
+
+def test_split_pass_reraises_a_helper_threads_error(monkeypatch):
+    model = MLP(2, [4], 3, seed=18)
+    with pytest.raises(RuntimeError, match="boom in the helper thread"):
+        _record_split_blocks(model, monkeypatch, fail_on_helper=True)
