@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from nnviz.core.word2vec import (
     context_windows,
     keep_probabilities,
     linear_rate,
+    selection_matrix,
     skipgram_pairs,
 )
 
@@ -326,3 +328,298 @@ def test_learns_cooccurrence_structure(method, objective):
     within = (cosine[:4, :4].sum() - 4) / 12
     across = cosine[:4, 4:].mean()
     assert within > across + 0.5
+
+
+# -- edge cases and contracts (each kills planted bugs that the tests above let through) ---
+
+
+def alias_distribution(sampler: NegativeSampler) -> np.ndarray:
+    """The exact distribution an alias table draws from: column c (chosen with probability
+    1/size) gives c with probability threshold[c] and alias[c] otherwise."""
+    size = len(sampler.alias)
+    keep = sampler.threshold.astype(np.float64)
+    implied = keep.copy()
+    np.add.at(implied, sampler.alias, 1.0 - keep)
+    return implied / size
+
+
+@pytest.mark.parametrize(("counts", "power"), [
+    ([1, 6, 8, 0, 5], 1.0),  # scaled to 1/4, 3/2, 2, 0, 5/4: both kinds of "large" column
+    ([2, 12, 16, 0], 1.0),  # scaled 1/15, 2/5, 8/15 … after a large column drops below 1
+    ([1000, 100, 10, 1, 0], 0.75),
+    ([3, 3, 3, 3, 1, 7], 1.0),
+    ([2, 2, 1, 3], 1.0),  # scaled exactly 1, 1, 1/2, 3/2
+])
+def test_alias_table_encodes_the_exact_distribution(counts, power):
+    """Walker's table is exact: the per-column coins and aliases add up to count^power / Σ,
+    to the float32 rounding of the thresholds (no statistics involved)."""
+    sampler = NegativeSampler(np.array(counts), power=power)
+    expected = np.array(counts, dtype=np.float64) ** power
+    expected /= expected.sum()
+    np.testing.assert_allclose(alias_distribution(sampler), expected, rtol=0, atol=1e-7)
+
+
+def test_negative_sampler_probabilities_are_float64_and_draws_int32():
+    """float32 counts still give float64 probabilities (the table is built from them), and
+    the drawn negatives are int32 word ids like every other word id in the module."""
+    counts = np.array([1000, 100, 10, 1], dtype=np.float32)
+    sampler = NegativeSampler(counts)
+    expected = np.array([1000, 100, 10, 1], dtype=np.float64) ** 0.75
+    assert sampler.probabilities.dtype == np.float64
+    np.testing.assert_allclose(sampler.probabilities, expected / expected.sum(), rtol=1e-14)
+    assert sampler.draw(np.random.default_rng(0), (3, 4)).dtype == np.int32
+
+
+class _EdgeGenerator:
+    """A stand-in random generator: every column is ``column``, every coin exactly 0.0 (a
+    value ``Generator.random`` can return)."""
+
+    def __init__(self, column: int) -> None:
+        self.column = column
+
+    def integers(self, low, high, size, dtype=np.int64):
+        return np.full(size, self.column, dtype=dtype)
+
+    def random(self, size, dtype=np.float64):
+        return np.zeros(size, dtype=dtype)
+
+
+def test_a_zero_count_word_is_never_drawn_even_on_a_zero_coin():
+    """The coin is uniform on [0, 1) and the column keeps its own word when coin < threshold:
+    a word of count 0 has threshold 0, so a coin of exactly 0 must still go to its alias."""
+    sampler = NegativeSampler(np.array([4, 0]), power=1.0)
+    assert sampler.threshold[1] == 0.0 and sampler.alias[1] == 0
+    assert sampler.draw(_EdgeGenerator(1), (5,)).tolist() == [0] * 5
+    assert sampler.draw(_EdgeGenerator(0), (5,)).tolist() == [0] * 5
+
+
+def test_keep_probabilities_are_float64_and_quiet_for_unseen_words():
+    """Integer or float32 counts give float64 probabilities (also for ``sample`` = 0), and a
+    word of count 0 (frequency 0: s/f divides by zero) is kept with probability 1, silently."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        keep = keep_probabilities(np.array([9000, 900, 0]), 1e-3)
+    assert keep[2] == 1.0
+    assert keep_probabilities(np.array([3, 1]), 0.0).dtype == np.float64
+    counts32 = np.array([9000, 900, 90, 7], dtype=np.float32)
+    f = np.array([9000, 900, 90, 7], dtype=np.float64) / 9997
+    keep32 = keep_probabilities(counts32, 1e-3)
+    assert keep32.dtype == np.float64
+    np.testing.assert_allclose(keep32, np.minimum((np.sqrt(f / 1e-3) + 1) * 1e-3 / f, 1.0),
+                               rtol=1e-14)
+
+
+def test_context_windows_of_a_corpus_shorter_than_the_window():
+    """A window wider than the corpus gives every position the whole (short) corpus, as
+    int32 word ids, −1 elsewhere."""
+    centres, contexts = context_windows(np.array([5, 6]), np.array([0, 0]), 3)
+    assert centres.dtype == np.int32 and contexts.dtype == np.int32
+    assert contexts.tolist() == [[-1, -1, -1, 6, -1, -1], [-1, -1, 5, -1, -1, -1]]
+    centres, contexts = context_windows(np.array([5]), np.array([0]), 2)
+    assert centres.tolist() == [5] and contexts.tolist() == [[-1, -1, -1, -1]]
+
+
+def test_word_zero_is_a_word_not_padding():
+    """Only −1 is padding: word id 0 gives skip-gram pairs and keeps a CBOW example."""
+    centres, contexts = context_windows(np.array([0, 3, 0]), np.array([0, 1, 1]), 1)
+    assert contexts.tolist() == [[-1, -1], [-1, 0], [3, -1]]
+    inputs, targets = skipgram_pairs(centres, contexts)
+    assert list(zip(inputs[:, 0].tolist(), targets.tolist(), strict=True)) == [(3, 0), (0, 3)]
+    cbow_inputs, cbow_targets = cbow_examples(np.array([7, 8]), np.array([[0, -1], [-1, -1]]))
+    assert cbow_targets.tolist() == [7] and cbow_inputs.tolist() == [[0, -1]]
+
+
+def test_word2vec_defaults_and_initialisation():
+    """Defaults: 50 dimensions, skip-gram, negative sampling with 5 negatives, seed 0,
+    float32; v ~ U(−0.5/d, 0.5/d) and u = 0, in the model's dtype; a seed reproduces."""
+    m = Word2Vec(2000)
+    assert (m.dimension, m.method, m.objective, m.negatives) == (50, "skipgram", "negative", 5)
+    assert m.input_vectors.dtype == np.float32 and m.output_vectors.dtype == np.float32
+    assert not m.output_vectors.any()
+    np.testing.assert_array_equal(m.input_vectors, Word2Vec(2000, seed=0).input_vectors)
+    np.testing.assert_array_equal(Word2Vec(30, 4, seed=3).input_vectors,
+                                  Word2Vec(30, 4, seed=3).input_vectors)
+    v = m.input_vectors
+    assert v.min() >= -0.5 / 50 and v.max() < 0.5 / 50
+    assert v.min() < -0.49 / 50 and v.max() > 0.49 / 50
+    assert abs(float(v.mean())) < 0.01 / 50
+    m64 = Word2Vec(10, 3, dtype=np.float64)
+    assert m64.input_vectors.dtype == np.float64 and m64.output_vectors.dtype == np.float64
+
+
+def test_unknown_variants_are_named_with_the_accepted_ones():
+    with pytest.raises(ValueError, match=r"^method='glove'; accepted: skipgram, cbow$"):
+        Word2Vec(5, method="glove")
+    with pytest.raises(ValueError, match=r"^objective='hs'; accepted: negative, softmax$"):
+        Word2Vec(5, objective="hs")
+
+
+def test_negative_sampling_without_negatives_says_what_is_missing():
+    m = Word2Vec(5, 2)
+    with pytest.raises(ValueError,
+                       match=r"^negative sampling needs the negatives \(B × k word ids\)$"):
+        m.loss_and_gradients(np.array([[0]]), np.array([1]))
+    message = r"^negative sampling needs a sampler and a random generator$"
+    sampler = NegativeSampler(np.ones(5))
+    for given in ((None, None), (sampler, None), (None, np.random.default_rng(0))):
+        with pytest.raises(ValueError, match=message):
+            m.train_batch(np.array([[0]]), np.array([1]), 0.1, *given)
+
+
+@pytest.mark.parametrize(("method", "objective"), VARIANTS)
+def test_float32_model_gradients_stay_float32(method, objective):
+    rng = np.random.default_rng(7)
+    m = Word2Vec(V, D, method=method, objective=objective, negatives=3, dtype=np.float32)
+    m.output_vectors[:] = rng.normal(size=(V, D))
+    inputs, targets, negatives = batch(method, rng)
+    _, grad_in, grad_out = m.loss_and_gradients(inputs, targets, negatives)
+    assert grad_in.dtype == np.float32 and grad_out.dtype == np.float32
+    reference = reference_loss_and_gradients(m.input_vectors, m.output_vectors, inputs,
+                                             targets, negatives, objective)
+    np.testing.assert_allclose(grad_in, reference[1], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(grad_out, reference[2], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_selection_matrix_weights_in_the_requested_dtype(dtype):
+    one = selection_matrix(np.array([[2], [0], [2]]), 4, dtype)
+    assert one.dtype == dtype
+    assert one.toarray().tolist() == [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 1, 0]]
+    two = selection_matrix(np.array([[1, 3], [-1, 2], [0, -1]]), 4, dtype)
+    assert two.dtype == dtype
+    assert two.toarray().tolist() == [[0, 0.5, 0, 0.5], [0, 0, 1, 0], [1, 0, 0, 0]]
+
+
+@pytest.mark.parametrize("objective", ["negative", "softmax"])
+def test_cbow_with_a_window_of_one(objective):
+    """Window 1 gives CBOW inputs of two columns (one of them may be −1): h is their mean,
+    not the first column."""
+    m = model("cbow", objective, seed=4)
+    inputs = np.array([[1, 3], [-1, 2], [0, -1], [4, 4], [6, 5]])
+    targets = np.array([2, 0, 1, 5, 3])
+    negatives = np.array([[3, 4], [5, 5], [1, 2], [0, 6], [3, 1]])
+    loss, grad_in, grad_out = m.loss_and_gradients(inputs, targets, negatives)
+    ref_loss, ref_in, ref_out = reference_loss_and_gradients(
+        m.input_vectors, m.output_vectors, inputs, targets, negatives, objective)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(grad_in, ref_in, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad_out, ref_out, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["skipgram", "cbow"])
+def test_negative_sampling_gradients_are_vocabulary_sized(method):
+    """dL/du is V × d even when the batch never mentions the last words of the vocabulary,
+    and with k = 0 negatives (only the target's term) the loss and gradients stay exact."""
+    m = model(method, "negative", seed=5)
+    rng = np.random.default_rng(8)
+    inputs = rng.integers(0, 3, (6, 1 if method == "skipgram" else 3))
+    targets = rng.integers(0, 3, 6)
+    for negatives in (rng.integers(0, 3, (6, 2)), np.empty((6, 0), dtype=np.int64)):
+        loss, grad_in, grad_out = m.loss_and_gradients(inputs, targets, negatives)
+        assert grad_in.shape == (V, D) and grad_out.shape == (V, D)
+        ref_loss, ref_in, ref_out = reference_loss_and_gradients(
+            m.input_vectors, m.output_vectors, inputs, targets, negatives, "negative")
+        assert loss == pytest.approx(ref_loss, rel=1e-12)
+        np.testing.assert_allclose(grad_in, ref_in, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(grad_out, ref_out, rtol=1e-10, atol=1e-12)
+
+
+def test_softmax_log_sum_exp_is_taken_per_example():
+    """Each row subtracts its own max: an example whose scores are all near −1000 next to
+    one near +1000 still costs log(1 + e^(−1)) + 1, not log 0."""
+    m = Word2Vec(2, 1, objective="softmax", dtype=np.float64)
+    m.input_vectors[:, 0] = [1.0, -1.0]
+    m.output_vectors[:, 0] = [1000.0, 999.0]  # scores (1000, 999) and (−1000, −999)
+    loss, grad_in, grad_out = m.loss_and_gradients(np.array([[0], [1]]), np.array([1, 0]))
+    each = 1.0 + math.log1p(math.exp(-1.0))
+    assert loss == pytest.approx(2 * each, rel=1e-14)
+    assert np.isfinite(grad_in).all() and np.isfinite(grad_out).all()
+
+
+def test_train_batch_of_one_example_reports_its_loss():
+    m = model("skipgram", "negative")
+    sampler = NegativeSampler(np.arange(1, V + 1))
+    inputs, targets = np.array([[2]]), np.array([4])
+    drawn = sampler.draw(np.random.default_rng(9), (1, 3))
+    expected = m.loss_and_gradients(inputs, targets, drawn)[0]
+    assert m.train_batch(inputs, targets, 0.1, sampler, np.random.default_rng(9)) == (
+        pytest.approx(expected, rel=1e-14))
+
+
+def stream_of(tokens, sentences, *, method="skipgram", window=1, sample=0.0,
+              batch_size=10**6, **kwargs) -> ExampleStream:
+    tokens = np.asarray(tokens, dtype=np.int32)
+    return ExampleStream(tokens, np.asarray(sentences), np.bincount(tokens), method=method,
+                         window=window, sample=sample, batch_size=batch_size, **kwargs)
+
+
+def test_example_stream_epoch_gives_every_pair_once():
+    """Window 1, no subsampling: one epoch is every in-sentence neighbour pair exactly once
+    (shuffled), and reading it whole counts exactly one epoch."""
+    tokens = [0, 1, 2, 3, 4, 5, 6]
+    stream = stream_of(tokens, [0, 0, 0, 0, 1, 1, 1])
+    assert stream.progress == 0.0 and stream.epochs_done == 0
+    inputs, targets = stream.next_batch()
+    pairs = sorted(zip(inputs[:, 0].tolist(), targets.tolist(), strict=True))
+    expected = sorted([(a, b) for a, b in [(0, 1), (1, 2), (2, 3), (4, 5), (5, 6)]]
+                      + [(b, a) for a, b in [(0, 1), (1, 2), (2, 3), (4, 5), (5, 6)]])
+    assert pairs == expected
+    assert stream.epochs_done == 1 and stream.progress == 1.0
+
+
+def test_example_stream_draws_dynamic_windows():
+    """Reach b ~ U{1, 2} per centre: a long sentence gives about 3 skip-gram pairs per
+    word, not the 4 of a fixed window of 2."""
+    stream = stream_of(np.arange(4000) % 37, np.zeros(4000, dtype=int), window=2)
+    _, targets = stream.peek_batch()
+    assert len(targets) / 4000 == pytest.approx(3.0, abs=0.1)
+
+
+def test_example_stream_subsamples_each_occurrence():
+    """Each occurrence of a frequent word is kept with its own coin: about P(keep) of them
+    per epoch, not all or none."""
+    tokens = np.zeros(4000, dtype=np.int32)
+    tokens[1::2] = np.arange(2000) % 1000 + 1  # word 0 half the corpus, 1000 rare words
+    sample = 1e-3
+    keep = keep_probabilities(np.bincount(tokens), sample)[0]
+    assert 0.03 < keep < 0.1
+    stream = stream_of(tokens, np.zeros(4000, dtype=int), method="cbow", sample=sample)
+    _, targets = stream.peek_batch()
+    assert (targets == 0).sum() / 2000 == pytest.approx(keep, abs=0.02)
+
+
+def test_example_stream_is_reproducible_and_has_its_own_random_numbers():
+    """The same seed gives the same batches (seed 0 by default); the stream's generator is
+    keyed [seed, 2], apart from the model's (seed) and the embeddings scenario's negative
+    draws ([seed, 3]) and probe ([seed, 4])."""
+    tokens, sentences = np.arange(300) % 11, np.arange(300) // 10
+    first, second, default = (stream_of(tokens, sentences, window=2, sample=1e-2,
+                                        batch_size=50, **seed)
+                              for seed in ({"seed": 0}, {"seed": 0}, {}))
+    for _ in range(3):
+        batches = [s.next_batch() for s in (first, second, default)]
+        for inputs, targets in batches[1:]:
+            np.testing.assert_array_equal(inputs, batches[0][0])
+            np.testing.assert_array_equal(targets, batches[0][1])
+    fresh = stream_of(tokens, sentences, seed=5).rng.bit_generator.state
+    for key in (5, [5, 3], [5, 4]):
+        assert fresh != np.random.default_rng(key).bit_generator.state
+
+
+def test_example_stream_restored_at_the_end_of_an_epoch_counts_it():
+    """A state whose cursor has reached the end of its epoch is epochs_done + 1 along;
+    reading on starts the next epoch there, so progress never jumps back or ahead."""
+    stream = stream_of(np.arange(40) % 7, np.arange(40) // 8, batch_size=16)
+    stream.next_batch()
+    state = stream.state()
+    state.update(epochs_done=3, cursor=len(state["targets"]))
+    stream.set_state(state)
+    assert stream.progress == 4.0
+    stream.next_batch()
+    assert stream.epochs_done == 4 and 4.0 < stream.progress < 5.0
+
+
+def test_example_stream_without_examples_says_why():
+    with pytest.raises(ValueError, match=r"^the corpus gives no training examples: every "
+                       r"sentence has a single word after subsampling; use more text$"):
+        stream_of([1, 2, 3], [0, 1, 2]).next_batch()
