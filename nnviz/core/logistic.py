@@ -108,12 +108,15 @@ def separating_direction(design: Array, labels: Array) -> Array | None:
         maximise Σ_i â_iᵀd   subject to   â_iᵀd ≥ 0 for all i,   −1 ≤ d_j ≤ 1,
 
     with â_i = a_i/‖a_i‖ (rescaling rows changes no sign, and keeps the solver's absolute
-    tolerances meaningful). Its optimum is 0 exactly when no separating d exists. Overlap of
-    a subset implies overlap of the whole (more points cannot make classes separable), so an
-    evenly spaced subset of ``SUBSET_ROWS`` is tried first: on 200,000 points that settles
-    the usual, overlapping case in milliseconds instead of a second. Any direction found is
-    checked against every row in floating point: margins down to −``BOUNDARY_TOLERANCE``
-    count as ties on the boundary, and at least one must exceed ``SEPARATION_MARGIN``.
+    tolerances meaningful). Its optimum is 0 exactly when no separating d exists. An evenly
+    spaced subset of ``SUBSET_ROWS`` is tried first: on 200,000 points that settles the usual,
+    overlapping case in milliseconds instead of a second. Its optimum 0 leaves only the d with
+    every subset margin 0, and when the subset's rows have full column rank that is d = 0, so
+    no d separates the whole either. (Without full rank it proves nothing: a subset of ties,
+    say points of both classes on one line, can miss the rows that separate.) Any direction
+    found is checked against every row in floating point: margins down to
+    −``BOUNDARY_TOLERANCE`` count as ties on the boundary, and at least one must exceed
+    ``SEPARATION_MARGIN``.
     """
     design = np.asarray(design, dtype=np.float64)
     signed = design * np.where(np.asarray(labels) == 1, 1.0, -1.0)[:, None]
@@ -122,10 +125,11 @@ def separating_direction(design: Array, labels: Array) -> Array | None:
     if len(rows) == 0:
         return None
     if len(rows) > SUBSET_ROWS:
-        candidate = _lp_direction(rows[::len(rows) // SUBSET_ROWS])
-        if candidate is None:
+        subset = rows[::len(rows) // SUBSET_ROWS]
+        candidate = _lp_direction(subset)
+        if candidate is None and np.linalg.matrix_rank(subset) == rows.shape[1]:
             return None
-        if _separates(rows, candidate):
+        if candidate is not None and _separates(rows, candidate):
             return candidate
     candidate = _lp_direction(rows)
     return candidate if candidate is not None and _separates(rows, candidate) else None
@@ -169,21 +173,28 @@ def newton_step(theta: Array, design: Array, labels: Array, *, step_size: float 
     """One Newton iteration from θ: returns (new θ, loss at θ, gradient at θ).
 
     With ``line_search`` the step starts at ``step_size`` and halves until Armijo's
-    sufficient-decrease condition holds (see the module docstring).
+    sufficient-decrease condition holds (see the module docstring). When no step down to
+    ``MIN_STEP`` satisfies it along the Newton direction (saturated σ can make that direction
+    astronomically long), the same search runs along −∇L; when that fails too, θ stays where
+    it is: a line-searched step never raises the loss.
     """
     loss = logistic_loss(theta, design, labels, l2)
     grad = logistic_gradient(theta, design, labels, l2)
     hessian = logistic_hessian(theta, design, labels, l2)
     direction = newton_direction(grad, hessian)
-    step = step_size
-    if line_search:
-        slope = float(grad @ direction)
-        if slope >= 0:  # not a descent direction (numerically singular H): use −g
-            direction, slope = -grad, -float(grad @ grad)
-        while (step > MIN_STEP and logistic_loss(theta + step * direction, design, labels, l2)
-               > loss + ARMIJO * step * slope):
+    if not line_search:
+        return theta + step_size * direction, loss, grad
+    for candidate in (direction, -grad):
+        slope = float(grad @ candidate)
+        if slope >= 0:  # not a descent direction (numerically singular H)
+            continue
+        step = step_size
+        while step > MIN_STEP:
+            if logistic_loss(theta + step * candidate, design, labels, l2) \
+                    <= loss + ARMIJO * step * slope:
+                return theta + step * candidate, loss, grad
             step *= 0.5
-    return theta + step * direction, loss, grad
+    return theta.copy(), loss, grad
 
 
 def fit_newton(design: Array, labels: Array, *, l2: float = 0.0, tolerance: float = 1e-10,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -222,3 +224,246 @@ def test_a_large_data_set_is_decided_on_all_of_its_rows():
     overlapping[outside, :2] = -overlapping[outside, :2]  # a class-1 point among class 0
     assert separating_direction(overlapping, labels) is None
     fit_newton(overlapping, labels)
+
+
+def test_a_large_quasi_separable_data_set_is_caught_when_its_subset_is_all_ties():
+    """x = 0 → class 0, x = 2 → class 1, x = 1 both (quasi-complete separation: the loss falls
+    for ever along w = −b). The evenly spaced subset holds only the ties at x = 1, whose
+    programme has optimum 0; that proves nothing about the rows outside it."""
+    n = 3 * SUBSET_ROWS
+    inputs, labels = np.ones(n), np.arange(n) % 2
+    inputs[1], labels[1] = 0.0, 0  # both off the subset of every third row
+    inputs[2], labels[2] = 2.0, 1
+    design = with_bias(inputs[:, None])
+    np.testing.assert_allclose(separating_direction(design, labels), [1, -1] / np.sqrt(2),
+                               atol=1e-9)
+    with pytest.raises(NoFiniteMinimiser):
+        fit_newton(design, labels)
+
+
+# -- mutation testing: behaviour the tests above left open -----------------------------------------
+def test_with_bias_gives_a_float64_design_whatever_the_inputs_dtype():
+    """np.linalg (Newton) rejects long double and linprog works in float64."""
+    for inputs in ([[1, 2], [3, 4]], np.array([[0.5, 2.0]], dtype=np.float32),
+                   np.array([[0.5, 2.0]], dtype=np.longdouble)):
+        design = with_bias(inputs)
+        assert design.dtype == np.float64
+        np.testing.assert_array_equal(design, np.hstack([np.asarray(inputs, dtype=np.float64),
+                                                         np.ones((len(design), 1))]))
+
+
+def test_the_hessian_by_default_has_no_penalty_and_needs_no_labels(problem):
+    design, _ = problem
+    theta = np.array([0.3, -0.1, 0.2])
+    p = 1.0 / (1.0 + np.exp(-design @ theta))
+    expected = np.einsum("i,ij,ik->jk", p * (1.0 - p), design, design) / len(design)
+    np.testing.assert_allclose(logistic_hessian(theta, design), expected, rtol=1e-12)
+
+
+def test_examples_at_the_origin_have_no_margin_to_give_and_are_left_out():
+    """Without a bias column an example at x = 0 is on every boundary at once."""
+    design = np.array([[0.0, 0.0], [2.0, 1.0], [1.0, 3.0], [0.0, 0.0]])
+    labels = np.array([0, 1, 1, 1])
+    np.testing.assert_allclose(separating_direction(design, labels), [1, 1] / np.sqrt(2),
+                               atol=1e-9)
+    assert separating_direction(np.zeros((3, 2)), labels[:3]) is None
+
+
+def test_a_single_example_is_always_separable():
+    np.testing.assert_allclose(separating_direction(np.array([[1.0, 1.0]]), np.array([0])),
+                               [-1, -1] / np.sqrt(2), atol=1e-9)
+
+
+def test_the_direction_is_the_optimum_of_the_linear_programme_over_the_unit_box():
+    """Class-1 examples at (−1, 0) and (0, 1): maximising −d₁ + d₂ over −1 ≤ d_j ≤ 1 gives
+    d = (−1, 1), whatever direction in between would also separate."""
+    design, labels = np.array([[-1.0, 0.0], [0.0, 1.0]]), np.array([1, 1])
+    np.testing.assert_allclose(separating_direction(design, labels), [-1, 1] / np.sqrt(2),
+                               atol=1e-9)
+
+
+@pytest.mark.parametrize("label, sign", [(1, 1.0), (0, -1.0)])
+def test_one_class_and_only_a_bias_column_is_separated_by_the_bias(label, sign):
+    """The programme's optimum d = ±1 has length exactly 1."""
+    np.testing.assert_array_equal(
+        separating_direction(np.ones((4, 1)), np.full(4, label)), [sign])
+
+
+def test_a_direction_from_the_solver_is_checked_on_every_row(monkeypatch):
+    """The solver's answer is verified in floating point, not trusted."""
+    from nnviz.core import logistic
+
+    design, labels = separated_gaussians()
+    labels = labels.copy()
+    labels[np.argmax(design[:, 0] + design[:, 1])] = 0  # overlapping now
+    wrong = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)  # separates all but that one example
+    monkeypatch.setattr(logistic, "_lp_direction", lambda rows: wrong)
+    assert separating_direction(design, labels) is None
+
+
+def test_margins_exactly_at_the_tolerances():
+    """A margin of −BOUNDARY_TOLERANCE is still a tie on the boundary; a largest margin of
+    exactly SEPARATION_MARGIN does not separate."""
+    from nnviz.core.logistic import BOUNDARY_TOLERANCE, SEPARATION_MARGIN, _separates
+
+    one = np.array([1.0])
+    assert _separates(np.array([[1.0], [-BOUNDARY_TOLERANCE]]), one)
+    assert not _separates(np.array([[1.0], [-2 * BOUNDARY_TOLERANCE]]), one)
+    assert not _separates(np.array([[SEPARATION_MARGIN], [0.0]]), one)
+    assert _separates(np.array([[2 * SEPARATION_MARGIN], [0.0]]), one)
+
+
+def test_newton_direction_is_exact_when_the_hessian_is_invertible_and_least_squares_if_not():
+    from nnviz.core.logistic import newton_direction
+
+    # condition number 1e17: a least-squares solve would drop the second component
+    np.testing.assert_allclose(newton_direction(np.array([1.0, 1e-17]), np.diag([1.0, 1e-17])),
+                               [-1.0, -1.0], rtol=1e-12)
+    singular = np.array([[2.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_allclose(newton_direction(np.array([1.0, 3.0]), singular), [-0.5, 0.0])
+
+
+def _independent_gradient_and_hessian(theta, design, labels):
+    p = 1.0 / (1.0 + np.exp(-design @ theta))
+    n = len(design)
+    return design.T @ (p - labels) / n, (design.T * (p * (1 - p))) @ design / n
+
+
+def test_a_pure_newton_step_is_theta_minus_the_inverse_hessian_times_the_gradient(problem):
+    design, labels = problem
+    theta = np.array([0.5, -0.3, 0.1])
+    grad, hessian = _independent_gradient_and_hessian(theta, design, labels)
+    new, _, _ = newton_step(theta, design, labels)
+    np.testing.assert_allclose(new, theta - np.linalg.solve(hessian, grad), rtol=1e-10)
+
+
+def test_where_the_hessian_vanishes_the_line_search_falls_back_to_steepest_descent(problem):
+    """σ(1000) = 1 exactly: H = 0, the least-squares Newton direction is 0, so −g is used."""
+    design, labels = problem
+    theta = np.array([0.0, 0.0, 1000.0])
+    assert not logistic_hessian(theta, design).any()
+    new, loss, grad = newton_step(theta, design, labels, line_search=True)
+    np.testing.assert_allclose(new, theta - grad, rtol=1e-15)  # the full step is accepted
+    assert logistic_loss(new, design, labels) < loss - 0.5 * grad @ grad
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.5])
+def test_the_line_search_asks_for_a_sufficient_decrease_not_just_no_increase(problem, l2):
+    """Armijo: a first step that lands where L is back to L(θ) is halved, though L did not
+    rise, because it did not fall by c·η·∇Lᵀd. L includes the penalty."""
+    from scipy.optimize import brentq
+
+    design, labels = problem
+    theta = np.array([-1.0, 0.5, 0.5])  # Newton's step overshoots from here
+    direction = -np.linalg.solve(logistic_hessian(theta, design, labels, l2),
+                                 logistic_gradient(theta, design, labels, l2))
+    loss = logistic_loss(theta, design, labels, l2)
+    along = lambda eta: logistic_loss(theta + eta * direction, design, labels, l2)  # noqa: E731
+    back = brentq(lambda eta: along(eta) - loss, 1.0, 100.0, xtol=1e-14)  # L(η) = L(θ) again
+    new, _, _ = newton_step(theta, design, labels, step_size=back, l2=l2, line_search=True)
+    np.testing.assert_allclose(new, theta + back / 2 * direction, rtol=1e-12)
+
+
+def test_the_steepest_descent_fallback_also_asks_for_a_sufficient_decrease(problem):
+    """Where H = 0 the search runs along −g with slope −‖g‖²: a first step landing where L is
+    back to L(θ) is halved."""
+    from scipy.optimize import brentq
+
+    design, labels = problem
+    theta = np.array([0.0, 0.0, 1000.0])
+    grad, loss = logistic_gradient(theta, design, labels), logistic_loss(theta, design, labels)
+    back = brentq(lambda eta: logistic_loss(theta - eta * grad, design, labels) - loss,
+                  1.0, 1e5, xtol=1e-12)
+    new, _, _ = newton_step(theta, design, labels, step_size=back, line_search=True)
+    np.testing.assert_allclose(new, theta - back / 2 * grad, rtol=1e-12)
+
+
+def test_newton_keeps_stepping_where_the_loss_no_longer_changes_in_floating_point(problem):
+    """Near the minimiser a Newton step lowers L by less than its rounding, L(new) == L(θ);
+    Armijo's strict '>' takes that step, so the gradient keeps falling quadratically."""
+    design, labels = problem
+    theta, iterations = fit_newton(design, labels, tolerance=1e-14)
+    assert iterations < 20
+    assert np.linalg.norm(logistic_gradient(theta, design, labels)) < 1e-14
+
+
+def test_with_a_penalty_and_one_class_labelled_0_the_bias_runs_to_minus_infinity():
+    design, labels = separated_gaussians()
+    with pytest.raises(NoFiniteMinimiser, match="no finite minimiser: every label is the same, "
+                       "so the unpenalised bias runs to infinity") as caught:
+        fit_newton(design, np.zeros_like(labels), l2=0.1)
+    np.testing.assert_array_equal(caught.value.direction, [0, 0, -1])
+
+
+def test_the_separable_message_says_what_happens():
+    design, labels = separated_gaussians()
+    message = ("no finite minimiser: the classes are linearly separable, so the loss keeps "
+               "falling towards its infimum as |θ| → ∞ along the separating direction")
+    with pytest.raises(NoFiniteMinimiser, match=re.escape(message)):
+        fit_newton(design, labels)
+
+
+def test_fit_newton_is_that_many_line_searched_newton_steps_from_start(problem):
+    design, labels = problem
+    start = np.array([-6.0, 4.0, 3.0])
+    theta, iterations = fit_newton(design, labels, start=start, tolerance=0.0,
+                                   max_iterations=3)
+    expected = start
+    for _ in range(3):
+        expected, _, _ = newton_step(expected, design, labels, line_search=True)
+    assert iterations == 3
+    np.testing.assert_array_equal(theta, expected)
+    assert fit_newton(design, labels, tolerance=0.0)[1] == 50  # the default budget
+
+
+def test_fit_newton_counts_the_step_whose_gradient_passed_the_tolerance(problem):
+    design, labels = problem
+    theta, count, grad = np.zeros(3), 0, np.ones(3)
+    while np.linalg.norm(grad) >= 1e-10:
+        theta, _, grad = newton_step(theta, design, labels, line_search=True)
+        count += 1
+    fitted, iterations = fit_newton(design, labels, tolerance=1e-10)
+    assert iterations == count
+    np.testing.assert_array_equal(fitted, theta)
+
+
+def test_the_tolerance_is_a_strict_bound_on_the_gradient(problem):
+    """A start whose gradient norm equals the tolerance has not converged yet."""
+    design, labels = problem
+    start = np.array([0.1, 0.2, 0.3])
+    tolerance = float(np.linalg.norm(logistic_gradient(start, design, labels)))
+    _, iterations = fit_newton(design, labels, start=start, tolerance=tolerance)
+    assert iterations == 2
+
+
+def test_fit_newton_takes_a_start_of_any_real_dtype(problem):
+    design, labels = problem
+    optimum, _ = fit_newton(design, labels)
+    for start in ([0, 0, 0], np.array([1.0, -1.0, 0.5], dtype=np.longdouble)):
+        theta, _ = fit_newton(design, labels, start=start)
+        assert theta.dtype == np.float64
+        np.testing.assert_allclose(theta, optimum, atol=1e-8)
+
+
+def test_the_loss_grid_is_the_loss_at_every_pair_of_weights(problem):
+    design, labels = problem
+    w1, w2 = np.array([-1.5, 0.5, 2.0]), np.array([-0.5, 0.25])
+    grid = loss_grid(w1, w2, -0.4, design[:, :2], labels)
+    expected = [[logistic_loss(np.array([a, b, -0.4]), design, labels) for a in w1] for b in w2]
+    np.testing.assert_allclose(grid, expected, rtol=1e-12)
+
+
+def test_a_line_searched_step_never_raises_the_loss(problem):
+    """From a badly saturated start the Newton direction is ~10¹² long: no halving down to
+    MIN_STEP satisfies Armijo along it, so the search turns to −∇L instead of taking the last
+    (uphill) step tried."""
+    design, labels = problem
+    theta = np.array([0.0, 0.0, 30.0])
+    before = logistic_loss(theta, design, labels)
+    moved, loss, _ = newton_step(theta, design, labels, line_search=True)
+    assert loss == before
+    assert logistic_loss(moved, design, labels) < before
+    for seed in range(20):  # and from random, often saturated, starts
+        start = np.random.default_rng(seed).normal(scale=40.0, size=3)
+        after, loss, _ = newton_step(start, design, labels, line_search=True)
+        assert logistic_loss(after, design, labels) <= loss

@@ -146,3 +146,80 @@ def test_make_optimizer_by_name():
         OPTIMIZERS["sgd"](momentum=0.9)
     with pytest.raises(ValueError, match="gradients"):
         make_optimizer("sgd").step([np.zeros(2)], [])
+
+
+# -- mutation testing: behaviour the tests above left open -----------------------------------------
+def test_tiled_base_needs_one_dimensional_contiguous_views_covering_the_whole_vector():
+    flat = np.zeros(6)
+    assert tiled_base([flat[:2], flat[2:]]) is flat
+    assert tiled_base([flat[:2]]) is None  # covers only part of it
+    # elements 0 and 2, then 2 to 5: the sizes add up, but 1 is missing and 2 is there twice
+    assert tiled_base([flat[0:4:2], flat[2:]]) is None
+    matrix = np.zeros((2, 3))
+    assert tiled_base([matrix[0], matrix[1]]) is None  # the rows of a 2-D array
+
+
+def test_the_default_learning_rate_is_0_01():
+    theta = np.array([1.0, -2.0])
+    make_optimizer("sgd").step([theta], [np.array([3.0, 5.0])])
+    np.testing.assert_allclose(theta, [0.97, -2.05])
+
+
+def test_reset_leaves_no_state():
+    optimizer = make_optimizer("adam")
+    optimizer.step([np.zeros(3)], [np.ones(3)])
+    optimizer.reset()
+    assert optimizer.state == [] and optimizer.flat_state == {} and optimizer.t == 0
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_float32_parameters_keep_float32_state(name):
+    flat = np.zeros(5, dtype=np.float32)
+    params, grads = [flat[:2], flat[2:]], [np.ones(2, np.float32), np.ones(3, np.float32)]
+    optimizer = make_optimizer(name)
+    optimizer.step(params, grads)
+    assert flat.dtype == np.float32
+    assert all(a.dtype == np.float32 for a in optimizer.flat_state.values())
+    assert all(a.dtype == np.float32 for state in optimizer.state for a in state.values())
+
+
+@pytest.mark.parametrize("tiled", ["params", "grads"])
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_when_only_one_side_tiles_a_flat_vector_each_parameter_is_updated_alone(name, tiled):
+    model, inputs, labels = _problem()
+    _, grads, _ = model.loss_and_gradients(inputs, labels)
+    assert tiled_base(model.params) is not None and tiled_base(grads) is not None
+    params = model.params if tiled == "params" else [p.copy() for p in model.params]
+    used_grads = [g.copy() for g in grads] if tiled == "params" else grads
+    expected = [p.copy() for p in model.params]
+    optimizer, reference = make_optimizer(name, **HYPER), make_optimizer(name, **HYPER)
+    for _ in range(3):
+        optimizer.step(params, used_grads)
+        reference.step(expected, [g.copy() for g in grads])
+    for ours, theirs in zip(params, expected, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+
+
+def test_a_parameter_list_changed_without_reset_is_an_error_not_a_partial_update():
+    flat, flat_grads = np.zeros(5), np.ones(5)
+    params, grads = [flat[:2], flat[2:]], [flat_grads[:2], flat_grads[2:]]
+    optimizer = make_optimizer("momentum")
+    optimizer.step(params, grads)  # the flat path, remembered for these two lists
+    with pytest.raises(ValueError):
+        optimizer.step([*params, np.zeros(3)], [*grads, np.ones(3)])
+    with pytest.raises(ValueError):
+        optimizer.step(params[:1], grads[:1])
+
+
+def test_gradients_shaped_unlike_their_parameters_are_an_error_even_when_both_tile():
+    flat, flat_grads = np.zeros(6), np.ones(6)
+    params = [flat[:2], flat[2:].reshape(2, 2)]
+    grads = [flat_grads[:4].reshape(2, 2), flat_grads[4:]]  # same total, shapes swapped
+    with pytest.raises(ValueError):
+        make_optimizer("sgd").step(params, grads)
+
+
+def test_an_unknown_optimiser_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown optimiser 'lbfgs'; known: sgd, momentum, "
+                       r"nesterov, adagrad, rmsprop, adam$"):
+        make_optimizer("lbfgs")

@@ -25,3 +25,24 @@ def test_exponential():
 def test_unknown_schedule():
     with pytest.raises(ValueError, match="known: constant"):
         scheduled_rate("cosine", 0.1, 1)
+
+
+# -- mutation testing: behaviour the tests above left open -----------------------------------------
+def test_step_by_default_divides_by_ten_every_hundred_epochs():
+    rates = [scheduled_rate("step", 1.0, e) for e in (99.9, 100, 200)]
+    assert rates == pytest.approx([1.0, 0.1, 0.01])
+
+
+def test_step_every_fraction_of_an_epoch():
+    assert scheduled_rate("step", 1.0, 1.0, every=0.5, factor=0.5) == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("every", [0.0, -1.0])
+def test_step_without_a_positive_period_keeps_the_base_rate(every):
+    assert scheduled_rate("step", 0.1, 50.0, every=every) == 0.1
+
+
+def test_an_unknown_schedule_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown schedule 'cosine'; known: constant, step, "
+                       r"exponential$"):
+        scheduled_rate("cosine", 0.1, 1)
