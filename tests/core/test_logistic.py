@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from nnviz.core.logistic import (
+    ARMIJO,
+    MIN_STEP,
     SUBSET_ROWS,
     NoFiniteMinimiser,
     fit_newton,
@@ -467,3 +469,41 @@ def test_a_line_searched_step_never_raises_the_loss(problem):
         start = np.random.default_rng(seed).normal(scale=40.0, size=3)
         after, loss, _ = newton_step(start, design, labels, line_search=True)
         assert logistic_loss(after, design, labels) <= loss
+
+
+def test_line_search_takes_the_first_halving_that_meets_armijo(problem):
+    """The step is the largest η·2⁻ᵏ with L(θ + s·d) ≤ L(θ) + c·s·∇Lᵀd, worked out here
+    from the rule itself, along the Newton direction and else along −∇L."""
+    design, labels = problem
+    rng = np.random.default_rng(11)
+    for start in [np.array([0.0, 0.0, 30.0]), *rng.normal(scale=20.0, size=(12, 3))]:
+        loss = logistic_loss(start, design, labels)
+        grad = logistic_gradient(start, design, labels)
+        newton = -np.linalg.solve(logistic_hessian(start, design, labels), grad)
+        expected = start
+        for direction in (newton, -grad):
+            slope = float(grad @ direction)
+            steps = [0.5**k for k in range(40) if 0.5**k > MIN_STEP] if slope < 0 else []
+            accepted = [s for s in steps if logistic_loss(start + s * direction, design, labels)
+                        <= loss + ARMIJO * s * slope]
+            if accepted:
+                expected = start + accepted[0] * direction
+                break
+        got, _, _ = newton_step(start, design, labels, line_search=True)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_overlapping_data_are_settled_by_the_subset_alone(monkeypatch):
+    """Many overlapping rows: the subset's linear programme proves overlap (full rank), so
+    the whole set's programme is never run."""
+    from nnviz.core import logistic
+
+    rng = np.random.default_rng(2)
+    inputs = rng.normal(size=(5 * SUBSET_ROWS, 2))
+    labels = rng.integers(0, 2, len(inputs))
+    calls = []
+    real = logistic._lp_direction
+    monkeypatch.setattr(logistic, "_lp_direction", lambda rows: calls.append(len(rows))
+                        or real(rows))
+    assert separating_direction(with_bias(inputs), labels) is None
+    assert calls == [SUBSET_ROWS]

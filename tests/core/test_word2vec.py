@@ -623,3 +623,12 @@ def test_example_stream_without_examples_says_why():
     with pytest.raises(ValueError, match=r"^the corpus gives no training examples: every "
                        r"sentence has a single word after subsampling; use more text$"):
         stream_of([1, 2, 3], [0, 1, 2]).next_batch()
+
+
+def test_peek_batch_is_the_next_batch_and_only_that():
+    stream = stream_of(np.arange(40) % 7, np.zeros(40, dtype=int), batch_size=16)
+    peeked = stream.peek_batch()
+    assert len(peeked[1]) == 16
+    taken = stream.next_batch()
+    np.testing.assert_array_equal(peeked[0], taken[0])
+    np.testing.assert_array_equal(peeked[1], taken[1])
