@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -34,7 +35,10 @@ def main() -> int:
 
     configure_interpreter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    settings = QSettings(os.devnull, QSettings.Format.IniFormat)  # not the person's layout
+    # a throw-away settings file, not the person's layout; never os.devnull: QSettings saves
+    # by writing a new file and renaming it over the old one, which as root replaces /dev/null
+    folder = tempfile.mkdtemp(prefix="nnviz-screenshot-")
+    settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(args.target, settings=settings)
     window.resize(width, height)
     window.show()
