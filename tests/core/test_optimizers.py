@@ -33,16 +33,19 @@ def _torch_optimizer(torch, name, tensors):
     }[name]()
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_trajectory_matches_torch_optim(name):
-    """Same start, and at every step the gradient of the same loss at the current point."""
-    torch = pytest.importorskip("torch")
+def _race_torch_optim(torch, name, steps, rate_at=lambda step: HYPER["learning_rate"]):
+    """Step ``name`` and its ``torch.optim`` twin from the same start, each with the gradient
+    of the same loss at its own current point and the rate ``rate_at(step)``; returns
+    (our parameters, torch's tensors)."""
     model, inputs, labels = _problem()
     reference = MLP(3, [5], 3, seed=1)  # torch's copy: its gradients come from here
     tensors = [torch.tensor(p.copy(), requires_grad=True) for p in model.params]
     torch_optimizer = _torch_optimizer(torch, name, tensors)
     optimizer = make_optimizer(name, **HYPER)
-    for _ in range(STEPS):
+    for step in range(steps):
+        optimizer.learning_rate = rate_at(step)
+        for group in torch_optimizer.param_groups:
+            group["lr"] = rate_at(step)
         _, grads, _ = model.loss_and_gradients(inputs, labels)
         optimizer.step(model.params, grads)
         reference.set_params([t.detach().numpy() for t in tensors])
@@ -50,6 +53,14 @@ def test_trajectory_matches_torch_optim(name):
         for tensor, grad in zip(tensors, torch_grads, strict=True):
             tensor.grad = torch.from_numpy(grad.copy())
         torch_optimizer.step()
+    return model, tensors
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_trajectory_matches_torch_optim(name):
+    """Same start, and at every step the gradient of the same loss at the current point."""
+    torch = pytest.importorskip("torch")
+    model, tensors = _race_torch_optim(torch, name, STEPS)
     moved = model.flat_params - MLP(3, [5], 3, seed=1).flat_params
     assert np.abs(moved).max() > 1e-3  # the comparison is not of two unmoved points
     for ours, theirs in zip(model.params, tensors, strict=True):
@@ -109,23 +120,8 @@ def test_momentum_changed_to_zero_and_back(name):
 def test_momentum_with_a_step_decay_matches_torch_optim(name):
     """The learning rate dropping mid-run: torch.optim.SGD is the reference trajectory."""
     torch = pytest.importorskip("torch")
-    model, inputs, labels = _problem()
-    reference = MLP(3, [5], 3, seed=1)
-    tensors = [torch.tensor(p.copy(), requires_grad=True) for p in model.params]
-    torch_optimizer = _torch_optimizer(torch, name, tensors)
-    optimizer = make_optimizer(name, **HYPER)
-    for step in range(12):
-        rate = HYPER["learning_rate"] * (0.1 if step >= 6 else 1.0)
-        optimizer.learning_rate = rate
-        for group in torch_optimizer.param_groups:
-            group["lr"] = rate
-        _, grads, _ = model.loss_and_gradients(inputs, labels)
-        optimizer.step(model.params, grads)
-        reference.set_params([t.detach().numpy() for t in tensors])
-        _, torch_grads, _ = reference.loss_and_gradients(inputs, labels)
-        for tensor, grad in zip(tensors, torch_grads, strict=True):
-            tensor.grad = torch.from_numpy(grad.copy())
-        torch_optimizer.step()
+    model, tensors = _race_torch_optim(
+        torch, name, 12, lambda step: HYPER["learning_rate"] * (0.1 if step >= 6 else 1.0))
     for ours, theirs in zip(model.params, tensors, strict=True):
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-14)
 
