@@ -56,8 +56,14 @@ def test_pause_and_single_steps(qtbot, window, wait_for_step):
     wait_for_step(window, 20)
     window.run_action.trigger()  # Space: pause
     assert window.runner.state == PAUSED
-    qtbot.waitUntil(lambda: window.runner.session.step_count == window.last_snapshot.step,
-                    timeout=5000)
+    # the step in flight when Pause was pressed still finishes (and sends its snapshot);
+    # after it, nothing moves. The first match can be a snapshot from just before that step.
+    def settled() -> bool:
+        return window.runner.session.step_count == window.last_snapshot.step
+
+    qtbot.waitUntil(settled, timeout=5000)
+    qtbot.wait(150)
+    qtbot.waitUntil(settled, timeout=5000)
     paused_at = window.last_snapshot.step
     qtbot.wait(150)
     assert window.runner.session.step_count == paused_at

@@ -26,7 +26,8 @@ from gui_helpers import (
     use_presets,
     write_tiny_presets,
 )
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings
+from PySide6.QtWidgets import QGraphicsItem
 
 from nnviz.app.window import MainWindow
 from nnviz.scenarios.mlp_training import MLPSession
@@ -183,23 +184,23 @@ def quiesce(qtbot, window: MainWindow) -> None:
     gc.collect()
 
 
-#: caches that come and go with painting, not with what the window holds: a PlotDataItem keeps
-#: up to three PlotDatasets (data, mapped, displayed), the last two made when it is next painted,
-#: so their number at census time depends on whether a paint happened since the last setData
-#: (on a loaded machine, often not). The PlotDataItems themselves are counted.
-PAINT_CACHES = {"pyqtgraph.graphicsItems.PlotDataItem.PlotDataset"}
-
-
 def census() -> Counter:
-    """Live objects of Qt, pyqtgraph and nnviz classes, by class name."""
+    """Live objects that a window holds and could leak, by class name: nnviz's, and Qt's and
+    pyqtgraph's QObjects and graphics items. Value types (QRectF, QPointF, pens, colours) and
+    pyqtgraph's PlotDatasets are left out: they are caches made and dropped with painting, so
+    their number at census time depends on whether a paint has happened yet (on a loaded
+    machine, often not), not on what the window keeps."""
     gc.collect()
     counts: Counter = Counter()
     for item in gc.get_objects():
-        module = getattr(type(item), "__module__", None)
-        if isinstance(module, str) and module.startswith(("PySide6", "pyqtgraph", "nnviz")):
-            name = f"{module}.{type(item).__qualname__}"
-            if name not in PAINT_CACHES:
-                counts[name] += 1
+        kind = type(item)
+        module = getattr(kind, "__module__", None)
+        if not isinstance(module, str):
+            continue
+        if module.startswith("nnviz") or (
+                module.startswith(("PySide6", "pyqtgraph"))
+                and isinstance(item, (QObject, QGraphicsItem))):
+            counts[f"{module}.{kind.__qualname__}"] += 1
     return counts
 
 
