@@ -14,8 +14,30 @@ how many boundary frames were drawn in that second. At the end it prints, after 
   target (1 / SNAPSHOT_INTERVAL), and the training throughput;
 * any error the run controller reported (a soak must report none).
 
+With ``--tracemalloc`` it also tells a Python-level leak from allocator behaviour. At the end
+of the warm-up it collects garbage, starts :mod:`tracemalloc` (``--frames`` deep, default 10:
+25 frames slow training several-fold) and takes a first snapshot, counts the live objects the
+collector tracks by type, and counts the Qt and pyqtgraph items of every panel (scene items,
+items in each plot and view box, QObject children, Shiboken wrappers). Every
+``--report-every`` minutes and at the end it prints the top 15 growth entries of
+``snapshot.compare_to(first, "lineno")``, the object types that grew most, and the item
+counts that changed, with the sizes of the app's bounded stores (the run record's kept
+snapshots and the bytes of their views, its history rows and trace points, the curve
+points, the outbox); at the end also the top entries grouped by traceback. The traced size
+(what Python and NumPy hold) is sampled every second beside the RSS, with its own slopes: a
+traced size that is flat while the RSS rises points at the allocator (arenas,
+fragmentation), not at a store that grows. Only blocks allocated after the start are
+traced, so the traced size first rises while older objects are replaced (turnover), and a
+store that refills after decimating shows as growth until its next decimation. Tracing costs
+memory of its own (the tracemalloc overhead; each report's snapshot of every trace also
+raises the RSS) and slows the app a lot (moons at 10 frames: ~11,000 → ~150 steps/s,
+~30 → 0.5 boundary frames/s, about a quarter of the snapshots reach the record), so
+compare RSS slopes only between runs alike. The per-minute line (and the CSV's last column)
+says how many snapshots with views the run record keeps.
+
     .venv/bin/python benchmarks/soak_gui.py [--minutes 10] [--warmup 60]
         [--target moons] [--csv rss.csv] [--max-slope 1.0]
+        [--tracemalloc [--frames 10] [--report-every 2]]
 
 With ``--max-slope`` the exit status is 1 when the slope is larger (for CI-style use).
 """
@@ -23,15 +45,21 @@ With ``--max-slope`` the exit status is 1 when the slope is larger (for CI-style
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gc
+import math
 import os
 import sys
 import tempfile
 import time
+import tracemalloc
+from collections import Counter
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+import numpy as np
+from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QGraphicsView
 
 from nnviz.app.worker import SNAPSHOT_INTERVAL
 
@@ -53,6 +81,176 @@ def least_squares_slope(xs: list[float], ys: list[float]) -> float:
     return sxy / sxx if sxx else float("nan")
 
 
+def traced_mb() -> float:
+    """What tracemalloc sees allocated now (Python objects and NumPy buffers), or NaN."""
+    if not tracemalloc.is_tracing():
+        return float("nan")
+    return tracemalloc.get_traced_memory()[0] / 2**20
+
+
+def type_counts() -> Counter[str]:
+    """Live objects the cyclic collector tracks, by type (after a collection)."""
+    gc.collect()
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
+
+
+def item_counts(window) -> dict[str, int]:
+    """Qt and pyqtgraph objects per panel: a panel that adds items instead of reusing them
+    (``setData``) shows here even when its memory is C++ that tracemalloc cannot see."""
+    import pyqtgraph as pg
+    from shiboken6 import Shiboken
+
+    counts: dict[str, int] = {}
+    for panel in window.panels():
+        scenes = {id(v.scene()): v.scene() for v in panel.findChildren(QGraphicsView)
+                  if v.scene() is not None}
+        items = [item for scene in scenes.values() for item in scene.items()]
+        counts[f"{panel.kind}: scene items"] = len(items)
+        counts[f"{panel.kind}: PlotItem.items"] = sum(
+            len(item.items) for item in items if isinstance(item, pg.PlotItem))
+        counts[f"{panel.kind}: ViewBox.addedItems"] = sum(
+            len(item.addedItems) for item in items if isinstance(item, pg.ViewBox))
+        counts[f"{panel.kind}: QObject children"] = len(panel.findChildren(QObject))
+    counts["window: QObject descendants"] = len(window.findChildren(QObject))
+    counts["pyqtgraph: ViewBox.AllViews"] = len(pg.ViewBox.AllViews)
+    counts["Shiboken: valid wrappers"] = len(Shiboken.getAllValidWrappers())
+    return counts | store_counts(window)
+
+
+def view_bytes(value, seen: set[int]) -> int:
+    """Bytes of the NumPy arrays reachable from a snapshot's views (each array once)."""
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        return value.nbytes if value.base is None else view_bytes(value.base, seen)
+    if isinstance(value, dict):
+        return sum(view_bytes(item, seen) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(view_bytes(item, seen) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(view_bytes(getattr(value, f.name), seen) for f in dataclasses.fields(value))
+    return 0
+
+
+def run_record(window):
+    """The record the window keeps of the current run for "Save run" (None when absent)."""
+    exports = getattr(window, "exports", None)
+    return getattr(getattr(exports, "runs", None), "record", None)
+
+
+def store_counts(window) -> dict[str, int]:
+    """The app's bounded stores: each must stay under its bound however long the run."""
+    counts: dict[str, int] = {}
+    record = run_record(window)
+    if record is not None:
+        kept = record.snapshots
+        counts["run record: snapshots with views"] = len(kept)
+        counts["run record: snapshot stride"] = record._stride
+        counts["run record: view KiB held"] = view_bytes([s.views for s in kept], set()) // 1024
+        counts["run record: history rows"] = len(record.history.get("step", []))
+        counts["run record: trace points"] = sum(len(h) for h in record.trace.values())
+    for panel in window.panels():
+        curves = getattr(panel, "curves", None)
+        if isinstance(curves, dict):
+            counts[f"{panel.kind}: curve points"] = sum(len(h) for h in curves.values())
+    runner = window.runner
+    counts["runner: queued in outbox"] = len(runner.worker.outbox) if runner.worker else 0
+    counts["runner: retired workers"] = len(runner._retired)
+    return counts
+
+
+class MemoryProbe:
+    """tracemalloc, gc and Qt item counts from the end of the warm-up on (``--tracemalloc``)."""
+
+    TOP = 15
+
+    def __init__(self, window, frames: int) -> None:
+        self.window = window
+        self.frames = frames
+        self.first: tracemalloc.Snapshot | None = None
+        self.first_types: Counter[str] = Counter()
+        self.first_items: dict[str, int] = {}
+        self.started_at = 0.0
+
+    @property
+    def started(self) -> bool:
+        return self.first is not None
+
+    def start(self, elapsed: float) -> None:
+        # items first: listing a panel's children creates Python wrappers that then stay
+        self.first_items = item_counts(self.window)
+        self.first_types = type_counts()
+        tracemalloc.start(self.frames)
+        self.first = self._snapshot()
+        self.started_at = elapsed
+        print(f"  tracemalloc started at {elapsed / 60:.1f} min ({self.frames} frames): "
+              f"{traced_mb():.1f} MB traced, {sum(self.first_types.values()):,} gc objects",
+              flush=True)
+
+    @staticmethod
+    def _snapshot() -> tracemalloc.Snapshot:
+        return tracemalloc.take_snapshot().filter_traces((
+            tracemalloc.Filter(False, tracemalloc.__file__),
+            tracemalloc.Filter(False, "<frozen importlib._bootstrap>"),
+            tracemalloc.Filter(False, "<frozen importlib._bootstrap_external>"),
+            tracemalloc.Filter(False, "<unknown>"),
+        ))
+
+    def report(self, elapsed: float, *, final: bool) -> None:
+        assert self.first is not None
+        snapshot = self._snapshot()
+        current, peak = tracemalloc.get_traced_memory()
+        overhead = tracemalloc.get_tracemalloc_memory()
+        print(f"--- memory after {(elapsed - self.started_at) / 60:.1f} min of tracing "
+              f"({elapsed / 60:.1f} min in) ---")
+        print(f"traced now {current / 2**20:.2f} MB, peak {peak / 2**20:.2f} MB; "
+              f"tracemalloc overhead {overhead / 2**20:.1f} MB; RSS {rss_mb():.1f} MB")
+        print(f"top {self.TOP} growth by line (size diff, count diff, size now):")
+        _print_growth(snapshot.compare_to(self.first, "lineno")[: self.TOP], frames=1)
+        if final:
+            print(f"top {self.TOP} growth by traceback (newest frame first):")
+            _print_growth(snapshot.compare_to(self.first, "traceback")[: self.TOP], frames=6)
+        del snapshot
+        items = item_counts(self.window)
+        types = type_counts()
+        growth = [(name, count - self.first_types.get(name, 0))
+                  for name, count in types.items()]
+        growth = sorted((g for g in growth if g[1]), key=lambda g: -abs(g[1]))[: self.TOP]
+        print(f"gc objects: {sum(self.first_types.values()):,} at start, "
+              f"{sum(types.values()):,} now; largest changes by type:")
+        for name, diff in growth:
+            print(f"  {diff:+8d}  {types.get(name, 0):8d}  {name}")
+        changed = {k: (self.first_items.get(k, 0), v) for k, v in items.items()
+                   if v != self.first_items.get(k, 0)}
+        print(f"Qt/pyqtgraph items and app stores: {len(items)} counted, "
+              f"{len(changed)} changed")
+        for name, (before, after) in (changed if not final else
+                                      {k: (self.first_items.get(k, 0), v)
+                                       for k, v in items.items()}).items():
+            print(f"  {name}: {before} -> {after}")
+        print("---", flush=True)
+
+
+def _print_growth(stats: list[tracemalloc.StatisticDiff], frames: int) -> None:
+    for stat in stats:
+        where = list(stat.traceback)[::-1][:frames]
+        print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks "
+              f"{stat.size / 1024:9.1f} KiB" + (f"  {_where(where[0])}" if frames == 1 else ""))
+        if frames > 1:
+            for frame in where:
+                print(f"      {_where(frame)}")
+
+
+def _where(frame: tracemalloc.Frame) -> str:
+    name = frame.filename
+    for marker in ("site-packages/", "/nnviz/", "/lib/python3"):
+        if marker in name:
+            name = name[name.index(marker):].removeprefix("site-packages/")
+            break
+    return f"{name}:{frame.lineno}"
+
+
 class Soak:
     """Samples the window once a second while it trains."""
 
@@ -60,7 +258,9 @@ class Soak:
         self.window = window
         self.snapshots = 0
         self.errors: list[str] = []
-        self.samples: list[tuple[float, float, int, int, int]] = []  # t, rss, step, snaps, frames
+        # t, rss, step, snapshots, boundary frames, traced MB (NaN without --tracemalloc),
+        # snapshots with views that the run record keeps
+        self.samples: list[tuple[float, float, int, int, int, float, int]] = []
         self.started = time.perf_counter()
         self.boundary = next((p for p in window.panels() if p.kind == "decision_boundary"),
                              None)
@@ -81,8 +281,10 @@ class Soak:
         session = self.window.runner.session
         step = session.step_count if session is not None else 0
         frames = self.boundary.frames if self.boundary is not None else 0
+        record = run_record(self.window)
+        kept = len(record.snapshots) if record is not None else 0
         self.samples.append((time.perf_counter() - self.started, rss_mb(), step,
-                             self.snapshots, frames))
+                             self.snapshots, frames, traced_mb(), kept))
 
 
 def spin(seconds: float) -> None:
@@ -95,7 +297,7 @@ def report(soak: Soak, warmup: float, csv_path: str | None) -> float:
     samples = soak.samples
     if csv_path:
         with open(csv_path, "w", encoding="utf-8") as out:
-            out.write("seconds,rss_mb,step,snapshots,boundary_frames\n")
+            out.write("seconds,rss_mb,step,snapshots,boundary_frames,traced_mb,kept_snapshots\n")
             for row in samples:
                 out.write(",".join(f"{v:.3f}" if isinstance(v, float) else str(v)
                                    for v in row) + "\n")
@@ -129,6 +331,21 @@ def report(soak: Soak, warmup: float, csv_path: str | None) -> float:
           f"(worker target {target:.0f}/s)")
     print(f"training: {steps / span_s:,.0f} steps/s; boundary frames drawn "
           f"{frames / span_s:.1f}/s")
+    traced = [s for s in kept if not math.isnan(s[5])]
+    if len(traced) >= 10:
+        traced_half = [s for s in traced if s[0] >= (traced[0][0] + traced[-1][0]) / 2]
+        whole = least_squares_slope([s[0] / 60 for s in traced], [s[5] for s in traced])
+        late = least_squares_slope([s[0] / 60 for s in traced_half],
+                                   [s[5] for s in traced_half])
+        print(f"traced (tracemalloc): {traced[0][5]:.2f} MB when started, "
+              f"{traced[-1][5]:.2f} MB at the end, peak {max(s[5] for s in traced):.2f} MB; "
+              f"slope {whole:+.3f} MB/min, over the last "
+              f"{(traced_half[-1][0] - traced_half[0][0]) / 60:.1f} min {late:+.3f} MB/min")
+    if any(s[6] for s in kept):
+        print(f"run record (Save run) kept {kept[0][6]} snapshots with views after the "
+              f"warm-up, {kept[-1][6]} at the end, {min(s[6] for s in kept)}.."
+              f"{max(s[6] for s in kept)} in between (it halves them when full; the views it "
+              "holds rise and fall with that count)")
     print(f"errors reported: {len(soak.errors)}" +
           (f" (first: {soak.errors[0]})" if soak.errors else ""))
     return slope
@@ -143,6 +360,13 @@ def main() -> int:
     parser.add_argument("--csv", help="write the 1-second samples to this CSV file")
     parser.add_argument("--max-slope", type=float, default=None,
                         help="exit 1 when the RSS slope exceeds this many MB/min")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="trace Python allocations, gc objects and Qt items from the end "
+                             "of the warm-up (see the module docstring)")
+    parser.add_argument("--frames", type=int, default=10,
+                        help="traceback depth for --tracemalloc (default 10)")
+    parser.add_argument("--report-every", type=float, default=0.0,
+                        help="with --tracemalloc, also report every this many minutes")
     args = parser.parse_args()
 
     from nnviz.app.main import configure_interpreter
@@ -156,20 +380,36 @@ def main() -> int:
     window.resize(1440, 900)
     window.show()
     soak = Soak(window)
+    probe = MemoryProbe(window, args.frames) if args.tracemalloc else None
     print(f"soak: {args.target}, {args.minutes:g} min, load average "
           f"{os.getloadavg()[0]:.2f}, Python {sys.version.split()[0]}")
     window.runner.run()
     soak.timer.start()
     deadline = time.perf_counter() + args.minutes * 60
     next_note = time.perf_counter() + 60
+    next_report = math.inf
     while time.perf_counter() < deadline:
         spin(min(1.0, deadline - time.perf_counter()))
-        if time.perf_counter() >= next_note and soak.samples:
-            t, rss, step, snaps, _ = soak.samples[-1]
+        now = time.perf_counter()
+        if probe is not None and not probe.started and now - soak.started >= args.warmup:
+            probe.start(now - soak.started)
+            if args.report_every > 0:
+                next_report = now + args.report_every * 60
+        if now >= next_note and soak.samples:
+            t, rss, step, snaps, _, traced, _ = soak.samples[-1]
+            record = run_record(window)
             print(f"  {t / 60:5.1f} min  RSS {rss:7.1f} MB  step {step:>10,}  "
-                  f"snapshots {snaps:>7,}", flush=True)
+                  f"snapshots {snaps:>7,}" +
+                  ("" if math.isnan(traced) else f"  traced {traced:7.2f} MB") +
+                  ("" if record is None else f"  run record keeps {len(record.snapshots)} "
+                                             f"(stride {record._stride})"), flush=True)
             next_note += 60
+        if probe is not None and now >= next_report and now < deadline - 30:
+            probe.report(now - soak.started, final=False)
+            next_report += args.report_every * 60
     soak.timer.stop()
+    if probe is not None and probe.started:
+        probe.report(time.perf_counter() - soak.started, final=True)
     alive = window.runner.worker is not None and window.runner.worker.alive
     print(f"worker still training at the end: {alive}; state {window.runner.state}; "
           f"load average {os.getloadavg()[0]:.2f}")
