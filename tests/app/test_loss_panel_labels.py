@@ -49,3 +49,25 @@ def test_a_per_step_series_without_a_description_is_not_called_a_train_loss():
     assert curve_label("loss", per_step=True) == "batch loss (mean per example)"
     assert curve_label("probe_loss", per_step=True) == "probe loss (every step)"
     assert curve_label("train_loss", per_step=False) == "train loss"
+
+
+def test_a_narrow_panel_stacks_the_legend_instead_of_cutting_it(qtbot):
+    from nnviz.app.panels.loss import LossPanel
+    from nnviz.scenarios.registry import get_scenario
+    from nnviz.session import train
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    scenario = get_scenario("moons")
+    for snapshot in train(scenario.create_session(scenario.default_config()), max_steps=20,
+                          every=10):
+        panel.show_snapshot(snapshot)
+    for width, columns in ((1400, 3), (380, 1)):
+        panel.resize(width, 400)
+        panel.show()
+        qtbot.waitExposed(panel)
+        assert panel.loss_legend.columnCount == columns
+        view_width = panel.view.width()
+        for _, label in panel.loss_legend.items:
+            right = label.item.mapRectToScene(label.item.boundingRect()).right()
+            assert right <= view_width, f"{label.text} cut at {width} px"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
@@ -95,6 +96,7 @@ class LossPanel(Panel):
         self.loss_legend = pg.LegendItem(colCount=3, labelTextColor=(20, 20, 20),
                                          verSpacing=-6)
         self.view.addItem(self.loss_legend, row=0, col=0)
+        self.view.installEventFilter(self)
         self.loss_plot = self.view.addPlot(row=1, col=0)
         self.accuracy_plot = self.view.addPlot(row=2, col=0)
         self.view.ci.layout.setRowStretchFactor(0, 0)
@@ -172,8 +174,27 @@ class LossPanel(Panel):
         item = plot.plot([], [], pen=pen, name=curve_label(name, per_step))
         if plot is self.loss_plot:
             self.loss_legend.addItem(item, curve_label(name, per_step))
+            self._fit_legend()
         item.setZValue(5 if per_step else 10)
         return item
+
+    #: a legend entry's sample line and the space around it, beside its label, in pixels
+    LEGEND_SAMPLE_WIDTH = 40
+
+    def _fit_legend(self) -> None:
+        """As many legend columns (at most 3) as the widest entry allows at this width, so a
+        narrow panel stacks its entries instead of cutting the last one off."""
+        entries = self.loss_legend.items
+        if not entries:
+            return
+        widest = max(label.item.boundingRect().width() for _, label in entries)  # the text
+        fit = int(self.view.width() // (widest + self.LEGEND_SAMPLE_WIDTH))
+        self.loss_legend.setColumnCount(max(1, min(3, fit)))
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self._fit_legend()  # the view has its new width here (the panel's resize is early)
+        return super().eventFilter(watched, event)
 
     def redraw(self) -> None:
         log = self.log_y.isChecked()
@@ -299,6 +320,7 @@ class LossPanel(Panel):
                 continue
             run.legend_item = sample
             self.loss_legend.addItem(sample, f"pinned {number}: {self.describe(run.config)}")
+            self._fit_legend()
 
     def describe(self, pinned: Config | None) -> str:
         """What differed from the current run: "Hidden layers 3 (now 10), …"."""
