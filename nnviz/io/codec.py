@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from nnviz.scenarios.params import shown, shown_text
+
 #: deeper trees than this are refused (the encoder never writes more than a few dozen levels)
 MAX_DEPTH = 64
 #: the only strings ``$float`` stands for: finite numbers are stored as JSON numbers
@@ -114,12 +116,12 @@ class _Decoder:
 
     def _array(self, key: Any, depth: int) -> np.ndarray:
         if not isinstance(key, str) or key not in self.arrays:
-            raise CodecError(f"array {_short(key)} is missing from the file")
+            raise CodecError(f"array {shown(key)} is missing from the file")
         return self.arrays[key]
 
     def _float(self, text: Any, depth: int) -> float:
         if not isinstance(text, str) or text not in NON_FINITE:
-            raise CodecError(f"{_short(text)} is not a stored non-finite number")
+            raise CodecError(f"{shown(text)} is not a stored non-finite number")
         return NON_FINITE[text]
 
     def _tuple(self, items: Any, depth: int) -> tuple:
@@ -152,7 +154,7 @@ class _Decoder:
             raise CodecError("a stored record's kind is not a name")
         cls = self.kinds.get(name.rpartition(":")[2])
         if cls is None:
-            raise CodecError(f"unknown record kind {_short(name)}")
+            raise CodecError(f"unknown record kind {shown(name)}")
         if not isinstance(fields, dict):
             raise CodecError(f"the fields of a stored {cls.__name__} are not a mapping")
         known = {f.name for f in dataclasses.fields(cls) if f.init}
@@ -169,7 +171,7 @@ class _Decoder:
             return cls(**values)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError,
                 ArithmeticError) as error:
-            raise CodecError(f"cannot rebuild a {cls.__name__}: {_short(error)}") from None
+            raise CodecError(f"cannot rebuild a {cls.__name__}: {shown_text(error)}") from None
 
 
 _MARKERS = {"$array", "$float", "$tuple", "$dict", "$items"}
@@ -212,13 +214,7 @@ def _hashable(key: Any) -> Any:
     return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    """``repr`` of a value from a file, cut so that a message stays one readable line."""
-    text = repr(value) if not isinstance(value, BaseException) else str(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def _keys(keys: Any, limit: int = 5) -> str:
     names = sorted(str(k) for k in keys)
-    shown = ", ".join(_short(k, 30) for k in names[:limit])
-    return f"[{shown}{', …' if len(names) > limit else ''}]"
+    listed = ", ".join(shown(k, 30) for k in names[:limit])
+    return f"[{listed}{', …' if len(names) > limit else ''}]"

@@ -38,7 +38,7 @@ from nnviz.io.codec import CodecError, Encoder, decode
 from nnviz.io.files import ExportError, atomic_open
 from nnviz.io.record_kinds import record_kinds
 from nnviz.io.sidecar import versions
-from nnviz.scenarios.params import Config
+from nnviz.scenarios.params import Config, shown_text
 
 FORMAT = "nnviz-run"
 FORMAT_VERSION = 1
@@ -254,7 +254,7 @@ def load_run(path: str | Path) -> RunRecord:
     except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, RecursionError,
             MemoryError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else (
-            "too large to unpack" if isinstance(error, MemoryError) else _one_line(error))
+            "too large to unpack" if isinstance(error, MemoryError) else shown_text(error, 160))
         raise RunFileError(f"{path}: cannot read this run file ({reason})") from None
 
 
@@ -377,11 +377,6 @@ def _is_series(value: Any) -> bool:
         return value.ndim == 1 and value.dtype.kind in "iuf"
     return isinstance(value, list) and all(
         isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
-
-
-def _one_line(error: BaseException, limit: int = 160) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def config_at(record: RunRecord, step: int) -> Config:
