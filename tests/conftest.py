@@ -15,6 +15,11 @@ if "XDG_RUNTIME_DIR" not in os.environ:
     os.environ["XDG_RUNTIME_DIR"] = _runtime
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true",
+                     help="rewrite tests/visual/goldens from the current rendering")
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_behind():
     """Fail any test that leaves a Python thread running (a QThread shows up here too)."""

@@ -1,0 +1,268 @@
+"""What makes a figure unfit to publish, checked on a laid-out panel without looking at it.
+
+Three defects are easy to miss by eye on one window size and easy to find in the scene graph:
+an axis that shows a scale factor the reader has to decode ("loss (x0.001)"), text cut off at
+the edge of its panel or plot, and a legend drawn over the data it explains. A fourth, a plot
+that draws nothing and says nothing, turns up when a view stops reaching its panel.
+
+Each check returns sentences naming what is wrong, so a test can assert an empty list and a
+script (``scripts/contact_sheet.py``) can print every problem of every preset at once. The
+checks read what Qt will paint: only visible items, in the geometry of the current layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsTextItem, QWidget
+
+#: slack for antialiasing and rounding when comparing rectangles, in pixels
+SLACK = 1.5
+
+
+def problems(panel: QWidget) -> list[str]:
+    """Every defect this module knows of, in ``panel`` as laid out now."""
+    found = (scale_factor_axes(panel) + clipped_texts(panel) + legends_over_data(panel)
+             + silent_empty_plots(panel))
+    return list(dict.fromkeys(found))
+
+
+# -- walking the scenes ---------------------------------------------------------------------
+
+def graphics_views(panel: QWidget) -> list[pg.GraphicsView]:
+    """The pyqtgraph views inside ``panel`` that are shown (a hidden tab draws nothing)."""
+    views = [panel] if isinstance(panel, pg.GraphicsView) else []
+    views += panel.findChildren(pg.GraphicsView)
+    return [view for view in views if view.isVisible()]
+
+
+def _items(view: pg.GraphicsView) -> Iterator[QGraphicsItem]:
+    for item in view.scene().items():
+        if item.isVisible() and item.opacity() > 0:
+            yield item
+
+
+def _view_rect(view: pg.GraphicsView, item: QGraphicsItem) -> QRectF:
+    """``item``'s bounding rectangle in the view's pixel coordinates."""
+    return view.mapFromScene(item.sceneBoundingRect()).boundingRect().toRectF()
+
+
+def _text_rect(view: pg.GraphicsView, item: QGraphicsItem) -> QRectF:
+    """Where ``item``'s letters are, in view pixels: its rectangle less the document margin
+    a QGraphicsTextItem keeps around the text (4 px of nothing on every side)."""
+    inner = _text_item(item)
+    if inner is None:
+        return _view_rect(view, item)
+    margin = inner.document().documentMargin()
+    local = inner.boundingRect().adjusted(margin, margin, -margin, -margin)
+    return view.mapFromScene(inner.mapToScene(local)).boundingRect().toRectF()
+
+
+def _text_item(item: QGraphicsItem) -> QGraphicsTextItem | None:
+    if isinstance(item, QGraphicsTextItem):
+        return item
+    if isinstance(item, pg.TextItem):
+        return item.textItem
+    if isinstance(item, pg.LabelItem):
+        return item.item
+    return None
+
+
+def _name(item: QGraphicsItem) -> str:
+    text = _text_of(item)
+    return f"{type(item).__name__} {text!r}" if text else type(item).__name__
+
+
+def _text_of(item: QGraphicsItem) -> str:
+    inner = _text_item(item)
+    return inner.toPlainText() if inner is not None else ""
+
+
+def _panel_name(panel: QWidget) -> str:
+    return getattr(panel, "kind", "") or type(panel).__name__
+
+
+# -- the checks -----------------------------------------------------------------------------
+
+def scale_factor_axes(panel: QWidget) -> list[str]:
+    """Axes whose label carries pyqtgraph's automatic scale factor or SI prefix."""
+    found = []
+    for view in graphics_views(panel):
+        for item in _items(view):
+            if not isinstance(item, pg.AxisItem) or not item.label.isVisible():
+                continue
+            factor = item.autoSIPrefix and (item.autoSIPrefixScale != 1.0
+                                            or item.labelUnitPrefix)
+            if factor or "(x" in item.labelString():
+                found.append(f"{_panel_name(panel)}: axis {item.labelText!r} shows a scale "
+                             f"factor ({item.labelString()!r})")
+    return found
+
+
+def clipped_texts(panel: QWidget) -> list[str]:
+    """Visible text that runs past its panel's view, or is cut by the plot that holds it.
+
+    Text entirely outside a clipping plot is not drawn at all (a word label panned out of
+    view), so only text that is partly in and partly out counts as cut.
+    """
+    found = []
+    for view in graphics_views(panel):
+        bounds = QRectF(view.viewport().rect()).adjusted(-SLACK, -SLACK, SLACK, SLACK)
+        for item in _items(view):
+            if not isinstance(item, QGraphicsTextItem):  # the letters of every text kind
+                continue
+            text = item.toPlainText()
+            if not text.strip() or not _really_shown(item):
+                continue
+            rect = _text_rect(view, item)
+            if rect.isEmpty():
+                continue
+            clip = _clipping_rect(view, item)
+            if clip is not None:
+                if not clip.intersects(rect):
+                    continue  # wholly outside the plot: not drawn
+                if not clip.adjusted(-SLACK, -SLACK, SLACK, SLACK).contains(rect):
+                    found.append(f"{_panel_name(panel)}: text {text!r} is cut by its plot")
+                    continue
+            if not bounds.contains(rect):
+                found.append(f"{_panel_name(panel)}: text {text!r} runs past the panel "
+                             f"({_describe(rect)} outside {_describe(bounds)})")
+    return found
+
+
+def _really_shown(item: QGraphicsItem) -> bool:
+    """Visible all the way up (a LabelItem's inner text stays visible when the label hides)."""
+    parent = item.parentItem()
+    while parent is not None:
+        if not parent.isVisible() or parent.opacity() == 0:
+            return False
+        parent = parent.parentItem()
+    return True
+
+
+def _clipping_rect(view: pg.GraphicsView, item: QGraphicsItem) -> QRectF | None:
+    """The view rectangle of the nearest ancestor that clips its children, if any."""
+    parent = item.parentItem()
+    while parent is not None:
+        if parent.flags() & QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape:
+            return _view_rect(view, parent)
+        parent = parent.parentItem()
+    return None
+
+
+def _describe(rect: QRectF) -> str:
+    return (f"x {rect.left():.0f}…{rect.right():.0f}, "
+            f"y {rect.top():.0f}…{rect.bottom():.0f}")
+
+
+def legends_over_data(panel: QWidget) -> list[str]:
+    """Legends that cover a data point or a stretch of a curve of their own plot."""
+    found = []
+    for view in graphics_views(panel):
+        items = list(_items(view))
+        legends = [item for item in items if isinstance(item, pg.LegendItem)
+                   and item.items and _really_shown(item)]
+        for legend in legends:
+            rect = _view_rect(view, legend)
+            for item in items:
+                if not _really_shown(item):
+                    continue
+                segments = _drawn_segments(view, item)
+                if segments is not None and _any_segment_in(rect, segments):
+                    label = legend_labels(legend)
+                    found.append(f"{_panel_name(panel)}: legend {label} covers {_name(item)}")
+                    break
+    return found
+
+
+def legend_labels(legend: pg.LegendItem) -> list[str]:
+    return [label.text for _, label in legend.items]
+
+
+def _drawn_segments(view: pg.GraphicsView, item: QGraphicsItem) -> np.ndarray | None:
+    """(n, 4) segments (x0, y0, x1, y1) in view pixels of a curve, or points as zero-length
+    segments of a scatter; None for anything that is not plotted data."""
+    if isinstance(item, pg.PlotCurveItem):
+        x, y = item.getData()
+        connect = True
+    elif isinstance(item, pg.ScatterPlotItem):
+        x, y = item.getData()
+        connect = False
+    else:
+        return None
+    if x is None or len(x) == 0 or y is None or len(y) == 0:
+        return None
+    if connect and len(x) == len(y) + 1:  # a histogram drawn as steps: x holds bin edges
+        x, y = np.repeat(x, 2)[1:-1], np.repeat(y, 2)
+    points = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) == 0:
+        return None
+    t = item.deviceTransform(view.viewportTransform())  # affine: item → view pixels
+    x, y = points.T
+    mapped = np.column_stack([t.m11() * x + t.m21() * y + t.dx(),
+                              t.m12() * x + t.m22() * y + t.dy()])
+    if not connect or len(mapped) == 1:
+        return np.hstack([mapped, mapped])
+    return np.hstack([mapped[:-1], mapped[1:]])
+
+
+def _any_segment_in(rect: QRectF, segments: np.ndarray) -> bool:
+    """Whether any segment meets ``rect`` (Liang–Barsky clipping, all segments at once)."""
+    x0, y0, x1, y1 = segments.T
+    dx, dy = x1 - x0, y1 - y0
+    t0 = np.zeros(len(segments))
+    t1 = np.ones(len(segments))
+    inside = np.ones(len(segments), bool)
+    for p, q in ((-dx, x0 - rect.left()), (dx, rect.right() - x0),
+                 (-dy, y0 - rect.top()), (dy, rect.bottom() - y0)):
+        parallel = p == 0
+        inside &= ~(parallel & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
+        entering = ~parallel & (p < 0)
+        leaving = ~parallel & (p > 0)
+        t0 = np.where(entering, np.maximum(t0, r), t0)
+        t1 = np.where(leaving, np.minimum(t1, r), t1)
+    return bool(np.any(inside & (t0 <= t1)))
+
+
+def silent_empty_plots(panel: QWidget) -> list[str]:
+    """Plots that draw no data and show no sentence saying why."""
+    found = []
+    for view in graphics_views(panel):
+        items = list(_items(view))
+        for box in (item for item in items if isinstance(item, pg.ViewBox)):
+            if not _really_shown(box) or box.width() < 2 or box.height() < 2:
+                continue
+            if not any(_draws_something(child) for child in box.addedItems):
+                title = _plot_title(box)
+                found.append(f"{_panel_name(panel)}: plot {title!r} is empty and says nothing")
+    return found
+
+
+def _draws_something(item: QGraphicsItem) -> bool:
+    if not item.isVisible() or item.opacity() == 0:
+        return False
+    if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.ScatterPlotItem)):
+        x, _ = item.getData()
+        return x is not None and len(x) > 0
+    if isinstance(item, pg.ImageItem):
+        return item.image is not None and item.image.size > 0
+    if isinstance(item, (pg.TextItem, pg.InfiniteLine)):
+        return True if isinstance(item, pg.InfiniteLine) else bool(_text_of(item).strip())
+    return not item.boundingRect().isEmpty()
+
+
+def _plot_title(box: pg.ViewBox) -> str:
+    plot = box.parentItem()
+    while plot is not None and not isinstance(plot, pg.PlotItem):
+        plot = plot.parentItem()
+    if plot is None:
+        return ""
+    title = plot.titleLabel.text if plot.titleLabel.isVisible() else ""
+    left = plot.getAxis("left").labelText
+    return title or left or ""
