@@ -15,15 +15,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz.core.activations import ACTIVATIONS
-from nnviz.core.initializers import get_initializer
+from nnviz.core.initializers import CUSTOMARY_BIAS_INIT, initial_layer
 
 Array = np.ndarray
 
 
 def draw_pre_activations(init: str, fan_in: int, n_units: int,
                          rng: np.random.Generator) -> Array:
-    """z = x·W + b of ``n_units`` freshly initialised units for the input x = (1, …, 1)."""
-    weights, biases = get_initializer(init)(fan_in, n_units, rng)
+    """z = x·W + b of ``n_units`` freshly initialised units for the input x = (1, …, 1),
+    each initialiser with the biases it customarily comes with (N(0, 1) for the classic two)."""
+    weights, biases = initial_layer(init, fan_in, n_units, rng,
+                                    bias_init=CUSTOMARY_BIAS_INIT[init])
     return np.ones(fan_in) @ weights + biases
 
 

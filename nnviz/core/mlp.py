@@ -41,7 +41,7 @@ import numpy as np
 
 from nnviz.core import threads
 from nnviz.core.activations import get_activation
-from nnviz.core.initializers import get_initializer
+from nnviz.core.initializers import initial_layer
 from nnviz.core.losses import REDUCTIONS, OutputScratch, get_output_loss
 
 Array = np.ndarray
@@ -107,7 +107,11 @@ class _Workspace:
 
 
 class MLP:
-    """Fully connected network: ``n_inputs → hidden_sizes… → outputs`` with one activation."""
+    """Fully connected network: ``n_inputs → hidden_sizes… → outputs`` with one activation.
+
+    Each layer's weights are drawn by ``init`` and then its biases by ``bias_init`` (names of
+    :mod:`nnviz.core.initializers`), layer after layer from one generator seeded by ``seed``.
+    """
 
     def __init__(
         self,
@@ -118,6 +122,7 @@ class MLP:
         activation: str = "tanh",
         output: str = "softmax",
         init: str = "xavier",
+        bias_init: str = "zeros",
         seed: int | None = 0,
         dtype: type | str = np.float64,
         rng: np.random.Generator | None = None,
@@ -132,10 +137,9 @@ class MLP:
         self.dtype = np.dtype(dtype)
         self.sizes = [n_inputs, *map(int, hidden_sizes), self.output.units(n_classes)]
         rng = rng if rng is not None else np.random.default_rng(seed)
-        initializer = get_initializer(init)
         self.flat_params, self._blocks, self._params = self._flat_layout()
         for block, (fan_in, fan_out) in zip(self._blocks, self.layer_shapes, strict=True):
-            weights, biases = initializer(fan_in, fan_out, rng)
+            weights, biases = initial_layer(init, fan_in, fan_out, rng, bias_init=bias_init)
             block[:fan_in] = weights
             block[fan_in] = biases
         self.flat_gradients, self._grad_blocks, self._grads = self._flat_layout()

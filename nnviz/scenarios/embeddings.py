@@ -35,7 +35,9 @@ from nnviz.core.word2vec import (
 from nnviz.data.corpus import (
     ANALOGY_SETS,
     AnalogySection,
+    CorpusError,
     analogy_path,
+    corpus_path,
     load_analogies,
     load_corpus,
 )
@@ -68,8 +70,9 @@ class EmbeddingsConfig(Config):
     objective: str = param("negative", choices=OBJECTIVES,
                            help="negative sampling (k words from unigram^0.75) or the exact "
                                 "full softmax over the vocabulary (slow for big vocabularies)")
-    dimension: int = param(50, minimum=2, maximum=500, label="Dimension",
-                           help="length d of each word vector")
+    dimension: int = param(50, minimum=2, maximum=1000, label="Dimension",
+                           help="length d of each word vector (the original word2vec "
+                                "experiments go up to 1000)")
     window: int = param(2, minimum=1, maximum=20,
                         help="context words each side; the window shrinks at random to 1…w")
     sample: float = param(1e-3, minimum=0.0, maximum=1.0, advanced=True, label="Subsampling",
@@ -106,6 +109,17 @@ class EmbeddingsConfig(Config):
                 f"learning_rate={self.learning_rate:g}; the rate decays from the first to the "
                 "second"
             )
+
+    def unavailable_reason(self) -> str:
+        """The lee corpus and the questions-words analogies are files gensim ships; a path
+        a person typed is checked when the run starts, with the file's own error."""
+        try:
+            if self.corpus == "lee":
+                corpus_path(self.corpus)
+            analogy_path(self.analogy_set, self.corpus)
+        except CorpusError as error:
+            return str(error)
+        return ""
 
 
 def _words_of(text: str) -> list[str]:

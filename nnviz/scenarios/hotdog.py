@@ -50,7 +50,7 @@ from nnviz.data.toy import Split
 from nnviz.resources import resource_path
 from nnviz.scenarios.base import MissingDependency, Scenario, next_run_id
 from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
-from nnviz.scenarios.params import ParamError, param
+from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
 
 BACKBONE_CHOICES = ("auto", "inception_v3", "efficientnet_lite0")
@@ -126,6 +126,16 @@ class HotdogConfig(MLPConfig):
             raise ParamError("augment=true trains the new layer with backend=numpy (the "
                              "backbone runs on torch either way); set backend=numpy")
 
+    def unavailable_reason(self) -> str:
+        """The backbone's package and its weights file (nothing is ever downloaded)."""
+        from nnviz.backends.backbones import WeightsError, resolve_backbone
+
+        try:
+            resolve_backbone(self.backbone, self.weights_file)
+        except (ImportError, WeightsError) as error:
+            return str(error)
+        return ""
+
 
 class FeatureLayerSession(MLPSession):
     """The NumPy MLP on bottleneck features; with ``augment`` set, batches come from it."""
@@ -166,7 +176,7 @@ class HotdogSession:
         #: each line; the panel shows the same in its progress note)
         self.notes: tuple[str, ...] = (folder.skipped_message(),) if folder.skipped else ()
         self.train_index, self.validation_index = stratified_split(
-            self.labels, config.validation_fraction, config.seed)
+            self.labels, config.validation_fraction, data_seed_of(config))
         if not len(self.validation_index):
             raise ValueError("no image is left for validation; add images or raise "
                              "validation_fraction")
@@ -243,7 +253,8 @@ class HotdogSession:
         config = self.config
         return MLP(self.extractor.feature_size, config.hidden_sizes, len(self.class_names),
                    activation=config.activation, output=config.output, init=config.init,
-                   seed=config.seed, dtype=np.dtype(config.precision))
+                   bias_init=config.bias_init, seed=config.seed,
+                   dtype=np.dtype(config.precision))
 
     def _start_training(self) -> None:
         config = self.config

@@ -16,11 +16,11 @@ import numpy as np
 
 from nnviz.backends.device import DEVICES
 from nnviz.core.activations import ACTIVATIONS
-from nnviz.core.initializers import INITIALIZERS
+from nnviz.core.initializers import BIAS_INITIALIZERS, INITIALIZERS
 from nnviz.core.losses import accuracy
 from nnviz.core.mlp import MLP
 from nnviz.core.optimizers import OPTIMIZERS, make_optimizer
-from nnviz.core.schedules import SCHEDULES, scheduled_rate
+from nnviz.core.schedules import SCHEDULES, STEP_UNITS, schedule_position, scheduled_rate
 from nnviz.core.views import (
     DecisionGrid,
     DistributionRecorder,
@@ -48,6 +48,9 @@ class MLPConfig(Config):
     activation: str = param("tanh", choices=ACTIVATIONS, help="hidden-layer non-linearity")
     init: str = param("xavier", choices=INITIALIZERS, label="Initialiser",
                       help="how the weights are drawn at the start of a run")
+    bias_init: str = param("zeros", choices=BIAS_INITIALIZERS, label="Bias initialiser",
+                           help="zeros (as torch and the classic scripts), or a weight "
+                                "initialiser's name: each bias drawn as that one draws a weight")
     output: str = param("softmax", choices=("softmax", "sigmoid"), advanced=True,
                         help="softmax + cross-entropy, or one sigmoid unit + BCE (2 classes)")
     optimizer: str = param("momentum", choices=OPTIMIZERS, live=True, group="optimiser",
@@ -76,11 +79,21 @@ class MLPConfig(Config):
                              label="LR schedule")
     lr_step_epochs: float = param(100.0, minimum=0.01, maximum=1e6, live=True,
                                   group="optimiser", advanced=True, label="LR step every",
-                                  unit="epochs")
+                                  help="the step schedule multiplies η by the decay factor "
+                                       "this often, counted in the LR step unit")
+    lr_step_unit: str = param("epochs", choices=STEP_UNITS, live=True, group="optimiser",
+                              advanced=True, label="LR step unit",
+                              help="what the step and exponential schedules count: epochs, "
+                                   "or updates (the classic step-decay experiment's \"epochs\")")
     lr_decay: float = param(0.1, minimum=1e-6, maximum=1.0, live=True, group="optimiser",
                             advanced=True, label="LR decay factor")
     seed: int = param(0, minimum=0, maximum=2**31 - 1, group="data",
                       help="same seed: same data, same initial weights, same batches")
+    data_seed: int | None = param(None, kind="optional_int", minimum=0, maximum=2**31 - 1,
+                                  group="data", advanced=True, label="Data seed",
+                                  help="draws the data and its split; empty follows seed. Fix "
+                                       "it and vary seed to train the same data from several "
+                                       "starts")
     precision: str = param("float32", choices=("float32", "float64"), advanced=True,
                            help="float64 for exact comparisons; float32 is faster")
     backend: str = param("numpy", choices=("numpy", "torch"), group="engine",
@@ -98,6 +111,14 @@ class MLPConfig(Config):
 
 def optimizer_settings(config: Config) -> dict[str, float]:
     return {k: getattr(config, k) for k in OPTIMIZER_HYPER if hasattr(config, k)}
+
+
+def learning_rate_at(config: MLPConfig, *, epoch: float, updates: int) -> float:
+    """η of the next update by the config's schedule, counted in its ``lr_step_unit``
+    (``updates``: how many updates were taken before this one)."""
+    position = schedule_position(config.lr_step_unit, epoch=epoch, updates=updates)
+    return scheduled_rate(config.lr_schedule, config.learning_rate, position,
+                          every=config.lr_step_epochs, factor=config.lr_decay)
 
 
 def split_metrics(train_loss: float, test_loss: float, train_accuracy: float,
@@ -134,7 +155,7 @@ class MLPSession:
         self.model = MLP(
             data.n_features, config.hidden_sizes, data.n_classes,
             activation=config.activation, output=config.output, init=config.init,
-            seed=config.seed, dtype=np.dtype(config.precision),
+            bias_init=config.bias_init, seed=config.seed, dtype=np.dtype(config.precision),
         )
         dtype = self.model.dtype
         self.train_x = np.ascontiguousarray(data.train_x, dtype=dtype)
@@ -193,10 +214,8 @@ class MLPSession:
         """
         config = self.config
         inputs, labels = self.next_batch()
-        self.optimizer.learning_rate = scheduled_rate(
-            config.lr_schedule, config.learning_rate, self.epoch,
-            every=config.lr_step_epochs, factor=config.lr_decay,
-        )
+        self.optimizer.learning_rate = learning_rate_at(config, epoch=self.epoch,
+                                                        updates=self.step_count)
         _, grads, _ = self.model.loss_and_gradients(
             inputs, labels, weight_decay=config.weight_decay, reduction=config.loss_reduction
         )

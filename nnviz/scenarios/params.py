@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
-Kind = Literal["float", "int", "bool", "choice", "int_list", "str", "path", "multi_choice"]
+Kind = Literal["float", "int", "optional_int", "bool", "choice", "int_list", "str", "path",
+               "multi_choice"]
 
 
 class ParamError(ValueError):
@@ -61,6 +62,8 @@ class Param:
     ``min_length``/``max_length`` bound the length of an ``int_list`` (hidden layer sizes) and
     of a ``multi_choice`` (a tuple of distinct names from ``choices``, e.g. initialisers).
     ``group`` sorts controls into sections; ``advanced`` ones are folded away by default.
+    An ``optional_int`` is an integer or None ("unset": empty text on the command line and in
+    the controls), for a value that otherwise follows another one (``data_seed`` → ``seed``).
     """
 
     name: str
@@ -101,7 +104,9 @@ class Param:
                 if bounds
                 else "comma-separated integers"
             )
-        noun = "an integer" if self.kind == "int" else "a number"
+        noun = "a number" if self.kind == "float" else "an integer"
+        if self.kind == "optional_int":
+            return f"{noun} {bounds}".strip() + ", or empty (unset)"
         return f"{noun} {bounds}".strip()
 
     def _fail(self, value: object, why: str) -> ParamError:
@@ -126,7 +131,9 @@ class Param:
             if lowered in ("0", "false", "no", "off"):
                 return False
             raise self._fail(text, "not a boolean")
-        if self.kind == "int":
+        if self.kind == "optional_int" and text.lower() in UNSET_WORDS:
+            return None
+        if self.kind in ("int", "optional_int"):
             return self.coerce(_parse_int(self, text, text))
         if self.kind == "float":
             try:
@@ -152,7 +159,9 @@ class Param:
                 raise self._fail(value, "not a finite number")
             self._check_bounds(number, value)
             return number
-        if kind == "int":
+        if kind == "optional_int" and value is None:
+            return None
+        if kind in ("int", "optional_int"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise self._fail(value, "not an integer")
             if isinstance(value, float) and not value.is_integer():
@@ -222,8 +231,13 @@ class Param:
             return ",".join(str(v) for v in value)
         if self.kind == "bool":
             return "true" if value else "false"
+        if value is None:
+            return ""
         return str(value)
 
+
+#: what unsets an ``optional_int`` when typed
+UNSET_WORDS = ("", "none")
 
 _PAIRS = {"[": "]", "(": ")"}
 
@@ -342,6 +356,13 @@ class Config:
     def check(self) -> None:
         """Cross-field rules (override); raise :class:`ParamError` naming the fields."""
 
+    def unavailable_reason(self) -> str:
+        """Empty when what these values need from outside nnviz (an optional package, a data
+        or weights file) is there; else what is missing and the command or step that fixes
+        it (override). Cheap and without side effects: the picker and ``nnviz list`` ask it
+        of every preset, so one that cannot open is greyed out, not opened on an error."""
+        return ""
+
     def with_values(self: ConfigT, values: Mapping[str, Any]) -> ConfigT:
         """A copy with ``values`` applied; every key and value is validated."""
         for name in values:
@@ -370,3 +391,10 @@ class Config:
         for name, (_, new) in self.differences(other).items():
             (live if self.param(name).live else structural)[name] = new
         return live, structural
+
+
+def data_seed_of(config: Config) -> int:
+    """The seed that draws a config's data (points, split, subsets): its ``data_seed`` where
+    set, else its ``seed``, so that without a data seed one seed fixes data and weights."""
+    data_seed = getattr(config, "data_seed", None)
+    return config.seed if data_seed is None else data_seed  # type: ignore[attr-defined]

@@ -18,8 +18,9 @@ The CLI's ``--set racers=…``, preset files and the GUI's racer editor all shar
            eps=ε           adagrad, rmsprop, adam
            batch=B         examples per update, 0 = full batch (not newton)
            schedule=S      constant | step | exponential        (nnviz.core.schedules)
-           every=E         epochs between step decays (schedule=step)
-           factor=F        decay factor per step / per epoch
+           every=E         epochs between step decays (schedule=step); updates when
+                           the race's lr_step_unit is "updates"
+           factor=F        decay factor per step / per epoch (or per update)
            epochs=E        this racer stops after E epochs (0: the race's ``epochs``)
            search=1|0      newton: backtracking line search (1) or the pure step (0)
 
@@ -137,8 +138,9 @@ class RacerSpec:
                 "beta1": self.beta1, "beta2": self.beta2, "rho": self.rho,
                 "epsilon": self.epsilon}
 
-    def settings_text(self) -> str:
-        """The legend line: what makes this racer different, in symbols."""
+    def settings_text(self, step_unit: str = "epochs") -> str:
+        """The legend line: what makes this racer different, in symbols; ``step_unit`` is
+        what its schedule counts (the race's ``lr_step_unit``)."""
         parts = [f"η={self.learning_rate:g}" if self.kind != "newton"
                  else f"step {self.learning_rate:g}"]
         keys = _KEYS[self.kind]
@@ -150,9 +152,10 @@ class RacerSpec:
             parts.append(f"ρ={self.rho:g}")
         parts.append("full batch" if self.full_batch else f"batch {self.batch_size}")
         if self.schedule == "step":
-            parts.append(f"η×{self.decay:g} every {self.step_every:g} ep")
+            unit = "ep" if step_unit == "epochs" else "updates"
+            parts.append(f"η×{self.decay:g} every {self.step_every:g} {unit}")
         elif self.schedule == "exponential":
-            parts.append(f"η×{self.decay:g}/epoch")
+            parts.append(f"η×{self.decay:g}/{'epoch' if step_unit == 'epochs' else 'update'}")
         if self.kind == "newton":
             parts.append("line search" if self.line_search else "pure step")
         if self.epochs:

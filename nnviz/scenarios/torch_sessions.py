@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from nnviz.backends.device import TORCH_INSTALL_HINT, pick_device, torch_available
-from nnviz.core.schedules import scheduled_rate
 from nnviz.data.toy import Split
 from nnviz.scenarios.base import MissingDependency, next_run_id
 from nnviz.scenarios.mlp_training import (
     MLPConfig,
     MLPSession,
+    learning_rate_at,
     optimizer_settings,
     split_metrics,
 )
@@ -68,8 +68,7 @@ class TorchMLPSession(MLPSession):
         penalty, as :meth:`MLPSession.train_step` reports it."""
         config = self.config
         inputs, labels = self.next_batch()
-        rate = scheduled_rate(config.lr_schedule, config.learning_rate, self.epoch,
-                              every=config.lr_step_epochs, factor=config.lr_decay)
+        rate = learning_rate_at(config, epoch=self.epoch, updates=self.step_count)
         self.optimizer.learning_rate = rate
         if len(labels) == self.n_train:
             batch_x, batch_y = self._train_x, self._train_y
@@ -194,9 +193,8 @@ class TorchModelSession:
         else:
             on_device = self.trainer.tensor(index, labels=True)
             batch_x, batch_y = self._train_x[on_device], self._train_y[on_device]
-        self.learning_rate = scheduled_rate(config.lr_schedule, config.learning_rate,
-                                            self.epoch, every=config.lr_step_epochs,
-                                            factor=config.lr_decay)
+        self.learning_rate = learning_rate_at(config, epoch=self.epoch,
+                                              updates=self.step_count)
         loss = self.trainer.step(batch_x, batch_y, learning_rate=self.learning_rate,
                                  weight_decay=config.weight_decay,
                                  reduction=config.loss_reduction)

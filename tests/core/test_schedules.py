@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnviz.core.schedules import scheduled_rate
+from nnviz.core.schedules import STEP_UNITS, schedule_position, scheduled_rate
 
 
 def test_constant():
@@ -46,3 +46,21 @@ def test_an_unknown_schedule_lists_the_known_ones():
     with pytest.raises(ValueError, match=r"unknown schedule 'cosine'; known: constant, step, "
                        r"exponential$"):
         scheduled_rate("cosine", 0.1, 1)
+
+
+# -- counting in updates -----------------------------------------------------------------------
+def test_the_schedule_counts_epochs_or_updates():
+    assert STEP_UNITS == ("epochs", "updates")
+    assert schedule_position("epochs", epoch=2.5, updates=500) == 2.5
+    assert schedule_position("updates", epoch=2.5, updates=500) == 500.0
+    with pytest.raises(ValueError, match=r"unknown schedule unit 'steps'; known: epochs, updates"):
+        schedule_position("steps", epoch=0.0, updates=0)
+
+
+def test_step_in_updates_divides_at_the_given_update():
+    """"lr ÷ 10 at update 150": updates 0..149 use η₀, update 150 is the first at η₀/10."""
+    def rate(update):
+        position = schedule_position("updates", epoch=update / 200, updates=update)
+        return scheduled_rate("step", 0.5, position, every=150, factor=0.1)
+
+    assert [rate(u) for u in (0, 149, 150, 199)] == pytest.approx([0.5, 0.5, 0.05, 0.05])

@@ -39,10 +39,11 @@ def toml_value(value) -> str:
 
 def bad_values(spec: Param) -> list:
     """Values of TOML types that ``spec`` must refuse."""
-    wrong_type = {"float": "fast", "int": 2.5, "bool": "yes", "choice": 3, "int_list": "8",
+    wrong_type = {"float": "fast", "int": 2.5, "optional_int": 2.5, "bool": "yes", "choice": 3,
+                  "int_list": "8",
                   "multi_choice": 7, "str": 1, "path": ["a"]}[spec.kind]
     values = [wrong_type]
-    if spec.kind in ("float", "int", "int_list"):
+    if spec.kind in ("float", "int", "optional_int", "int_list"):
         if spec.maximum is not None:
             above = spec.maximum * 2 + 1
             above = int(above) if spec.kind != "float" else float(above)
@@ -53,7 +54,7 @@ def bad_values(spec: Param) -> list:
             values.append([below] if spec.kind == "int_list" else below)
     if spec.kind == "float":
         values += [math.nan, math.inf]
-    if spec.kind == "int":
+    if spec.kind in ("int", "optional_int"):
         values.append(True)  # TOML booleans are not integers
     if spec.kind == "choice":
         values.append("no_such_choice")

@@ -92,3 +92,18 @@ def test_configs_of_different_scenarios_do_not_share_params():
 
     assert Other.params() == {}
     assert "learning_rate" in MoonsConfig.params()
+
+
+def test_an_optional_integer_is_unset_by_empty_text_and_round_trips():
+    """data_seed: None until set; ``--set data_seed=`` (as sidecars write it) unsets it."""
+    spec = MoonsConfig.param("data_seed")
+    assert spec.kind == "optional_int" and MoonsConfig().data_seed is None
+    assert spec.parse("") is None and spec.parse("None") is None and spec.parse(" 12 ") == 12
+    assert spec.format(None) == "" and spec.format(12) == "12"
+    for value in (None, 0, 12):
+        assert spec.parse(spec.format(value)) == value
+    assert MoonsConfig(data_seed=4).with_text({"data_seed": ""}).data_seed is None
+    assert spec.accepted() == "an integer from 0 to 2147483647, or empty (unset)"
+    for bad in (True, 1.5, "3", -1):
+        with pytest.raises(ParamError, match=r"^data_seed=.*accepted: an integer from 0"):
+            spec.coerce(bad)

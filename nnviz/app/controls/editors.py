@@ -374,6 +374,7 @@ def _nice_step(span: float) -> float:
 EDITORS: dict[str, type[ParamEditor]] = {
     "float": FloatEditor,
     "int": IntEditor,
+    "optional_int": TextEditor,  # an integer, or empty for unset (Param.parse/format)
     "choice": ChoiceEditor,
     "bool": BoolEditor,
     "int_list": TextEditor,
