@@ -1,5 +1,8 @@
 """The ``nnviz`` command: launch the app, or run scenarios headless.
 
+``nnviz NAME`` opens the app on a scenario or preset (the same as ``nnviz app NAME``); an
+unknown name is an error that suggests the closest known ones.
+
 Exit status: 0 success, 2 bad input (the one line on stderr names what was wrong and what is
 accepted), 3 training diverged (after the last good report), 4 the figures of ``nnviz export``
 could not be written (disk full, folder made read-only; nothing of that export is left behind),
@@ -9,11 +12,26 @@ could not be written (disk full, folder made read-only; nothing of that export i
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from nnviz.cli_table import (
+    LINE_WIDTH,
+    header_lines,
+    left_out_text,
+    plan_columns,
+    result_lines,
+    row_line,
+)
+
+COMMANDS = ("list", "run", "export", "app")
+#: ``nnviz run`` without ``--every`` reports about this often over the run's real length
+REPORTS = 10
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 EXIT_WRITE_FAILED = 4
@@ -55,9 +73,19 @@ def number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{shown(text)} is not a number") from None
 
 
+def path_text(text: str) -> str:
+    """A path (or a name) typed on the command line; an empty one would silently mean the
+    current folder (``Path("")`` is ``.``), so it is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("it is empty; give a name or a path")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nnviz", description="A desktop lab for watching neural networks learn.")
-    sub = parser.add_subparsers(dest="command")
+    parser = _Parser(prog="nnviz", description="A desktop lab for watching neural networks learn.",
+                     epilog="nnviz NAME opens the app on a scenario or preset "
+                            "(nnviz list shows them all).")
+    sub = parser.add_subparsers(dest="command", metavar="{list,run,export,app} or NAME")
     sub.add_parser("list", help="list scenarios and presets")
 
     run = sub.add_parser("run", help="train a scenario headless and print reports")
@@ -77,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_run_arguments(parser: argparse.ArgumentParser, *, every: bool = True) -> None:
     parser.add_argument("scenario", help="scenario name (or a preset name)")
-    parser.add_argument("--preset", help="preset name or path to a preset .toml file")
+    parser.add_argument("--preset", type=path_text,
+                        help="preset name or path to a preset .toml file")
     parser.add_argument("--set", dest="assignments", action="append", default=[],
                         metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
     parser.add_argument("--steps", type=count, help="training steps (default: the scenario's)")
@@ -101,10 +130,9 @@ def resolve_config(scenario_name: str, preset_name: str | None, assignments: Seq
                 preset = shipped[scenario_name]
                 scenario_name = preset.scenario
             else:
-                raise UsageError(
-                    f"unknown scenario {shown(scenario_name)}; known: {', '.join(scenarios)} "
-                    f"(or a preset: {', '.join(shipped)})"
-                )
+                raise UsageError(unknown_name_text(
+                    f"unknown scenario {shown(scenario_name)}", scenario_name,
+                    [*scenarios, *shipped], list(scenarios)))
         if preset_name is not None:
             preset = find_preset(preset_name)
             if preset.scenario != scenario_name:
@@ -145,31 +173,101 @@ def divergence_line(snapshot: Any) -> str:
             f"--set learning_rate={number_text(float(f'{smaller:.3g}'))}")
 
 
-def _check_steps(steps: int | None, every: int | None, default: int) -> tuple[int, int]:
+def unknown_name_text(what: str, name: str, known: Sequence[str],
+                      listed: Sequence[str]) -> str:
+    """``what`` (e.g. "unknown scenario 'rcae'") with the closest ``known`` names, or the
+    ``listed`` ones when none is close."""
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    if close:
+        return f"{what}; did you mean {' or '.join(close)}? (nnviz list shows them all)"
+    return f"{what}; known: {', '.join(listed)}, and the presets nnviz list shows"
+
+
+def check_target(name: str) -> None:
+    """A scenario or preset the app can open by this name; UsageError saying why not."""
+    from nnviz.scenarios.presets import PresetError, find_preset, preset_names
+    from nnviz.scenarios.registry import all_scenarios
+
+    scenarios = all_scenarios()
+    if name in scenarios:
+        reason = scenarios[name].unavailable_reason()
+    elif name in preset_names():
+        try:
+            reason = find_preset(name).unavailable_reason()
+        except PresetError as error:
+            raise UsageError(str(error)) from None
+    else:
+        from nnviz.scenarios.params import shown
+
+        raise UsageError(unknown_name_text(
+            f"{shown(name)} is not a command, scenario or preset", name,
+            [*COMMANDS, *scenarios, *preset_names()], [*COMMANDS, *scenarios]))
+    if reason:
+        raise UsageError(f"{name} cannot open here: {reason}")
+
+
+def _check_steps(steps: int | None, every: int | None, default: int
+                 ) -> tuple[int, int | None]:
+    """(steps, every) as given, checked; the scenario's default when ``steps`` is None."""
     steps = default if steps is None else steps
     if steps < 0:
         raise UsageError(f"--steps {steps}: must be 0 or a positive integer")
     if every is not None and every < 1:
         raise UsageError(f"--every {every}: must be a positive integer")
-    return steps, every or max(1, steps // 10)
+    return steps, every
+
+
+def run_length(steps: int, session: Any) -> int:
+    """The steps a run will really take: ``steps``, or fewer when the session finishes by
+    itself sooner (a race stops once every racer has run its epochs)."""
+    planned = getattr(session, "planned_steps", None)
+    return steps if planned is None else max(0, min(steps, planned))
+
+
+def report_interval(steps: int, session: Any, reports: int = REPORTS) -> int:
+    """Steps between reports so that about ``reports`` of them cover the run's real length."""
+    return max(1, run_length(steps, session) // reports)
+
+
+def note_text(text: str) -> str:
+    """A note on stderr (not an error, which stays one line), wrapped to the table's width."""
+    return "\n".join(textwrap.wrap(f"nnviz: {text}", LINE_WIDTH, subsequent_indent=" " * 7,
+                                    break_on_hyphens=False, break_long_words=False)) + "\n"
 
 
 def command_list(out: TextIO) -> int:
-    from nnviz.scenarios.presets import all_presets
+    from nnviz.scenarios.presets import usable_presets
     from nnviz.scenarios.registry import all_scenarios
 
-    out.write("Scenarios:\n")
+    out.write("Scenarios (nnviz NAME opens one in the app, nnviz run NAME trains it here):\n")
     for name, scenario in all_scenarios().items():
-        reason = scenario.unavailable_reason()
-        note = f"  [unavailable: {reason}]" if reason else ""
-        out.write(f"  {name:<14} {scenario.description}{note}\n")
-    presets = all_presets()
+        _list_entry(out, name, 14, scenario.description, scenario.unavailable_reason())
+    presets, errors = usable_presets()
     if presets:
-        out.write("\nPresets (nnviz run PRESET, or nnviz run SCENARIO --preset PRESET):\n")
+        out.write("\nPresets (nnviz PRESET, nnviz run PRESET, or nnviz run SCENARIO "
+                  "--preset PRESET):\n")
         for name, preset in presets.items():
             kind = f"lesson {preset.lesson.order}" if preset.lesson else preset.scenario
-            out.write(f"  {name:<28} [{kind}] {preset.title}: {preset.description}\n")
+            _list_entry(out, name, 28, f"[{kind}] {preset.title}: {preset.description}",
+                        preset.unavailable_reason())
+    for error in errors:
+        out.write(f"  (not listed: {error})\n")
     return 0
+
+
+def _list_entry(out: TextIO, name: str, width: int, text: str, unavailable: str) -> None:
+    """One entry, wrapped at the table width under its text; one that cannot open here says
+    so, with what is missing and how to get it."""
+    indent = " " * (width + 3)
+
+    def wrapped(paragraph: str) -> list[str]:
+        return textwrap.wrap(paragraph, LINE_WIDTH - len(indent), break_on_hyphens=False,
+                             break_long_words=False) or [""]
+
+    lines = wrapped(text) + (wrapped(f"unavailable: {unavailable}") if unavailable else [])
+    out.write(f"  {name:<{width}} {lines[0]}\n")
+    for line in lines[1:]:
+        out.write(f"{indent}{line}\n")
 
 
 def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -185,8 +283,10 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (OSError, ValueError) as error:
         raise UsageError(f"{scenario.name}: {error}") from None
     for note in getattr(session, "notes", ()):
-        err.write(f"nnviz: {note}\n")
-    printer = _JsonPrinter(out) if args.json else _TablePrinter(out, err, steps)
+        err.write(note_text(note))
+    every = every or report_interval(steps, session)
+    printer = (_JsonPrinter(out) if args.json
+               else _TablePrinter(out, err, run_length(steps, session)))
     last = None
     try:
         for snapshot in train(session, max_steps=steps, every=every, views=False):
@@ -198,7 +298,7 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             last = snapshot
             if snapshot.final and snapshot.message:  # why a run that finished by itself stopped
                 printer.close()
-                err.write(f"nnviz: {snapshot.message}\n")
+                err.write(note_text(snapshot.message))
     except KeyboardInterrupt:
         err.write("nnviz: interrupted\n")
         return 130
@@ -208,6 +308,9 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_BAD_INPUT
     finally:
         printer.close()
+    result = getattr(session, "result_table", None)
+    if last is not None and result is not None:
+        printer.result(result())
     return 0 if last is not None else 1
 
 
@@ -219,32 +322,45 @@ class _JsonPrinter:
         self.out.write(json.dumps(record | {"final": final} if final else record) + "\n")
         self.out.flush()
 
+    def result(self, table: Any) -> None:
+        """Nothing: every JSON line is a report, as a program reading them expects; the
+        result table is for a person reading the table."""
+
     def close(self) -> None:
         pass
 
 
 class _TablePrinter:
-    """A readable table on stdout, and a progress bar on stderr when it is a terminal."""
+    """A table that fits the line (see :mod:`nnviz.cli_table`) on stdout, and a progress bar
+    on stderr when it is a terminal."""
 
     def __init__(self, out: TextIO, err: TextIO, total: int) -> None:
         self.out, self.err, self.total = out, err, max(total, 1)
-        self.columns: list[str] | None = None
+        self.keys: list[str] = []
+        self.layout: Any = None
+        self.said_left_out = ""
         self.bar = err.isatty()
         self.last_step: Any = None
+        self.width = shutil.get_terminal_size((LINE_WIDTH, 24)).columns if out.isatty() \
+            else LINE_WIDTH
 
     def report(self, record: dict[str, Any], *, final: bool) -> None:
         if final and record.get("step") == self.last_step:
             return  # the final report repeats the last row unless the run ended early
         self.last_step = record.get("step")
-        if self.columns is None or not set(record) <= set(self.columns):
-            # a metric that becomes defined mid-run (hotdog's validation accuracy) gets a
-            # column from then on, under a repeated header
-            self.columns = list(dict.fromkeys([*record, *(self.columns or ())]))
-            self.out.write("  ".join(f"{c:>14}" for c in self.columns) + "\n")
-        cells = [_cell(record.get(c)) for c in self.columns]
         if self.bar:
             self.err.write("\r" + " " * 60 + "\r")
-        self.out.write("  ".join(f"{c:>14}" for c in cells) + "\n")
+        if self.layout is None or not set(record) <= set(self.keys):
+            # a metric that becomes defined mid-run (hotdog's validation accuracy) gets a
+            # column from then on, under a repeated header
+            self.keys = list(dict.fromkeys([*record, *self.keys]))
+            self.layout = plan_columns(self.keys, self.width, len(str(self.total)))
+            left_out = left_out_text(self.layout)
+            if left_out and left_out != self.said_left_out:
+                self.err.write(note_text(left_out))
+                self.said_left_out = left_out
+            self.out.write("\n".join(header_lines(self.layout)) + "\n")
+        self.out.write(row_line(self.layout, record) + "\n")
         self.out.flush()
         if self.bar:
             done = min(record.get("step", 0) / self.total, 1.0)
@@ -252,16 +368,16 @@ class _TablePrinter:
             self.err.write(f"[{'#' * filled}{'.' * (40 - filled)}] {done:6.1%}")
             self.err.flush()
 
+    def result(self, table: Any) -> None:
+        """The run's result (the race's finish line) under the reports."""
+        self.out.write("\n" + "\n".join(result_lines(table.title, table.columns, table.rows))
+                       + "\n")
+        self.out.flush()
+
     def close(self) -> None:
         if self.bar:
             self.err.write("\n")
             self.bar = False
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return "" if value is None else str(value)
 
 
 def launch_app(target: str | None, err: TextIO) -> int:
@@ -273,16 +389,26 @@ def launch_app(target: str | None, err: TextIO) -> int:
     return run_app(target)
 
 
+def with_bare_name_as_app(argv: list[str]) -> list[str]:
+    """``nnviz race`` means ``nnviz app race``: a first word that is not a command or an
+    option names what the app opens."""
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        return ["app", *argv]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = with_bare_name_as_app(list(sys.argv[1:] if argv is None else argv))
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             return launch_app(None, err)
         if args.command == "app":
+            if args.target is not None:
+                check_target(args.target)
             return launch_app(args.target, err)
         if args.command == "list":
             return command_list(out)

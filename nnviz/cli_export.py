@@ -4,7 +4,8 @@ Everything a person can get wrong (format, size, folder, scenario, values) is ch
 training starts, and reported as one line with exit status 2. Training runs without Qt; only
 then are the scenario's panels built offscreen (``QT_QPA_PLATFORM=offscreen`` when there is no
 display), fed the run's snapshots so curves have their history, given the final snapshot with
-its views, and exported with their sidecars into the folder. A write that fails there (a full
+its views (and views along the run where they keep a history: :func:`train_for_export`), and
+exported with their sidecars into the folder. A write that fails there (a full
 disk, a folder made read-only meanwhile) removes what this export wrote and ends with one line
 and exit status 4: the folder holds the whole set or nothing new.
 """
@@ -16,23 +17,28 @@ import contextlib
 import dataclasses
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 #: snapshots fed to the panels over a run, so curves have a history to draw
 CURVE_POINTS = 200
+#: snapshots with views over a run whose views keep a history (the histograms' distributions
+#: over steps, the gradient norm per layer). The app computes views with every snapshot; an
+#: export computes them this often, evenly over the run, so those plots have a history too
+VIEW_POINTS = 32
 FORMATS = ("png", "svg", "csv")
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, metavar="DIR",
+    from nnviz.cli import number, path_text
+
+    parser.add_argument("--out", required=True, metavar="DIR", type=path_text,
                         help="folder to write into (created if missing)")
     parser.add_argument("--format", default=",".join(FORMATS), metavar="png,svg,csv",
                         help="comma-separated formats (default: all)")
     parser.add_argument("--size", metavar="WxH",
                         help="output size of every PNG in pixels (default: 800x600 × scale)")
-    from nnviz.cli import number
-
     parser.add_argument("--scale", type=number, default=1.0,
                         help="device-pixel ratio of the rendering, 2 = sharper (default 1)")
 
@@ -96,6 +102,43 @@ def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return code
 
 
+def train_for_export(session: Any, steps: int) -> list[Any]:
+    """Train ``steps`` steps and return the snapshots the panels are fed, ending at the
+    final one (or at a diverged one).
+
+    Every snapshot carries its trace and metrics (:data:`CURVE_POINTS` of them). Views cost
+    more: the final snapshot has them, and so does the first. When the first views keep a
+    history of the run (:func:`views_keep_history`), views are computed :data:`VIEW_POINTS`
+    times over the run as well, as the app's worker computes them with its snapshots: the
+    history is then what a person watching the run would have seen, not one point.
+    """
+    from nnviz.cli import run_length
+    from nnviz.session import train
+
+    length = run_length(steps, session)  # a race ends by itself long before 20,000 steps
+    every = max(1, length // CURVE_POINTS)
+    view_every = max(every, length // VIEW_POINTS)
+    snapshots: list[Any] = []
+    history = False
+    viewed_at = 0
+    for snapshot in train(session, max_steps=steps, every=every, views=False):
+        if snapshot.diverged:
+            return [*snapshots, snapshot]
+        first = not snapshots
+        if first or snapshot.final or (history and snapshot.step - viewed_at >= view_every):
+            snapshot = dataclasses.replace(snapshot, views=session.views())
+            viewed_at = snapshot.step
+            history = history or (first and views_keep_history(snapshot.views))
+        snapshots.append(snapshot)
+    return snapshots
+
+
+def views_keep_history(views: Mapping[str, Any]) -> bool:
+    """Whether a view carries a history of the run that grows each time views are computed
+    (``HistogramSet.history``: the distributions over steps and the gradient norms)."""
+    return any(getattr(view, "history", None) is not None for view in views.values())
+
+
 def _missing_folders(folder: Path) -> list[Path]:
     """The folders ``check_writable_folder`` will create for ``folder``, deepest first."""
     return [path for path in (folder, *folder.parents) if not path.exists()]
@@ -112,7 +155,6 @@ def _train_and_export(args: argparse.Namespace, folder: Path, formats: tuple[str
         resolve_config,
     )
     from nnviz.scenarios.base import MissingDependency
-    from nnviz.session import train
 
     scenario, config, preset = resolve_config(args.scenario, args.preset, args.assignments)
     steps, _ = _check_steps(args.steps, None, scenario.default_steps)
@@ -123,14 +165,10 @@ def _train_and_export(args: argparse.Namespace, folder: Path, formats: tuple[str
     except (OSError, ValueError) as error:
         raise UsageError(f"{scenario.name}: {error}") from None
 
-    every = max(1, steps // CURVE_POINTS)
-    snapshots = []
-    for snapshot in train(session, max_steps=steps, every=every, views=False):
-        if snapshot.diverged:
-            err.write(f"{divergence_line(snapshot)}\n")
-            return EXIT_DIVERGED
-        snapshots.append(snapshot)
-    snapshots[-1] = dataclasses.replace(snapshots[-1], views=session.views())
+    snapshots = train_for_export(session, steps)
+    if snapshots[-1].diverged:
+        err.write(f"{divergence_line(snapshots[-1])}\n")
+        return EXIT_DIVERGED
 
     if _needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

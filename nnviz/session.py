@@ -87,7 +87,12 @@ class Session(Protocol):
     ``step_count`` alone, and ``every`` counts updates, not calls.
     A session may also have a ``finished`` attribute or property: when it is true, ``train``
     ends with a final snapshot (the optimiser race stops once every racer is done), whose
-    ``message`` is the session's ``finish_message`` when it has one (why it stopped).
+    ``message`` is the session's ``finish_message`` when it has one (why it stopped). Such a
+    session may say when that will be: ``planned_steps``, the ``step_count`` at which it
+    finishes by itself (None: not known, or never), so ``nnviz run`` spreads its reports over
+    the run's real length. ``result_table()``, when a session has it, returns the
+    :class:`~nnviz.scenarios.base.ResultTable` the CLI prints after the last report (the
+    race's finish line).
     """
 
     run_id: int

@@ -3,6 +3,10 @@
 Run: ``python scripts/screenshot.py moons docs/screenshot.png [--seconds 6] [--size 1400x900]``.
 Works offscreen (``QT_QPA_PLATFORM=offscreen``) or on a display; the README's picture is
 made with it, and it is the quick way to look at a window after changing a panel.
+
+A target that cannot open (an unknown name, a missing package or file) is an error: exit
+status 2, the reason on stderr, and no picture (the window would show its fallback, Moons,
+instead of what was asked for).
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def main() -> int:
+    from nnviz.cli import path_text
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", help="scenario or preset name")
-    parser.add_argument("out", help="PNG file to write")
+    parser.add_argument("out", type=path_text, help="PNG file to write")
     parser.add_argument("--seconds", type=float, default=6.0, help="training time first")
     parser.add_argument("--size", default="1400x900", help="window size WxH")
     parser.add_argument("--compare", action="store_true",
@@ -40,6 +46,11 @@ def main() -> int:
     folder = tempfile.mkdtemp(prefix="nnviz-screenshot-")
     settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(args.target, settings=settings)
+    if window.target is None or window.target.name != args.target:
+        print(f"screenshot: {window.banner.text() or f'could not open {args.target!r}'}; "
+              f"nothing written", file=sys.stderr)
+        window.close()
+        return 2
     window.resize(width, height)
     window.show()
     window.runner.run()

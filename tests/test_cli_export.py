@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from nnviz.cli import EXIT_BAD_INPUT, main
+from nnviz.io.files import ExportError, check_writable_folder
 from nnviz.scenarios.registry import get_scenario
 
 SMALL = ["--set", "n_samples=100", "--set", "grid_resolution=40"]
@@ -128,6 +129,24 @@ def test_export_needs_an_out_folder():
     assert code == EXIT_BAD_INPUT and "--out" in err
 
 
+@pytest.mark.parametrize("folder", ["", "  "])
+def test_an_empty_out_folder_is_refused_not_taken_as_the_current_one(tmp_path, monkeypatch,
+                                                                     folder):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run("export", "moons", "--steps", "2", "--format", "csv",
+                            "--out", folder)
+    assert code == EXIT_BAD_INPUT and stdout == ""
+    assert "argument --out: it is empty" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writers_refuse_an_empty_folder_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ExportError, match="no folder given"):
+        check_writable_folder(" ")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_without_a_display_the_command_goes_offscreen(tmp_path):
     """A fresh process with no DISPLAY and no QT_QPA_PLATFORM must not try to open a window."""
     env = {k: v for k, v in os.environ.items()
@@ -149,3 +168,58 @@ def test_without_a_display_the_command_goes_offscreen(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "platform offscreen" in result.stdout
     assert len(list(tmp_path.glob("*.png"))) == len(get_scenario("moons").panels)
+
+
+# -- the history a person would have seen -----------------------------------------------------
+
+def test_views_are_computed_along_a_run_whose_views_keep_a_history():
+    from nnviz.cli_export import VIEW_POINTS, train_for_export
+
+    scenario = get_scenario("moons")
+    config = scenario.default_config().with_values({"n_samples": 100, "grid_resolution": 40})
+    snapshots = train_for_export(scenario.create_session(config), 400)
+    viewed = [s for s in snapshots if s.views]
+    assert VIEW_POINTS <= len(viewed) <= VIEW_POINTS + 3
+    assert viewed[0].step == 0 and viewed[-1] is snapshots[-1] and snapshots[-1].step == 400
+    history = snapshots[-1].views["histograms"].history
+    assert len(history) >= VIEW_POINTS
+    gaps = np.diff(history.steps)
+    assert gaps.max() <= 2 * 400 / VIEW_POINTS  # spread evenly over the run
+    assert len(snapshots) > len(viewed)  # curves still get every traced snapshot
+
+
+def test_views_without_a_history_are_computed_at_the_start_and_the_end_only():
+    from nnviz.cli_export import train_for_export, views_keep_history
+
+    scenario = get_scenario("init")
+    snapshots = train_for_export(scenario.create_session(scenario.default_config()), 12)
+    assert not views_keep_history(snapshots[-1].views)
+    assert [s.step for s in snapshots if s.views] == [0, 12]
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.read_text().splitlines()))[1:]
+
+
+def test_exported_histories_are_the_runs_not_one_point(qapp, tmp_path):
+    code, _, err = run("export", "moons", "--steps", "300", *SMALL, "--out", str(tmp_path),
+                       "--format", "csv")
+    assert code == 0, err
+    distribution = next(tmp_path.glob("moons-300-histograms*-distribution.csv"))
+    norms = next(tmp_path.glob("moons-300-layer-health*-gradient?norms.csv"))
+    for table in (distribution, norms):
+        steps = [float(row[0]) for row in _csv_rows(table)]
+        assert len(steps) > 20, table.name
+        assert steps[0] == 0 and steps[-1] == 300 and steps == sorted(steps)
+
+
+def test_a_race_that_ends_early_feeds_its_curves_over_its_real_length():
+    """The race stops at step 100 of its 20,000 default steps: its curves get points along
+    those 100 steps, not one point every 100 steps (a single dot per racer)."""
+    from nnviz.cli_export import train_for_export
+
+    scenario = get_scenario("race")
+    snapshots = train_for_export(scenario.create_session(scenario.default_config()),
+                                 scenario.default_steps)
+    assert snapshots[-1].step < scenario.default_steps  # it finished by itself
+    assert len(snapshots) > 50

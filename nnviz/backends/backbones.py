@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import pickle
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +66,14 @@ class Backbone:
 
 # -- Inception v3 -------------------------------------------------------------------------------
 def _hub_checkpoints() -> Path:
+    """``torch.hub.get_dir()/checkpoints``. Until torch is imported anyway, the folder comes
+    from the rule torch documents ($TORCH_HOME/hub, TORCH_HOME defaulting to
+    $XDG_CACHE_HOME/torch, that to ~/.cache): the picker asks on start-up whether the
+    Inception weights are there, and importing torch for that would cost seconds."""
+    if "torch" not in sys.modules:
+        cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
+        home = os.getenv("TORCH_HOME", os.path.join(cache, "torch"))
+        return Path(home).expanduser() / "hub" / "checkpoints"
     torch = require_torch()
     return Path(torch.hub.get_dir()) / "checkpoints"
 

