@@ -169,6 +169,18 @@ def test_csv_round_trips_numbers_exactly():
     np.testing.assert_array_equal(read, loss)
 
 
+def test_csv_writes_float32_in_its_own_shortest_form():
+    """A float32 widened to float64 prints 17 digits (0.10000000149011612); written as the
+    float32 it is, it takes the digits that read back to the same float32."""
+    values = np.array([0.1, 1 / 3, 2e-12, 123456.78, -0.5], dtype=np.float32)
+    text = csv_text("field", (["p"], [values]))
+    written = [row[0] for row in csv.reader(io.StringIO(text))][1:]
+    assert written[0] == "0.1"
+    assert max(len(cell) for cell in written) <= 12
+    np.testing.assert_array_equal(np.array(written, dtype=np.float64).astype(np.float32),
+                                  values)
+
+
 def test_csv_refuses_ragged_tables():
     with pytest.raises(ValueError, match=r"'weights'.*different lengths"):
         csv_text("weights", (["a", "b"], [[1, 2], [3]]))

@@ -2,8 +2,10 @@
 
 One code path serves the right-click menu, the "export all" action, the CLI and the tests:
 :func:`export_panel` takes a folder and writes, atomically, ``scenario-step-panel.png/.svg/.csv``
-plus the JSON sidecar that says how to make the figure again (``nnviz.io.sidecar``). Names that
-exist already get ``-1``, ``-2`` … so nothing is overwritten silently.
+plus the JSON sidecar that says how to make the figure again and what every CSV column means
+(``nnviz.io.sidecar``, ``nnviz.io.columns``). Names that exist already get ``-1``, ``-2`` … so
+nothing is overwritten silently. A panel that compares a pinned run with the current one
+(``comparison_figure()``) also exports the two side by side (:func:`export_comparison`).
 
 How a panel is rendered: if :meth:`Panel.export_target` names a pyqtgraph item or scene, the
 panel is laid out for a moment so that the item has the requested logical size
@@ -17,6 +19,7 @@ loop, so nothing visible flickers.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +27,13 @@ from typing import Any
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QRect, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
 from nnviz.app.panels.base import Panel
+from nnviz.io.columns import TableNotes, describe_table
 from nnviz.io.files import (
     ExportError,
     all_or_nothing,
@@ -42,7 +46,7 @@ from nnviz.io.files import (
     unused_stem,
 )
 from nnviz.io.sidecar import make_sidecar, snapshot_sidecar, write_sidecar
-from nnviz.io.tables import csv_text
+from nnviz.io.tables import check_table, csv_text
 
 FORMATS = ("png", "svg", "csv")
 
@@ -162,6 +166,29 @@ def _logical(panel: QWidget, target: Any, size: tuple[int, int] | None,
     return QSize(width, height), QSize(max(1, round(width / scale)), max(1, round(height / scale)))
 
 
+@contextlib.contextmanager
+def figure_only(widget: QWidget) -> Iterator[None]:
+    """For the block, ``widget`` as a figure: its app-only widgets hidden, its scroll areas
+    without scroll bars (an export shows what fits, not the handles to scroll it)."""
+    hidden = [w for w in getattr(widget, "app_only_widgets", list)() if w.isVisible()]
+    areas = widget.findChildren(QAbstractScrollArea)
+    policies = [(area.horizontalScrollBarPolicy(), area.verticalScrollBarPolicy())
+                for area in areas]
+    for child in hidden:
+        child.hide()
+    for area in areas:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    try:
+        yield
+    finally:
+        for area, (horizontal, vertical) in zip(areas, policies, strict=True):
+            area.setHorizontalScrollBarPolicy(horizontal)
+            area.setVerticalScrollBarPolicy(vertical)
+        for child in hidden:
+            child.show()
+
+
 def render_widget(widget: QWidget, size: tuple[int, int] | None = None, scale: float = 1.0,
                   background: QColor | None = None) -> QImage:
     """The whole widget as an image of ``size`` output pixels (or its size × ``scale``).
@@ -170,7 +197,7 @@ def render_widget(widget: QWidget, size: tuple[int, int] | None = None, scale: f
     unwrapped label) is drawn as large as fits, centred on its background colour.
     """
     out, content = _logical(widget, None, size, scale)
-    with laid_out(widget, content):
+    with figure_only(widget), laid_out(widget, content):
         actual = widget.size()
         ratio = min(out.width() / max(actual.width(), 1), out.height() / max(actual.height(), 1))
         image = QImage(out, QImage.Format.Format_ARGB32_Premultiplied)
@@ -228,7 +255,7 @@ def render_svg(panel: QWidget, size: tuple[int, int] | None = None) -> bytes:
 
 def _widget_svg(widget: QWidget, size: tuple[int, int] | None) -> bytes:
     _, content = _logical(widget, None, size, 1.0)
-    with laid_out(widget, content):
+    with figure_only(widget), laid_out(widget, content):
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         generator = QSvgGenerator()
@@ -259,11 +286,26 @@ def png_bytes(image: QImage) -> bytes:
 
 def csv_texts(panel: QWidget) -> dict[str, str]:
     """File-name suffix → CSV text: ``""`` for a panel with one table, else ``"-table"``."""
+    return {suffix: text for suffix, (text, _) in csv_files(panel).items()}
+
+
+def csv_files(panel: QWidget) -> dict[str, tuple[str, dict[str, Any]]]:
+    """File-name suffix → (CSV text, the sidecar's description of the table and its columns).
+
+    A panel may say more of its tables than the shared column vocabulary does through
+    ``csv_notes()``, a :class:`~nnviz.io.columns.TableNotes` per table name.
+    """
     tables = panel.csv_tables() if isinstance(panel, Panel) else {}
-    if len(tables) == 1:
-        ((name, table),) = tables.items()
-        return {"": csv_text(name, table)}
-    return {f"-{slug(name)}": csv_text(name, table) for name, table in tables.items()}
+    notes_of = getattr(panel, "csv_notes", None)
+    notes: dict[str, TableNotes] = notes_of() if callable(notes_of) else {}
+    files = {}
+    for name, table in tables.items():
+        columns, values = check_table(name, table)
+        rows = len(values[0]) if values else 0
+        suffix = "" if len(tables) == 1 else f"-{slug(name)}"
+        files[suffix] = (csv_text(name, table), describe_table(name, columns, rows,
+                                                                notes.get(name)))
+    return files
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -286,36 +328,70 @@ def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | No
         scenario = snapshot.scenario if snapshot is not None else "nnviz"
         stem = export_stem(scenario, snapshot.step if snapshot is not None else None, name)
     stem = safe_stem(stem)
+    if not getattr(panel, "figure", True):  # controls: their data, never a picture of them
+        if "csv" not in options.formats:
+            return []
+        options = dataclasses.replace(options, formats=("csv",))
     contents: dict[str, bytes | str] = {}
+    tables: dict[str, dict[str, Any]] = {}  # CSV suffix → what its table and columns are
     if "png" in options.formats:
         contents[".png"] = png_bytes(render_png(panel, options.size, options.scale))
     if "svg" in options.formats:
         contents[".svg"] = render_svg(panel, options.size)
     if "csv" in options.formats:
-        tables = csv_texts(panel)
-        if not tables:
+        files = csv_files(panel)
+        if not files:
             raise ExportError(f"{name}: this panel draws no data to write as CSV")
-        contents.update({f"{suffix}.csv": text for suffix, text in tables.items()})
+        for suffix, (text, description) in files.items():
+            contents[f"{suffix}.csv"] = text
+            tables[f"{suffix}.csv"] = description
     stem = unused_stem(folder, stem, [*contents, ".json"])
+    fields = getattr(panel, "sidecar_fields", None)
+    extra = {**(options.sidecar_extra or {}), **(fields() if callable(fields) else {})}
+    options = dataclasses.replace(options, sidecar_extra=extra)
     with all_or_nothing() as written:
         for suffix, data in contents.items():
             written.append(atomic_write(folder / f"{stem}{suffix}", data))
         written.append(_sidecar(folder / f"{stem}.json", snapshot, options.preset, name,
-                                [p.name for p in written], options))
+                                [p.name for p in written], options,
+                                {f"{stem}{suffix}": entry for suffix, entry in tables.items()}))
     return written
 
 
+def export_comparison(panel: QWidget, folder: str | Path, options: ExportOptions | None = None,
+                      *, stem: str | None = None) -> list[Path]:
+    """The panel's pinned run and current run side by side (``…-decision-boundary-pair``),
+    written like any panel; an empty list when the panel has nothing pinned to compare."""
+    make = getattr(panel, "comparison_figure", None)
+    figure = make() if callable(make) else None
+    if figure is None:
+        return []
+    try:
+        return export_panel(figure, folder, options, stem=stem)
+    finally:
+        figure.close()
+        figure.deleteLater()
+
+
+def can_compare(panel: QWidget) -> bool:
+    """Whether :func:`export_comparison` has a pinned run to put beside the current one."""
+    check = getattr(panel, "can_compare", None)
+    return bool(check()) if callable(check) else False
+
+
 def _sidecar(path: Path, snapshot: Any, preset: str | None, panel: str, files: Sequence[str],
-             options: ExportOptions | None) -> Path:
+             options: ExportOptions | None, csv: dict[str, dict[str, Any]] | None = None
+             ) -> Path:
     extra: dict[str, Any] = dict(options.sidecar_extra or {}) if options is not None else {}
     if options is not None:
         extra["export"] = {"formats": list(options.formats), "scale": options.scale,
                            "size": list(options.size) if options.size else None}
     if snapshot is not None:
-        record = snapshot_sidecar(snapshot, preset=preset, panel=panel, files=files, extra=extra)
+        record = snapshot_sidecar(snapshot, preset=preset, panel=panel, files=files, extra=extra,
+                                  csv=csv)
     else:
         record = make_sidecar(scenario=None, config=None, step=None, panel=panel, files=files,
-                              extra=extra)
+                              extra=extra, csv=csv)
     return write_sidecar(path, record)
 
 

@@ -4,7 +4,9 @@
 for sidecars, and the dialogs. :meth:`ExportController.install` gives a panel its right-click
 menu: on a pyqtgraph plot the entries join pyqtgraph's own menu (they replace its "Export…"
 entry, which writes non-atomically and without a sidecar); anywhere else on the panel they
-form the menu. Errors reach the person as a message, never as a traceback.
+form the menu. A panel with a pinned run to compare (the decision boundary) also offers the
+pinned and current runs side by side, and "export all" writes that figure too. Errors reach
+the person as a message, never as a traceback.
 """
 
 from __future__ import annotations
@@ -209,7 +211,8 @@ class ExportController(QObject):
         parent = self.parent()
         return parent if isinstance(parent, QWidget) else None
 
-    def export_panel(self, panel: Panel, formats: Iterable[str] = ("png",)) -> list[Path]:
+    def export_panel(self, panel: Panel, formats: Iterable[str] = ("png",), *,
+                     parent: QWidget | None = None) -> list[Path]:
         """Ask for size and folder, then write the panel (an empty list if cancelled)."""
         snapshot = panel.last_snapshot
         stem = export_stem(snapshot.scenario if snapshot else "nnviz",
@@ -218,7 +221,8 @@ class ExportController(QObject):
         target = panel.export_target()
         if target is not None and export._view_of(target) is not None:
             on_screen = export._target_pixels(target)
-        dialog = ExportDialog(panel.window(), title=f"Export {panel.title or panel.kind}",
+        dialog = ExportDialog(parent or panel.window(),
+                              title=f"Export {panel.title or panel.kind}",
                               formats=formats, on_screen=on_screen, folder=self.folder,
                               stem=stem, csv_available=bool(panel.csv_tables()))
         if not self.run_dialog(dialog):
@@ -234,8 +238,21 @@ class ExportController(QObject):
         self._report(written)
         return written
 
+    def export_comparison(self, panel: Panel) -> list[Path]:
+        """The panel's last pinned run beside its current run, through the export dialog."""
+        make = getattr(panel, "comparison_figure", None)
+        figure = make() if callable(make) else None
+        if figure is None:
+            return []
+        try:
+            return self.export_panel(figure, ("png",), parent=panel.window())
+        finally:
+            figure.close()
+            figure.deleteLater()
+
     def export_all(self, panels: Sequence[Panel], parent: QWidget | None = None) -> list[Path]:
-        """Every panel into one folder, each at its on-screen size × the chosen scale."""
+        """Every panel into one folder, each at its on-screen size × the chosen scale (and
+        each comparison of a pinned run with the current one, side by side)."""
         panels = list(panels)
         if not panels:
             return []
@@ -259,6 +276,8 @@ class ExportController(QObject):
                 options = export.ExportOptions(chosen, None, float(dialog.scale.currentData()),
                                                self.preset, self.sidecar_extra())
                 written += export.export_panel(panel, dialog.folder(), options)
+                if export.can_compare(panel):
+                    written += export.export_comparison(panel, dialog.folder(), options)
         except (OSError, ValueError) as error:
             self._fail("Export of all panels", error)
             self._report(written)
@@ -304,13 +323,17 @@ class ExportController(QObject):
 
     def _fill(self, menu: QMenu, panel: Panel) -> None:
         menu.clear()
+        figure = panel.figure  # a panel of controls has data to export, no picture
         entries: list[tuple[str, Callable[[], Any], bool]] = [
-            ("Export as PNG…", lambda: self.export_panel(panel, ("png",)), True),
-            ("Export as SVG…", lambda: self.export_panel(panel, ("svg",)), True),
+            ("Export as PNG…", lambda: self.export_panel(panel, ("png",)), figure),
+            ("Export as SVG…", lambda: self.export_panel(panel, ("svg",)), figure),
             ("Export data as CSV…", lambda: self.export_panel(panel, ("csv",)),
              bool(panel.csv_tables())),
-            ("Copy image to clipboard", lambda: self.copy(panel), True),
+            ("Copy image to clipboard", lambda: self.copy(panel), figure),
         ]
+        if callable(getattr(panel, "comparison_figure", None)):
+            entries.append(("Export pinned and current side by side…",
+                            lambda: self.export_comparison(panel), export.can_compare(panel)))
         for text, slot, enabled in entries:
             action = QAction(text, menu)
             action.setEnabled(enabled)

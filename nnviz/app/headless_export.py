@@ -21,7 +21,8 @@ def export_scenario_panels(scenario: Any, snapshots: Sequence[Any], folder: Path
                            formats: Sequence[str], size: tuple[int, int] | None = None,
                            scale: float = 1.0, preset: str | None = None
                            ) -> tuple[list[Path], list[str]]:
-    """Write every panel ``scenario`` lists, fed ``snapshots`` (the last one with views).
+    """Write every panel ``scenario`` lists, fed ``snapshots`` (the last one with views,
+    and earlier ones where their views keep a history: see :func:`feed`).
 
     Returns (written paths, notes on what was skipped: unknown panel kinds, CSV of a panel
     that draws no table). When a write fails (a full disk), every file this call wrote is
@@ -67,10 +68,14 @@ def export_scenario_panels(scenario: Any, snapshots: Sequence[Any], folder: Path
 
 
 def feed(panel: Any, snapshots: Sequence[Any]) -> None:
-    """As the window does: every snapshot recorded for the curves, the newest drawn."""
+    """As the window does: every snapshot recorded for the curves, each one with views drawn
+    (the window draws the snapshots the worker computed views for), the newest last."""
     record = getattr(panel, "record_snapshot", panel.show_snapshot)
     for snapshot in snapshots[:-1]:
-        record(snapshot)
+        if snapshot.views:
+            panel.show_snapshot(snapshot)
+        else:
+            record(snapshot)
     panel.show_snapshot(snapshots[-1])
 
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.headless_export import feed
 from nnviz.app.panels import all_panels
+from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import Panel
 from nnviz.io.files import ExportError, safe_stem, unused_stem
 from nnviz.io.runs import SUFFIX, RunFileError, RunRecord, load_run, replay, save_run
@@ -69,6 +70,7 @@ class RunViewer(QWidget):
         layout.addLayout(row)
 
         self.plot = pg.PlotWidget()
+        plain_axes(self.plot)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("bottom", "step")
         self.plot.showGrid(x=True, y=True, alpha=0.2)

@@ -12,6 +12,8 @@ above) are split by the cell's mean value, as usual.
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
+
 import numpy as np
 
 Array = np.ndarray
@@ -108,3 +110,48 @@ def class_borders(probabilities: Array, extent: tuple[float, float, float, float
                 pieces.append(iso_segments(margin, 0.0))
         index = np.concatenate(pieces) if pieces else np.empty((0, 2))
     return to_data_units(index, extent, p.shape[:2])
+
+
+def chain_segments(segments: Array) -> Array:
+    """Join segments (pairs of rows, as :func:`iso_segments` returns them) that share an end
+    into polylines: one (m, 2) array, a row of NaN between two polylines.
+
+    A dash pattern runs along a polyline, but restarts on every separate segment: drawn as
+    one segment per grid cell, a dashed border reads as a solid line. Neighbouring cells
+    compute the crossing on their shared edge from the same two values, so shared ends are
+    equal exactly. A segment repeated (two classes' margins cross zero on the same border)
+    is kept once.
+    """
+    points = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
+    ends = [tuple(point) for point in points]
+    unique: dict[frozenset, int] = {}
+    for index in range(len(ends) // 2):
+        unique.setdefault(frozenset((ends[2 * index], ends[2 * index + 1])), index)
+    kept = sorted(unique.values())
+    touching: dict[tuple, list[int]] = defaultdict(list)
+    for index in kept:
+        touching[ends[2 * index]].append(2 * index)
+        touching[ends[2 * index + 1]].append(2 * index + 1)
+    used: set[int] = set()
+    lines = []
+    for first in kept:
+        if first in used:
+            continue
+        used.add(first)
+        line = deque([points[2 * first], points[2 * first + 1]])
+        for row, forward in ((2 * first + 1, True), (2 * first, False)):
+            while True:
+                following = next((r for r in touching[ends[row]] if r // 2 not in used), None)
+                if following is None:
+                    break
+                used.add(following // 2)
+                row = following ^ 1  # the other end of the segment just joined
+                if forward:
+                    line.append(points[row])
+                else:
+                    line.appendleft(points[row])
+        lines.append(np.array(line))
+    if not lines:
+        return np.empty((0, 2))
+    gap = np.full((1, 2), np.nan)
+    return np.concatenate([part for line in lines for part in (line, gap)][:-1])

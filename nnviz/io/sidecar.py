@@ -2,8 +2,10 @@
 
 It records the scenario, the preset, every hyperparameter (as values and as ``--set`` lines),
 the seed, the step, the metrics at that step and the versions of nnviz, Python, NumPy and
-(when installed) torch. :func:`reproduce_arguments` turns a sidecar back into the command
-line that retrains the same run: ``nnviz run SCENARIO --preset P --set K=V … --steps STEP``.
+(when installed) torch; beside CSV files, what each file's table holds and what each of its
+columns means (``"csv"``: file name → :func:`nnviz.io.columns.describe_table`).
+:func:`reproduce_arguments` turns a sidecar back into the command line that retrains the same
+run: ``nnviz run SCENARIO --preset P --set K=V … --steps STEP``.
 """
 
 from __future__ import annotations
@@ -109,8 +111,10 @@ def make_sidecar(
     panel: str | None = None,
     files: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
+    csv: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The sidecar record; ``files`` are the names it describes (in the same folder).
+    """The sidecar record; ``files`` are the names it describes (in the same folder), and
+    ``csv`` describes the CSV files among them (file name → table, about, rows, columns).
 
     Without a config (a panel that has shown nothing yet) only the versions and names are
     recorded, and there is no command to reproduce.
@@ -129,6 +133,7 @@ def make_sidecar(
         "set": set_arguments(config) if config is not None else [],
         "metrics": {k: json_value(v) for k, v in (metrics or {}).items()},
         "files": list(files),
+        **({"csv": {name: json_value(entry) for name, entry in csv.items()}} if csv else {}),
         "versions": versions(),
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": None,
@@ -142,12 +147,12 @@ def make_sidecar(
 
 
 def snapshot_sidecar(snapshot: Any, *, preset: str | None = None, panel: str | None = None,
-                     files: Sequence[str] = (), extra: Mapping[str, Any] | None = None
-                     ) -> dict[str, Any]:
+                     files: Sequence[str] = (), extra: Mapping[str, Any] | None = None,
+                     csv: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """:func:`make_sidecar` for the state a :class:`~nnviz.session.Snapshot` shows."""
     return make_sidecar(scenario=snapshot.scenario, config=snapshot.config, step=snapshot.step,
                         epoch=snapshot.epoch, metrics=snapshot.metrics, preset=preset,
-                        panel=panel, files=files, extra=extra)
+                        panel=panel, files=files, extra=extra, csv=csv)
 
 
 def sidecar_text(record: Mapping[str, Any]) -> str:

@@ -1,8 +1,10 @@
 """CSV of the numbers a panel draws: one table per file, columns of equal length.
 
 A table is ``(column_names, columns)``, the shape of ``Panel.csv_tables()``. Numbers are written
-in the shortest form that reads back to the same float (``repr``), non-finite ones as ``nan``,
-``inf``, ``-inf``, and missing cells (``None``) as empty fields.
+in the shortest form that reads back to the same float (``repr``): a float32 (a column kept as a
+float32 array) to the same float32, in half the digits of its float64 widening; non-finite ones
+as ``nan``, ``inf``, ``-inf``, and missing cells (``None``) as empty fields. What each column
+means goes into the sidecar (:mod:`nnviz.io.columns`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def _cell(value: object) -> object:
             return "nan"
         if math.isinf(number):
             return "inf" if number > 0 else "-inf"
+        if isinstance(value, np.float32):  # numpy prints the shortest float32 round trip
+            return str(value)
         return repr(number)
     return value
 

@@ -102,7 +102,7 @@ def test_captions_that_would_collide_are_shortened_then_hidden(qtbot, snapshots)
 
     roomy = captions_at(1400, 1000)
     assert len(roomy) == 8 and all(" " in text for text in roomy)  # label and score
-    cramped = captions_at(150, 130)  # "4→1 0.97 / 4: 0.02" would overlap its neighbours
+    cramped = captions_at(200, 200)  # "4→1 0.97 / 4: 0.02" would overlap its neighbours
     assert cramped and all(" " not in text for text in cramped)  # "4→1" or "7"
     assert captions_at(70, 60) == []  # not even that fits
 
@@ -180,3 +180,59 @@ def test_average_digits(qtbot, snapshots):
     assert panel.image.levels[0] == 0.0
     assert "nearest mean scores" in panel.plot.getPlotItem().titleLabel.text
     assert len(_colours(image)) > 5
+
+
+def _gallery(wrong: int, right: int, limit: int):
+    """A gallery of ``wrong`` mistakes and ``right`` correct answers, ``limit`` tiles shown."""
+    from nnviz.core.classifier_views import gallery
+
+    rng = np.random.default_rng(1)
+    total = wrong + right
+    labels = np.arange(total) % 3
+    scores = np.full((total, 3), 0.1)
+    predicted = np.where(np.arange(total) < wrong, (labels + 1) % 3, labels)
+    scores[np.arange(total), predicted] = rng.uniform(0.4, 0.9, total)
+    return gallery(rng.uniform(size=(total, 8, 8)), labels, scores, ("a", "b", "c"),
+                   limit=limit)
+
+
+def _frame_tiles(panel, wrong: bool) -> int:
+    xs, _ = panel.frames[wrong].getData()
+    return 0 if xs is None else len(xs) // 8  # four segments, eight points, per tile
+
+
+@pytest.mark.parametrize(("wrong", "right", "limit", "words"), [
+    (12, 50, 24, ["all 12 mistakes", "12 correct answers"]),
+    (40, 50, 24, ["the 24 most confident of the 40 mistakes"]),
+    (0, 30, 24, ["No mistakes", "24 correct answers"]),
+    (1, 0, 24, ["the 1 mistake"]),
+])
+def test_the_key_counts_the_red_and_green_tiles_drawn(qtbot, wrong, right, limit, words):
+    from nnviz.app.panels.digits import gallery_key
+
+    panel = MisclassifiedPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    shown = _gallery(wrong, right, limit)
+    panel.draw(shown)
+    drawn_wrong, drawn_right = _frame_tiles(panel, True), _frame_tiles(panel, False)
+    assert drawn_wrong == min(wrong, limit)
+    assert drawn_wrong + drawn_right == len(shown.labels)
+    key = panel.key.text
+    assert key == gallery_key(shown)
+    for phrase in words:
+        assert phrase in key
+    assert ("green" in key.lower()) == (drawn_right > 0)
+    assert f"{wrong} of {wrong + right}" in panel.plot.getPlotItem().titleLabel.text
+
+
+def test_frames_mark_the_tiles_even_where_captions_do_not_fit(qtbot):
+    panel = MisclassifiedPanel()
+    qtbot.addWidget(panel)
+    panel.resize(180, 160)
+    panel.show()
+    panel.draw(_gallery(5, 20, 24))
+    qtbot.wait(30)
+    assert not any(c.isVisible() for c in panel.captions)
+    assert _frame_tiles(panel, True) == 5 and _frame_tiles(panel, False) == 19

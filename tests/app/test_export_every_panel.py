@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import xml.etree.ElementTree as ET
+from unittest import mock
 
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
 
 from nnviz.app import export
 from nnviz.app.panels import all_panels
@@ -60,6 +62,9 @@ def test_panel_exports_open(qtbot, tmp_path, scenario_name, kind):
         panel.show_snapshot(frame)
     formats = ("png", "svg", "csv") if panel.csv_tables() else ("png", "svg")
     written = export.export_panel(panel, tmp_path, export.ExportOptions(formats, (400, 300)))
+    if not panel.figure:  # controls (the racer editor): their data, never a picture
+        assert {p.suffix for p in written} == {".csv", ".json"}
+        return
     png = next(p for p in written if p.suffix == ".png")
     image = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB888)
     assert (image.width(), image.height()) == (400, 300)
@@ -70,3 +75,31 @@ def test_panel_exports_open(qtbot, tmp_path, scenario_name, kind):
     for table in (p for p in written if p.suffix == ".csv"):
         rows = list(csv.reader(table.read_text().splitlines()))
         assert len(rows) >= 2 and len({len(r) for r in rows}) == 1, table.name
+
+
+def test_a_widget_panel_exports_without_its_buttons_and_scroll_bars(qtbot):
+    """The word query's box and its tables' scroll bars are for the app, not the figure."""
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    panel = all_panels()["word_query"]()
+    qtbot.addWidget(panel)
+    panel.resize(420, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    frames = _run("embeddings")
+    for frame in frames:
+        panel.show_snapshot(frame)
+    seen = {}
+
+    def spy(widget, *args, **kwargs):
+        seen["query box"] = panel.query_edit.isVisible()
+        seen["scroll bars"] = [area.verticalScrollBar().isVisible()
+                               for area in panel.findChildren(QAbstractScrollArea)]
+        return original(widget, *args, **kwargs)
+
+    original = QWidget.render
+    with mock.patch.object(QWidget, "render", spy):
+        export.render_png(panel, (420, 300))
+    assert seen["query box"] is False
+    assert not any(seen["scroll bars"])
+    assert panel.query_edit.isVisible(), "the app gets its query box back"

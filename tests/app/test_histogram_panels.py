@@ -212,3 +212,80 @@ def test_zooming_into_late_steps_rescales_the_bands(qtbot):
     whole = np.diff(panel.distribution_plot.viewRange()[1])[0]
     panel.distribution_plot.setXRange(80, 110, padding=0)
     qtbot.waitUntil(lambda: np.diff(panel.distribution_plot.viewRange()[1])[0] < whole / 3)
+
+
+# -- stats never clipped; no hidden layer said; one point on a sensible axis ------------------
+
+#: the panel's size in a 1024×700, a 1440×900 and a 2560×1440 window (digits, two columns)
+PANEL_SIZES = [(331, 260), (539, 260), (1106, 302)]
+
+
+@pytest.mark.parametrize("size", PANEL_SIZES)
+def test_histogram_statistics_are_never_cut_off(qtbot, size):
+    panel = HistogramsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    for shot in frames():
+        panel.show_snapshot(shot)
+    qtbot.wait(20)
+    summary = panel.summary
+    text = summary.item.toPlainText()
+    for figure in ("mean", "σ", "min", "max"):
+        assert figure in text
+    shown = summary.mapRectToScene(summary.item.boundingRect())
+    viewport = panel.view.mapToScene(panel.view.viewport().rect()).boundingRect()
+    assert viewport.contains(shown), f"{shown} is cut by the view {viewport}"
+    # wrapping happens between figures, never inside one ("σ 0.95" stays together)
+    lines = summary.item.document().toPlainText()
+    assert "σ\n" not in lines and "mean\n" not in lines
+
+
+def no_hidden_layer_snapshot():
+    from nnviz.scenarios.moons import build as build_moons
+
+    config = MoonsConfig(hidden_sizes=(), n_samples=100)
+    return list(train(build_moons(config), max_steps=10, every=5))
+
+
+def test_saturation_says_why_a_network_without_hidden_layer_has_no_bars(qtbot):
+    panel = LayerHealthPanel()
+    qtbot.addWidget(panel)
+    panel.resize(666, 260)
+    panel.show()
+    for shot in no_hidden_layer_snapshot():
+        panel.show_snapshot(shot)
+    assert panel.no_hidden_layer.visible
+    sentence = panel.no_hidden_layer.text
+    assert sentence.isVisible() and "No hidden layer" in sentence.toPlainText()
+    box = panel.saturation_plot.vb.sceneBoundingRect()
+    assert box.contains(sentence.mapRectToScene(sentence.boundingRect()))
+    assert panel.saturation_legend.items == []  # no key for bars that are not there
+    assert len(panel.norm_curves) == 1  # the output layer's gradient is still drawn
+    panel.start_run(9)
+    for shot in frames(run_id=9):  # a network with a hidden layer: bars again, and their key
+        panel.show_snapshot(shot)
+    assert not panel.no_hidden_layer.visible and len(panel.saturation_legend.items) == 2
+
+
+def test_bars_say_their_share_so_zero_reads_as_a_measured_zero(qtbot):
+    panel = LayerHealthPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 360)
+    panel.show()
+    shots = frames()
+    for shot in shots:
+        panel.show_snapshot(shot)
+    qtbot.wait(20)
+    saturated = shots[-1].views["histograms"].saturated
+    labels = [text.toPlainText() for text in panel.bar_values if text.isVisible()]
+    assert labels == [f"{100 * value:.0f} %" for value in saturated]
+
+
+def test_one_gradient_norm_stands_on_an_axis_from_zero_to_its_step(qtbot):
+    panel = LayerHealthPanel()
+    qtbot.addWidget(panel)
+    recorder, bins = DistributionRecorder(), StableBins()
+    panel.show_snapshot(synthetic(2000, 1.0, recorder, bins))
+    low, high = panel.norm_plot.viewRange()[0]
+    assert low <= 0.0 and 2000.0 <= high < 2100.0  # not 1999.6 … 2000.4

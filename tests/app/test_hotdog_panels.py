@@ -175,6 +175,56 @@ def test_projection_with_boundary_draws_and_exports(qtbot, tmp_path):
     assert panel.background.image is None
 
 
+def feature_plane(resolution=80):
+    """Features between −12 and 10 on both axes, and a boundary grid over them (10 % margin),
+    as the hotdog scenario makes them."""
+    rng = np.random.default_rng(3)
+    points = rng.uniform([-12.0, -10.0], [10.0, 10.0], (60, 2))
+    labels = (points[:, 0] > 0).astype(int)
+    extent = (-14.2, 12.2, -12.0, 12.0)
+    plane = grid_points(extent, resolution)
+    p_first = 1 / (1 + np.exp(-plane[:, 0]))
+    probabilities = np.stack([p_first, 1 - p_first], 1).reshape(resolution, resolution, 2)
+    grid = DecisionGrid(extent, probabilities.astype(np.float32), points, labels,
+                        points[:0], labels[:0])
+    return Projection(points, (), (0.26, 0.15), labels, "features", NAMES), grid
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen plugin, on show()
+def test_the_feature_plane_is_framed_in_a_wide_strip(qtbot):
+    """The panel is a wide strip under the others: locked axes spanned −50…50 for data
+    between −12 and 10. The view frames the data, before and after the boundary exists."""
+    panel = ProjectionBoundaryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1400, 320)
+    panel.show()
+    qtbot.waitExposed(panel)
+    projection, grid = feature_plane()
+    panel.show_snapshot(snapshot({"projection": projection}))  # features, no boundary yet
+    qtbot.wait(20)
+    low, high = projection.points.min(axis=0), projection.points.max(axis=0)
+    for axis, (start, end) in enumerate(panel.plot.getViewBox().viewRange()):
+        assert start <= low[axis] and high[axis] <= end  # all of the data …
+        assert end - start < 1.2 * (high[axis] - low[axis])  # … and little else
+    panel.show_snapshot(snapshot({"projection": projection, "projection_boundary": grid}))
+    qtbot.wait(20)
+    (x_low, x_high), (y_low, y_high) = panel.plot.getViewBox().viewRange()
+    assert (x_low, x_high) == pytest.approx((-14.2, 12.2), abs=0.3)
+    assert (y_low, y_high) == pytest.approx((-12.0, 12.0), abs=0.3)
+
+
+def test_the_boundary_grid_csv_keeps_a_stated_sample(qtbot):
+    panel = ProjectionBoundaryPanel()
+    qtbot.addWidget(panel)
+    projection, grid = feature_plane(resolution=120)
+    panel.show_snapshot(snapshot({"projection": projection, "projection_boundary": grid}))
+    columns, values = panel.csv_tables()["boundary_grid"]
+    assert columns == ["x", "y", "p0", "p1"] and len(values[0]) == 40 * 40
+    notes = panel.csv_notes()["boundary_grid"]
+    assert "40×40 grid: every 3rd point of the 120×120 field" in notes.about
+    assert "(hotdog)" in notes.columns["p0"]
+
+
 def test_gallery_panel_renders_for_export(qtbot):
     panel = ImageScoresPanel()
     qtbot.addWidget(panel)

@@ -29,9 +29,13 @@ def test_registered_under_its_kind():
     assert all_panels()["projection"] is ProjectionPanel
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # offscreen plugin, on show()
 def test_draws_groups_labels_and_arrows(qtbot):
     panel = ProjectionPanel()
     qtbot.addWidget(panel)
+    panel.resize(600, 450)  # labels are placed in pixels: the plot needs its size
+    panel.show()
+    qtbot.waitExposed(panel)
     panel.show_snapshot(snapshot({"projection": word_projection()}))
     counts = [len(s.data) for s in panel.scatters]
     assert counts == [2, 2, 1]

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsProxyWidget,
+    QPushButton,
+    QTableWidget,
+)
 
 from nnviz.app.panels import all_panels
-from nnviz.app.panels.race import (
-    RaceCurvesPanel,
-    RaceFinishPanel,
-    RacerEditorPanel,
-    RaceSurfacePanel,
-    format_seconds,
-    log_excess,
-    racer_colour,
-)
-from nnviz.scenarios.race import RaceConfig, RaceSession
+from nnviz.app.panels.race import RaceCurvesPanel, RaceSurfacePanel, log_excess, racer_colour
+from nnviz.app.panels.race_editor import RacerEditorPanel
+from nnviz.app.panels.race_finish import RaceFinishPanel
+from nnviz.scenarios.race import RaceConfig, RacerView, RaceSession, format_seconds
 from nnviz.scenarios.racers import parse_racers
 from nnviz.scenarios.registry import get_scenario
 from nnviz.session import train
@@ -129,7 +131,7 @@ def test_surface_draws_contours_paths_and_the_optimum(qtbot, logistic_run):
     ox, oy = panel.optimum.getData()
     assert (ox[0], oy[0]) == pytest.approx(tuple(session.optimum[:2]))
     assert len(panel.heads.getData()[0]) == 3
-    assert "b*" in panel.note.text()
+    assert "b*" in panel.note.text
     assert len(_colours(image)) > 40, "an image of the surface, not a blank plot"
     grid, paths = panel.csv_tables()["loss_surface"], panel.csv_tables()["paths"]
     assert len(grid[1][2]) == surface.values.size and set(paths[1][0]) == set(surface.paths)
@@ -152,7 +154,7 @@ def test_mlp_surface_slice(qtbot, mlp_run):
     _shown(panel, snapshots, qtbot)
     assert panel.image.image.shape == (12, 12)
     assert panel.optimum.getData()[0].size == 0
-    assert "filter-normalised" in panel.note.text()
+    assert "filter-normalised" in panel.note.text
     assert panel.plot.getAxis("bottom").labelText.startswith("α")
 
 
@@ -165,17 +167,21 @@ def test_log_excess_resolves_the_floor():
 
 
 def test_finish_table(qtbot, logistic_run):
+    from nnviz.app.panels.race_finish import finish_table_html
+
     _, snapshots = logistic_run
     panel = RaceFinishPanel()
     _shown(panel, snapshots, qtbot, size=(600, 200))
     view = snapshots[-1].views["race"]
-    assert panel.table.rowCount() == 3
-    by_name = {panel.table.item(r, 0).text(): r for r in range(3)}
+    assert [row[0] for row in panel.rows] == ["gd", "momentum", "newton"]
     newton = view.racers[2]
-    row = by_name["newton"]
-    assert panel.table.item(row, 2).text() == str(newton.finish.updates)
-    assert panel.table.item(row, 2).font().bold(), "fewest updates is in bold"
-    assert "0.34" in panel.heading.text()
+    assert panel.rows[2][2] == str(newton.finish.updates)
+    assert (2, "newton") in panel.best, "fewest updates is in bold"
+    text = panel.table.item.toPlainText()
+    assert "updates to target" in text and str(newton.finish.updates) in text
+    assert f"<b>{newton.finish.updates}</b>" in finish_table_html(
+        panel.rows, [racer_colour(r.number) for r in view.racers], panel.best)
+    assert "0.34" in panel.heading.text
     header, columns = panel.csv_tables()["finish_line"]
     assert header[2] == "updates to target" and columns[0] == ["gd", "momentum", "newton"]
     assert format_seconds(0.0021) == "2.1 ms" and format_seconds(3e-5) == "30 µs"
@@ -296,3 +302,153 @@ def test_a_thinned_curve_says_so_on_the_axis(qtbot):
     panel.show_snapshot(snapshots[-1])
     assert "thinned" in panel.plot.getAxis("bottom").labelText
     assert len(panel.curves["gd"].getData()[0]) < 30
+
+
+# -- issue 19: framing, captions, exports without widgets, the finish message ------------------
+def _runaway_surface(revision: int = 0, far: float = 1e4):
+    """The plane (−2…2)² with a racer heading off to ``far``, as Newton does on separable data."""
+    from nnviz.core.loss_surface import LossSurface
+
+    values = np.add.outer(np.linspace(0, 1, 20), np.linspace(0, 1, 20))
+    path = np.array([[0.0, 0.0], [1.0, 1.0], [far, far]])
+    return LossSurface(extent=(-2.0, 2.0, -2.0, 2.0), values=values, x_label="w₁",
+                       y_label="w₂", paths={"newton": path, "gd": path[:2]}, note="a plane",
+                       revision=revision)
+
+
+def test_the_surface_view_frames_the_surface_not_a_runaway_path(qtbot):
+    panel = RaceSurfacePanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.draw(_runaway_surface())
+    qtbot.wait(30)  # an auto range would be applied by now
+    (x_low, x_high), (y_low, y_high) = panel.plot.viewRange()
+    assert (x_low, x_high) == pytest.approx((-2.0, 2.0), abs=0.05)
+    assert (y_low, y_high) == pytest.approx((-2.0, 2.0), abs=0.05)
+    panel.draw(_runaway_surface(revision=1, far=1e6))  # a new image of the same plane
+    qtbot.wait(30)
+    assert panel.plot.viewRange()[0] == pytest.approx([-2.0, 2.0], abs=0.05)
+
+
+def test_the_separable_race_surface_fills_the_view(qtbot):
+    """On separable gaussians Newton runs off towards |θ| → ∞; the loss image must still
+    fill the plot, not shrink to a patch in a corner of the runaway path's range."""
+    session = RaceSession(RaceConfig().with_values({"correlation": 0.99,
+                                                    "racers": "gd lr=1; newton"}))
+    snapshots = list(train(session, max_steps=40, every=40))
+    newton = snapshots[-1].views["loss_surface"].paths["newton"]
+    assert np.abs(newton).max() > 50, "Newton has run far off the plane"
+    panel = RaceSurfacePanel()
+    _shown(panel, snapshots[-1:], qtbot, size=(500, 400))
+    qtbot.wait(30)
+    image = panel.image.mapRectToView(panel.image.boundingRect())
+    (x_low, x_high), (y_low, y_high) = panel.plot.viewRange()
+    covered = (min(image.right(), x_high) - max(image.left(), x_low)) * (
+        min(image.bottom(), y_high) - max(image.top(), y_low))
+    assert covered >= 0.9 * (x_high - x_low) * (y_high - y_low)
+
+
+def test_the_surface_caption_wraps_in_a_narrow_panel_and_is_never_cut(qtbot, logistic_run):
+    _, snapshots = logistic_run
+    panel = RaceSurfacePanel()
+    _shown(panel, snapshots, qtbot, size=(900, 400))
+    one_line = panel.note.item.boundingRect().height()
+    panel.resize(280, 400)
+    qtbot.wait(30)
+    item = panel.note.item
+    margin = item.document().documentMargin()
+    letters = item.mapRectToScene(item.boundingRect().adjusted(margin, 0, -margin, 0))
+    assert item.boundingRect().height() > 1.5 * one_line, "the caption wraps"
+    assert letters.left() >= 0 and letters.right() <= panel.plot.width()
+    assert "log(loss − lowest)" in item.toPlainText()
+
+
+@pytest.mark.parametrize("panel_class", [RaceCurvesPanel, RaceSurfacePanel, RaceFinishPanel])
+def test_race_figures_are_exported_without_their_widgets(qtbot, tmp_path, logistic_run,
+                                                         panel_class):
+    """An export is the plot (axes, legend, caption): never the axis selector, the log
+    checkbox or a table widget's header and scroll bars."""
+    from nnviz.app import export
+
+    _, snapshots = logistic_run
+    panel = panel_class()
+    _shown(panel, snapshots, qtbot, size=(600, 400))
+    target = panel.export_target()
+    assert isinstance(target, (pg.GraphicsItem, pg.GraphicsScene))
+    scene = target if isinstance(target, pg.GraphicsScene) else target.scene()
+    assert not [item for item in scene.items() if isinstance(item, QGraphicsProxyWidget)]
+    view = export._view_of(target)
+    scene_rect = target.sceneRect() if target is scene else target.sceneBoundingRect()
+    exported = view.mapFromScene(scene_rect).boundingRect()
+    exported.moveTopLeft(view.mapTo(panel, exported.topLeft()))
+    widgets = [w for kind in (QComboBox, QCheckBox, QPushButton, QTableWidget)
+               for w in panel.findChildren(kind)]
+    for widget in widgets:
+        if widget.isVisible():
+            where = QRect(widget.mapTo(panel, QPoint(0, 0)), widget.size())
+            assert not exported.intersects(where), f"the export would show {widget}"
+    image = export.render_png(panel, (500, 300))
+    assert (image.width(), image.height()) == (500, 300)
+
+
+def test_the_race_says_who_reached_the_target_first():
+    session = RaceSession(RaceConfig(racers="gd lr=1; newton", epochs=30, target_loss=0.34))
+    final = list(train(session, every=10))[-1]
+    assert session.finished and final.final
+    assert final.message == session.finish_message
+    assert final.message.startswith(f"Race over at step {session.step_count}: newton reached "
+                                    "training loss ≤ 0.34 first (4 updates, 4 epochs,")
+    slow = RaceSession(RaceConfig(racers="gd lr=0.01", epochs=2, target_loss=0.01))
+    assert list(train(slow, every=10))[-1].message.endswith(
+        "no racer reached training loss ≤ 0.01 (lowest: gd, "
+        f"{slow.racers[0].loss:.3g}).")
+
+
+def test_different_winners_by_updates_and_by_time_are_each_named():
+    from nnviz.scenarios.race import FinishTime, RaceView, race_result
+
+    def racer(name, updates, seconds):
+        finish = FinishTime(updates, updates / 10, seconds, 0.1)
+        return RacerView(name=name, kind="sgd", title="", settings="", spec="",
+                         status="finished", updates=updates, epoch=1.0, seconds=seconds,
+                         loss=0.1, curve=np.zeros((0, 4)), finish=finish)
+
+    view = RaceView((racer("newton", 4, 0.02), racer("sgd", 40, 0.005)), 0.2, "logistic", 10)
+    assert race_result(view) == ("first to training loss ≤ 0.2: by updates, newton "
+                                 "(4 updates); by epochs, newton (0.4 epochs); by compute "
+                                 "time, sgd (5 ms).")
+
+
+def test_the_status_bar_shows_the_race_result_when_the_race_ends(qtbot):
+    from nnviz.app.runner import FINISHED, RunController, finish_text
+
+    runner = RunController(interval=0.01)
+    messages = []
+    runner.message.connect(lambda level, text: messages.append((level, text)))
+    config = RaceConfig(racers="gd lr=1; newton", epochs=6, target_loss=0.34)
+    runner.open(get_scenario("race"), config, running=True)
+    try:
+        qtbot.waitUntil(lambda: runner.state == FINISHED, timeout=10_000)
+        assert ("info", runner.last_snapshot.message) in messages
+        assert "newton reached training loss ≤ 0.34 first" in runner.last_snapshot.message
+        assert not [text for _, text in messages if text == "Training finished"]
+    finally:
+        assert runner.shutdown(2.0)
+    assert finish_text(None, 1) == "Training finished"
+
+
+def test_the_racer_editor_exports_its_racers_never_a_picture_of_its_widgets(qtbot, tmp_path,
+                                                                           logistic_run):
+    from nnviz.app import export
+
+    _, snapshots = logistic_run
+    panel = RacerEditorPanel()
+    _shown(panel, snapshots[-1:], qtbot, size=(600, 250))
+    assert not panel.figure
+    everything = export.ExportOptions(("png", "svg", "csv"))
+    written = export.export_panel(panel, tmp_path, everything)
+    assert sorted(path.suffix for path in written) == [".csv", ".json"]
+    assert "newton" in next(p for p in written if p.suffix == ".csv").read_text()
+    assert export.export_panel(panel, tmp_path / "png", export.ExportOptions(("png",))) == []

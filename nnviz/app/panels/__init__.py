@@ -15,6 +15,8 @@ PANEL_MODULES: tuple[str, ...] = (
     "nnviz.app.panels.projection",
     "nnviz.app.panels.word_query",
     "nnviz.app.panels.race",
+    "nnviz.app.panels.race_finish",
+    "nnviz.app.panels.race_editor",
     "nnviz.app.panels.hotdog",
     "nnviz.app.panels.histograms",
     "nnviz.app.panels.layer_health",

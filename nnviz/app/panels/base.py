@@ -42,6 +42,9 @@ class Panel(QWidget):
 
     kind: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    #: False for a panel of controls (the racer editor): exports write its data as CSV and
+    #: never a picture of its widgets, which is no figure
+    figure: ClassVar[bool] = True
     #: the most draws per second the window asks of this panel (0: every frame). Painting
     #: competes with training for the GIL; slow-moving curves look the same at 10 Hz.
     max_fps: ClassVar[float] = 0.0
@@ -69,6 +72,12 @@ class Panel(QWidget):
     def start_run(self, run_id: int) -> None:
         """A new run starts: forget per-run state (curves keep pinned runs)."""
         self.run_id = run_id
+
+    def app_only_widgets(self) -> list[QWidget]:
+        """Widgets a person works in the app (a button, a query box): a panel drawn as a
+        widget (no :meth:`export_target`) leaves them, and every scroll bar, out of its
+        exported figure."""
+        return []
 
     def export_target(self) -> pg.GraphicsItem | pg.GraphicsScene | None:
         """The pyqtgraph item or scene that PNG/SVG export renders (None: grab the widget)."""

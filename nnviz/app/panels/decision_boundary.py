@@ -5,22 +5,57 @@ two classes as P(class 1) on a diverging colour map, more classes as a probabili
 mix of class colours; the boundary (P = 0.5, or where the most likely class changes) as a
 line; training points as circles and test points as triangles, in data units. Items are built
 once; the image and line are updated per frame, the points only when they change.
+
+"Pin run" keeps the current run's class border: the next runs draw their field under it, the
+pinned border dashed and named in the legend by what differed (as the loss panel names pinned
+curves), and :meth:`DecisionBoundaryPanel.comparison_figure` puts the pinned run's whole
+boundary beside the current one, each titled with its settings: the two-boundary figure of
+the classic tutorial, one export away.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QGraphicsItem
 
+from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.app.panels.colors import class_color, class_mix, diverging_lut, soften
+from nnviz.app.panels.field_table import field_notes, field_table
+from nnviz.app.panels.legends import legend_below
+from nnviz.app.panels.loss import MAX_PINNED, PINNED_STYLES
+from nnviz.app.panels.pinning import describe_pinned, settings_title
+from nnviz.app.panels.side_by_side import SideBySide
+from nnviz.core.contour import chain_segments
 from nnviz.core.views import DecisionGrid
+from nnviz.io.columns import TableNotes
+from nnviz.io.sidecar import json_value, set_arguments
+from nnviz.scenarios.params import Config
 from nnviz.session import Snapshot
 
 #: the field is drawn this much lighter than the class colours, so points stand out
 FIELD_LIGHTNESS = 0.3
+#: the class border of this run, and of pinned runs (dashed, in the loss panel's pin styles)
+BORDER_COLOR = (30, 30, 30)
+PINNED_BORDER_COLOR = (90, 20, 110)
+
+
+@dataclass
+class PinnedBoundary:
+    """A pinned run's last field (for the side-by-side figure) and its dashed border."""
+
+    config: Config | None
+    grid: DecisionGrid
+    step: int
+    item: pg.PlotCurveItem
+    #: the border as polylines, a NaN row between two (:func:`chain_segments`)
+    line: np.ndarray
+    legend_sample: pg.PlotCurveItem | None = field(default=None)
 
 
 @register_panel
@@ -33,6 +68,7 @@ class DecisionBoundaryPanel(Panel):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setObjectName("decision-boundary-plot")
         item = self.plot.getPlotItem()
+        plain_axes(item)
         item.setLabel("bottom", "x₁")
         item.setLabel("left", "x₂")
         item.setMenuEnabled(False)
@@ -47,7 +83,7 @@ class DecisionBoundaryPanel(Panel):
         lut = diverging_lut()
         self._lut = np.clip(soften(lut.astype(np.float64), FIELD_LIGHTNESS), 0, 255).astype(
             np.uint8)
-        self.boundary = pg.PlotCurveItem(pen=pg.mkPen((30, 30, 30), width=2), connect="pairs",
+        self.boundary = pg.PlotCurveItem(pen=pg.mkPen(BORDER_COLOR, width=2), connect="pairs",
                                          antialias=True)
         self.train_points = pg.ScatterPlotItem(size=7, symbol="o", name="train",
                                                pen=pg.mkPen("w", width=1))
@@ -55,10 +91,14 @@ class DecisionBoundaryPanel(Panel):
                                               pen=pg.mkPen((20, 20, 20), width=1))
         for graphic in (self.image, self.boundary, self.train_points, self.test_points):
             item.addItem(graphic)
-        legend = item.addLegend(offset=(4, 4), brush=pg.mkBrush(255, 255, 255, 200),
-                                labelTextColor=(20, 20, 20))
+        legend = legend_below(item)  # under the plot: over the field it would hide data
         legend.addItem(_legend_marker("o", "w"), "train")
-        legend.addItem(_legend_marker("t", (20, 20, 20)), "test")
+        self._test_key = _legend_marker("t", (20, 20, 20))
+        legend.addItem(self._test_key, "test")
+        self.legend = legend
+        self.plot_item = item
+        self.pinned: list[PinnedBoundary] = []
+        self.config: Config | None = None
         self.layout_.addWidget(self.plot)
         self._points_key: tuple | None = None
         self._points_refs: tuple | None = None
@@ -69,6 +109,9 @@ class DecisionBoundaryPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
+        if snapshot.config is not self.config:
+            self.config = snapshot.config
+            self._relabel_pinned()
         grid = snapshot.views.get("decision_grid")
         if isinstance(grid, DecisionGrid):
             self.draw(grid)
@@ -118,11 +161,93 @@ class DecisionBoundaryPanel(Panel):
         ):
             brushes = _class_brushes(np.asarray(labels))
             scatter.setData(pos=np.asarray(points, dtype=np.float64)[:, :2], brush=brushes)
+        self._show_test_key(len(grid.test_points) > 0)
+
+    def _show_test_key(self, shown: bool) -> None:
+        """Name test points in the legend only when there are some (lesson 2 trains on all
+        200 points: a "test" key would promise triangles that are not there)."""
+        if shown == any(sample.item is self._test_key for sample, _ in self.legend.items):
+            return
+        if shown:
+            self.legend.addItem(self._test_key, "test")
+        else:
+            self.legend.removeItem(self._test_key)
 
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
         self._points_key = None
 
+    # -- pinned runs ----------------------------------------------------------------------
+    def pin_run(self) -> None:
+        """Keep this run's class border, dashed over the next runs' fields."""
+        if self.grid is None:
+            return
+        style = PINNED_STYLES[len(self.pinned) % len(PINNED_STYLES)]
+        item = pg.PlotCurveItem(pen=pg.mkPen(PINNED_BORDER_COLOR, width=2, style=style),
+                                antialias=True)
+        item.setZValue(-5)  # over the field, under this run's border and the points
+        line = chain_segments(self.grid.borders)  # dashes need polylines, not cell segments
+        if len(line):
+            item.setData(line[:, 0], line[:, 1], connect="finite")
+        self.plot_item.addItem(item)
+        step = self.last_snapshot.step if self.last_snapshot is not None else 0
+        self.pinned.append(PinnedBoundary(self.config, self.grid, step, item, line))
+        while len(self.pinned) > MAX_PINNED:
+            self._remove_pinned(self.pinned.pop(0))
+        self._relabel_pinned()
+
+    def clear_pinned(self) -> None:
+        for run in self.pinned:
+            self._remove_pinned(run)
+        self.pinned = []
+        self._relabel_pinned()
+
+    def _remove_pinned(self, run: PinnedBoundary) -> None:
+        if run.legend_sample is not None:
+            self.legend.removeItem(run.legend_sample)
+        self.plot_item.removeItem(run.item)
+
+    def _relabel_pinned(self) -> None:
+        """Legend keys for the pinned borders, named by what differed from this run (the
+        solid border is this run's: beside a dashed key it needs none of its own)."""
+        for run in self.pinned:
+            if run.legend_sample is not None:
+                self.legend.removeItem(run.legend_sample)
+                run.legend_sample = None
+        for number, run in enumerate(self.pinned, start=1):
+            run.legend_sample = pg.PlotCurveItem(pen=run.item.opts["pen"])
+            self.legend.addItem(run.legend_sample,
+                                f"pinned {number}: {describe_pinned(run.config, self.config)}")
+
+    def legend_texts(self) -> list[str]:
+        return [label.text for _, label in self.legend.items]
+
+    def can_compare(self) -> bool:
+        return bool(self.pinned) and self.grid is not None
+
+    def comparison_figure(self) -> SideBySide | None:
+        """The last pinned run's boundary beside this run's, each titled with its settings."""
+        if not self.can_compare():
+            return None
+        run, snapshot = self.pinned[-1], self.last_snapshot
+        step = snapshot.step if snapshot is not None else 0
+        sides = {"pinned": (run.grid, settings_title(run.config, self.config) or "pinned run",
+                            run.step),
+                 "current": (self.grid, settings_title(self.config, run.config) or "this run",
+                             step)}
+        halves = {}
+        for name, (grid, settings, at_step) in sides.items():
+            half = DecisionBoundaryPanel()
+            half.draw(grid)
+            half.plot_item.setTitle(f"{settings} · step {at_step:,}", color=(20, 20, 20),
+                                    size="11pt")
+            halves[name] = half
+        figure = DecisionBoundaryPair(halves, snapshot=snapshot,
+                                      sidecar={"pinned_run": _run_record(run)})
+        figure.resize(2 * max(self.width(), 320), max(self.height(), 260))
+        return figure
+
+    # -- export -----------------------------------------------------------------------------
     def export_target(self):
         return self.plot.getPlotItem()
 
@@ -130,12 +255,6 @@ class DecisionBoundaryPanel(Panel):
         grid = self.grid
         if grid is None:
             return {}
-        ny, nx, k = grid.probabilities.shape
-        x_min, x_max, y_min, y_max = grid.extent
-        xs, ys = np.meshgrid(np.linspace(x_min, x_max, nx), np.linspace(y_min, y_max, ny))
-        columns = ["x1", "x2", *[f"p_class{c}" for c in range(k)]]
-        field = [xs.ravel().tolist(), ys.ravel().tolist(),
-                 *[grid.probabilities[..., c].ravel().tolist() for c in range(k)]]
         points = [[], [], [], []]
         for split, xy, labels in (("train", grid.train_points, grid.train_labels),
                                   ("test", grid.test_points, grid.test_labels)):
@@ -143,8 +262,49 @@ class DecisionBoundaryPanel(Panel):
             points[1] += np.asarray(xy)[:, 0].tolist()
             points[2] += np.asarray(xy)[:, 1].tolist()
             points[3] += np.asarray(labels).tolist()
-        return {"probability_field": (columns, field),
-                "points": (["split", "x1", "x2", "label"], points)}
+        tables = {"probability_field": field_table(grid, "x1", "x2", lambda c: f"p_class{c}"),
+                  "points": (["split", "x1", "x2", "label"], points)}
+        for number, run in enumerate(self.pinned, start=1):
+            gaps = np.isnan(run.line[:, 0])
+            ends = run.line[~gaps].astype(np.float32)
+            tables[f"pinned{number}_border"] = (
+                ["line", "x1", "x2"], [np.cumsum(gaps)[~gaps], ends[:, 0], ends[:, 1]])
+        return tables
+
+    def csv_notes(self) -> dict[str, TableNotes]:
+        """The field's sampling, and the points' and pinned borders' columns, in words."""
+        grid = self.grid
+        if grid is None:
+            return {}
+        notes = {
+            "probability_field": field_notes(grid, "x1", "x2", "the class probabilities"),
+            "points": TableNotes("the training and test points drawn over the field",
+                                 {"label": "the point's true class index"}),
+        }
+        for number, run in enumerate(self.pinned, start=1):
+            notes[f"pinned{number}_border"] = TableNotes(
+                f"pinned run {number}'s class border ({describe_pinned(run.config, self.config)})"
+                " as polylines: the points of each line in order",
+                {"line": "which line of the border the point belongs to",
+                 "x1": "the point's first input feature",
+                 "x2": "the point's second input feature"})
+        return notes
+
+
+class DecisionBoundaryPair(SideBySide):
+    """A pinned run's decision boundary beside the current run's (exported, never shown)."""
+
+    kind = "decision_boundary_pair"
+    title = "Decision boundaries, pinned and current"
+
+
+def _run_record(run: PinnedBoundary) -> dict[str, Any]:
+    """The pinned half's settings in the sidecar (the sidecar's command makes the other)."""
+    config = run.config
+    return {"step": run.step,
+            "hyperparameters": {k: json_value(v) for k, v in config.as_dict().items()}
+            if config is not None else {},
+            "set": set_arguments(config) if config is not None else []}
 
 
 _BRUSHES: dict[int, object] = {}

@@ -17,7 +17,9 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
+from nnviz.app.panels.axes import EmptyState, plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.legends import caption_below, fit_title
 from nnviz.core.classifier_views import ConfusionMatrix, ExampleGallery, ImageTiles
 from nnviz.session import Snapshot
 
@@ -60,6 +62,8 @@ def tile_mosaic(tiles: np.ndarray, columns: int, gap: int = 1,
 
 def _image_plot() -> tuple[pg.PlotWidget, pg.ImageItem]:
     plot = pg.PlotWidget()
+    plain_axes(plot)
+    fit_title(plot.getPlotItem())  # a long title wraps, never widens the plot
     plot.setBackground("w")
     plot.setAspectLocked(True)
     plot.invertY(True)
@@ -83,6 +87,8 @@ class ConfusionMatrixPanel(Panel):
         self.image.setLookupTable(SEQUENTIAL.getLookupTable(nPts=256))
         self.plot.setLabel("bottom", "predicted")
         self.plot.setLabel("left", "true")
+        self.empty_state = EmptyState(self.plot)
+        self.empty_state.show()
         self.layout_.addWidget(self.plot)
         self.texts: list[pg.TextItem] = []
         self.matrix: ConfusionMatrix | None = None
@@ -96,6 +102,7 @@ class ConfusionMatrixPanel(Panel):
 
     def draw(self, matrix: ConfusionMatrix) -> None:
         self.matrix = matrix
+        self.empty_state.hide()
         fractions = matrix.row_fractions()
         n = len(matrix.class_names)
         self.image.setImage(fractions, levels=(0.0, 1.0), autoLevels=False)
@@ -136,6 +143,7 @@ class ConfusionMatrixPanel(Panel):
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
         self.matrix = None
+        self.empty_state.show()
         self.image.clear()
         for text in self.texts:
             text.setVisible(False)
@@ -291,6 +299,14 @@ class MisclassifiedPanel(Panel):
         self._ink = GRAYSCALE_INK.getLookupTable(nPts=256)
         self.layout_.addWidget(self.plot)
         self.captions: list[pg.TextItem] = []
+        # a frame in the caption's colour marks every tile, even where captions do not fit,
+        # and the key under the plot says what red and green are, counting the tiles drawn
+        self.frames = {
+            wrong: pg.PlotCurveItem(pen=pg.mkPen(color, width=2), connect="pairs")
+            for wrong, color in ((True, WRONG), (False, RIGHT))}
+        for frame in self.frames.values():
+            self.plot.addItem(frame)
+        self.key = caption_below(self.plot.getPlotItem())
         self.gallery: ExampleGallery | None = None
         self._layout_key: tuple[int, ...] = ()
         self.plot.getViewBox().sigResized.connect(self._refit)
@@ -309,7 +325,10 @@ class MisclassifiedPanel(Panel):
             self.image.clear()
             for caption in self.captions:
                 caption.setVisible(False)
+            for frame in self.frames.values():
+                frame.setData([], [])
             self.plot.setTitle("No examples", color="k", size="10pt")
+            self.key.setText(" ")
             return
         height, width = images.shape[1:3]
         gap = max(1, round(height * self.caption_rows))
@@ -347,9 +366,14 @@ class MisclassifiedPanel(Panel):
                 caption.setText(names[true] if true == guess else f"{names[true]}→{names[guess]}",
                                 color=WRONG if true != guess else RIGHT)
             _hide_captions_that_collide(self.plot, self.captions[:count], width + 1, gap)
+        for wrong, frame in self.frames.items():
+            chosen = np.flatnonzero(gallery.wrong == wrong)
+            frame.setData(*tile_frames(chosen, columns, width, height, height + gap + 1),
+                          connect="pairs")
         self.plot.setTitle(
-            f"{gallery.n_wrong} of {gallery.n_total} {self.split_name} examples misclassified "
-            f"(most confident mistakes first)", color="k", size="10pt")
+            f"{gallery.n_wrong} of {gallery.n_total} {self.split_name} examples misclassified",
+            color="k", size="10pt")
+        self.key.setText(gallery_key(gallery))
 
     def _refit(self, _view: object) -> None:
         if self.gallery is not None:
@@ -362,6 +386,9 @@ class MisclassifiedPanel(Panel):
         self._layout_key = ()
         for caption in self.captions:
             caption.setVisible(False)
+        for frame in self.frames.values():
+            frame.setData([], [])
+        self.key.setText(" ")
 
     def export_target(self) -> pg.GraphicsItem:
         return self.plot.getPlotItem()
@@ -381,6 +408,51 @@ class MisclassifiedPanel(Panel):
                              columns)}
 
 
+def tile_frames(indices: np.ndarray, columns: int, width: int, height: int,
+                row_height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pair-connected segments of a frame round each tile ``indices`` of a mosaic laid out as
+    :func:`tile_mosaic` does (tiles 1 pixel apart, rows ``row_height`` apart)."""
+    rows, cols = np.divmod(np.asarray(indices, dtype=np.int64), columns)
+    left, top = cols * (width + 1) - 0.5, rows * row_height - 0.5
+    right, bottom = left + width + 1, top + height + 1
+    xs = np.stack([left, right, right, right, right, left, left, left], axis=1).ravel()
+    ys = np.stack([top, top, top, bottom, bottom, bottom, bottom, top], axis=1).ravel()
+    return xs.astype(np.float64), ys.astype(np.float64)
+
+
+def gallery_key(gallery: ExampleGallery) -> str:
+    """What the red and the green tiles are, counted from the tiles themselves.
+
+    The gallery shows mistakes first (most confident first) and fills the rest with correct
+    answers (least sure first); a title that only counts mistakes would leave the green ones
+    unexplained.
+    """
+    wrong = int(np.count_nonzero(gallery.wrong))
+    right = len(gallery.labels) - wrong
+    red = _coloured("Red frames", WRONG)
+    green = _coloured("green frames" if wrong else "Green frames", RIGHT)
+    parts = []
+    if wrong == gallery.n_wrong and wrong:
+        parts.append(f"{red}: {'the' if wrong == 1 else 'all'} {_count(wrong, 'mistake')}, "
+                     "most confident first (true→predicted)")
+    elif wrong:
+        parts.append(f"{red}: the {wrong} most confident of the {gallery.n_wrong} mistakes "
+                     "(true→predicted)")
+    else:
+        parts.append("No mistakes")
+    if right:
+        parts.append(f"{green}: {_count(right, 'correct answer')}, the least sure first")
+    return "; ".join(parts) + "."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _coloured(text: str, rgb: tuple[int, int, int]) -> str:
+    return f"<b style='color: rgb{rgb}'>{text}</b>"
+
+
 def _caption(scores: np.ndarray, true: int, guess: int, names: tuple[str, ...]) -> str:
     """``"4→1 0.97"`` over ``"4: 0.02"`` for a mistake; ``"7 0.99"`` for a right answer."""
     if true == guess:
@@ -395,8 +467,12 @@ def _hide_captions_that_collide(plot: pg.PlotWidget, captions: list[pg.TextItem]
     panel shows them again). True when they fit."""
     pixel_width, pixel_height = plot.getViewBox().viewPixelSize()
     shown = [caption for caption in captions if caption.toPlainText()]
-    if pixel_width <= 0 or pixel_height <= 0 or not shown:
+    if not shown:
         return True
+    if not (0 < pixel_width < np.inf and 0 < pixel_height < np.inf):  # a view with no room
+        for caption in shown:
+            caption.setVisible(False)
+        return False
     widest = max(caption.textItem.boundingRect().width() for caption in shown)
     tallest = max(caption.textItem.boundingRect().height() for caption in shown)
     fits = (widest <= cell_width / pixel_width * 1.05

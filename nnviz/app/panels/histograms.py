@@ -9,11 +9,15 @@ spreading and gradients shrinking are read off the bands.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 
+from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.legends import Caption, fit_title
 from nnviz.core.histograms import PERCENTILES, HistogramSet, LayerHistogram
 from nnviz.session import Snapshot
 
@@ -28,6 +32,15 @@ BAR_COLOR = (8, 119, 189)
 #: band pairs (indices into PERCENTILES), outermost first, and their opacity
 BANDS = ((0, 8, 40), (1, 7, 70), (2, 6, 110), (3, 5, 160))
 MEDIAN = 4
+
+
+def summary_text(found: LayerHistogram, what: str) -> str:
+    """"weights, hidden 1: mean 0.000445 · σ 0.26 · min −1.24 · max 1.13"; each figure kept
+    whole (no-break spaces), so wrapping only ever happens between them."""
+    figures = [f"mean {found.mean:.3g}", f"σ {found.std:.3g}",
+               f"min {found.percentiles[0]:.3g}", f"max {found.percentiles[-1]:.3g}"]
+    return html.escape(what) + ": " + " · ".join(
+        html.escape(figure).replace(" ", "&nbsp;") for figure in figures)
 
 
 @register_panel
@@ -49,21 +62,19 @@ class HistogramsPanel(Panel):
         self.quantity_box.setObjectName("histograms-quantity")
         for box in (self.layer_box, self.quantity_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.summary = QLabel()
-        self.summary.setObjectName("histograms-summary")
-        # the summary may be cut short in a narrow dock; it must not widen the panel
-        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(QLabel("Layer"))
         bar.addWidget(self.layer_box)
         bar.addWidget(QLabel("Quantity"))
         bar.addWidget(self.quantity_box)
-        bar.addWidget(self.summary, 1)
+        bar.addStretch(1)
         self.layout_.addLayout(bar)
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.layout_.addWidget(self.view, 1)
         self.histogram_plot = self.view.addPlot(row=0, col=0)
+        plain_axes(self.histogram_plot)
+        fit_title(self.histogram_plot)
         self.histogram_plot.setLabel("left", "count")
         self.histogram_plot.showGrid(x=True, y=True, alpha=0.2)
         self.histogram_plot.setMouseEnabled(x=False, y=False)
@@ -72,6 +83,8 @@ class HistogramsPanel(Panel):
             brush=(*BAR_COLOR, 150), pen=pg.mkPen(BAR_COLOR, width=1),
         )
         self.distribution_plot = self.view.addPlot(row=0, col=1)
+        plain_axes(self.distribution_plot)
+        fit_title(self.distribution_plot)
         self.distribution_plot.setLabel("bottom", "step")
         self.distribution_plot.showGrid(x=True, y=True, alpha=0.2)
         # zooming into later steps rescales y to them, so shrunken gradients become visible
@@ -85,6 +98,11 @@ class HistogramsPanel(Panel):
             self.band_curves.append((lower, upper))
         self.median_curve = self.distribution_plot.plot(
             [], [], pen=pg.mkPen((10, 40, 90), width=2))
+        # the statistics under both plots, wrapped to their width: never cut off, and part of
+        # the figure that exports render (a label in the bar above was cut at "σ 0.2")
+        self.summary = Caption(self.view.ci)
+        self.view.ci.addItem(self.summary, row=1, col=0, colspan=2)
+        self.view.ci.layout.setRowStretchFactor(1, 0)
         self.histograms: HistogramSet | None = None
         self._y_top = 0.0
         self.layer_box.currentIndexChanged.connect(self._layer_changed)
@@ -148,6 +166,7 @@ class HistogramsPanel(Panel):
         super().start_run(run_id)
         self.histograms = None
         self._y_top = 0.0
+        self.summary.setText(" ")
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
@@ -179,10 +198,7 @@ class HistogramsPanel(Panel):
         self.histogram_plot.setXRange(found.edges[0], found.edges[-1], padding=0.02)
         self._y_top = max(self._y_top, float(found.counts.max(initial=0)) * 1.1, 1.0)
         self.histogram_plot.setYRange(0, self._y_top, padding=0)
-        self.summary.setText(
-            f"mean {found.mean:.3g}  σ {found.std:.3g}\n"  # two short lines fit a narrow panel
-            f"min {found.percentiles[0]:.3g}  max {found.percentiles[-1]:.3g}"
-        )
+        self.summary.setText(summary_text(found, f"{label}, {layer_name.split(' (')[0]}"))
         self._draw_distribution(found.layer, found.quantity, label)
 
     def _draw_distribution(self, layer: int, quantity: str, label: str) -> None:

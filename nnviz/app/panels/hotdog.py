@@ -14,7 +14,9 @@ new layer's boundary.
   next snapshot.
 * ``projection_boundary`` is the generic projection panel plus ``views["projection_boundary"]``
   (a :class:`~nnviz.core.views.DecisionGrid` over the same plane) drawn behind the points as
-  class colours and iso-lines where the most probable class changes.
+  class colours and iso-lines where the most probable class changes. Unlike the word plane,
+  its aspect is free and its view is the field's extent: the panel is a wide strip, and
+  locked axes would frame data between −12 and 10 in a range from −50 to 50.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.field_table import field_notes, field_table
 from nnviz.app.panels.projection import ProjectionPanel, group_colour
 from nnviz.core.classifier_views import ExampleGallery
 from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress, class_scores
 from nnviz.core.views import DecisionGrid
+from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
 RIGHT = "#2ca02c"
@@ -150,6 +154,9 @@ class ImageScoresPanel(Panel):
         #: why the run stopped by itself ("" while it runs)
         self.finish_message = ""
         self._columns = 0
+
+    def app_only_widgets(self) -> list[QWidget]:
+        return [self.classify_button]
 
     # -- drawing ----------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -299,6 +306,8 @@ class ProjectionBoundaryPanel(ProjectionPanel):
         self.boundary_item.setZValue(-5)
         self.plot.addItem(self.boundary_item)
         self.grid: DecisionGrid | None = None
+        # the plane fills the panel's strip; the axes say how long each unit is
+        self.plot.setAspectLocked(False)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         grid = snapshot.views.get(self.boundary_view)
@@ -310,8 +319,11 @@ class ProjectionBoundaryPanel(ProjectionPanel):
         if grid is None:
             self.background.clear()
             self.boundary_item.setData([], [])
+            self.plot.enableAutoRange()  # frame the points alone
             return
         x_min, x_max, y_min, y_max = grid.extent
+        # the field's extent is the points' plus a margin: it frames them, edge to edge
+        self.plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
         ny, nx = grid.probabilities.shape[:2]
         half_x = (x_max - x_min) / max(nx - 1, 1) / 2
         half_y = (y_max - y_min) / max(ny - 1, 1) / 2
@@ -330,15 +342,19 @@ class ProjectionBoundaryPanel(ProjectionPanel):
 
     def csv_tables(self) -> dict[str, CsvTable]:
         tables = super().csv_tables()
-        grid = self.grid
-        if grid is not None:
-            ny, nx, k = grid.probabilities.shape
-            xs = np.linspace(grid.extent[0], grid.extent[1], nx)
-            ys = np.linspace(grid.extent[2], grid.extent[3], ny)
-            gx, gy = np.meshgrid(xs, ys)
-            flat = grid.probabilities.reshape(-1, k)
-            tables["boundary_grid"] = (
-                ["x", "y", *(f"p{j}" for j in range(k))],
-                [list(gx.ravel()), list(gy.ravel()), *(list(flat[:, j]) for j in range(k))],
-            )
+        if self.grid is not None:
+            tables["boundary_grid"] = field_table(self.grid, "x", "y", lambda j: f"p{j}")
         return tables
+
+    def csv_notes(self) -> dict[str, TableNotes]:
+        """The boundary grid's sampling and what its class columns are called."""
+        notes = super().csv_notes()
+        grid = self.grid
+        if grid is not None and self.projection is not None:
+            names = self.projection.group_names
+            notes["boundary_grid"] = field_notes(
+                grid, "x", "y", "the new layer's class probabilities over the PCA plane",
+                {f"p{j}": f"the new layer's probability of class {j}"
+                 + (f" ({names[j]})" if j < len(names) else "") + " at this grid point"
+                 for j in range(grid.n_classes)})
+        return notes

@@ -15,7 +15,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel
 
+from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.core.init_experiment import InitHistograms, InitStats
 from nnviz.session import Snapshot
 
@@ -24,8 +26,10 @@ INIT_COLORS = {
     "inv_sqrt_fan_in": (8, 119, 189),
     "xavier": (46, 160, 67),
     "he": (148, 82, 165),
-    "zeros": (90, 90, 90),
+    "normal_0.01": (227, 119, 194),
+    "zeros": (230, 120, 0),
 }
+#: f'(z) is drawn over the histograms in a colour no initialiser has
 DERIVATIVE_COLOR = (20, 20, 20)
 #: x ranges offered: label → half-width (None: the whole shared range)
 RANGES = {"all of z": None, "|z| ≤ 10": 10.0, "|z| ≤ 5": 5.0}
@@ -36,8 +40,21 @@ def describe(stats: InitStats) -> str:
     """'σ = 31.57 ± 0.22 (theory 31.64) · saturated 93.0 %'."""
     if stats.units < 2:
         return f"σ theory {stats.theory_std:.3g} · no units drawn yet"
+    if is_point_mass(stats):
+        return (f"σ = 0: every unit at z = {stats.mean:.3g} (the vertical line)"
+                f" · saturated {100 * stats.saturated:.1f} %")
     return (f"σ = {stats.std:.4g} ± {stats.std_error:.2g} (theory {stats.theory_std:.4g})"
             f" · saturated {100 * stats.saturated:.1f} %")
+
+
+def is_point_mass(stats: InitStats) -> bool:
+    """Every unit drawn fell into one bin (zeros: z = b = 0 for all).
+
+    As a density its one bar is 1/bin width high, hundreds of times the others' peaks: drawn
+    as a bar it would set the y axis and flatten every other histogram. It is drawn as a
+    vertical line at its value instead, which does not take part in the y range.
+    """
+    return stats.units > 0 and int(np.count_nonzero(stats.counts)) == 1
 
 
 @register_panel
@@ -68,29 +85,36 @@ class InitHistogramPanel(Panel):
         self.view.setBackground("w")
         self.layout_.addWidget(self.view, 1)
         self.plot = self.view.addPlot()
+        plain_axes(self.plot)
         self.plot.setLabel("bottom", "pre-activation z = x·W + b")
         self.plot.setLabel("left", "density")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.legend = self.plot.addLegend(offset=(5, 5), labelTextSize="8pt",
-                                          labelTextColor=(30, 30, 30),
-                                          brush=pg.mkBrush(255, 255, 255, 200))
+        # under the plot: over it, five long entries hid the histograms' peaks
+        self.legend = legend_below(self.plot, labelTextSize="8pt")
+        fit_title(self.plot)  # the long title wraps, never widens the plot past the panel
         self.derivative_box = pg.ViewBox()
         self.derivative_box.setMouseEnabled(x=False, y=False)
         self.plot.showAxis("right")
-        self.plot.scene().addItem(self.derivative_box)
-        self.derivative_box.setZValue(self.plot.vb.zValue() + 1)  # the curve above the bars
+        # a child of the plot item just above its view box: f'(z) is drawn over the bars
+        # (a box added to the scene would sit under the whole layout, bars included)
+        self.derivative_box.setParentItem(self.plot)
+        self.derivative_box.setZValue(self.plot.vb.zValue() + 1)
         self.plot.getAxis("right").linkToView(self.derivative_box)
         self.plot.getAxis("right").setLabel("f'(z)")
         self.derivative_box.setXLink(self.plot)
         self.derivative_box.setYRange(0, 1.05, padding=0)
-        self.derivative_curve = pg.PlotDataItem([], [], pen=pg.mkPen(DERIVATIVE_COLOR, width=2))
+        self.derivative_curve = pg.PlotDataItem([], [],
+                                                pen=pg.mkPen(DERIVATIVE_COLOR, width=2.5))
         self.threshold_line = pg.InfiniteLine(angle=0, pos=0.01, pen=pg.mkPen(
             DERIVATIVE_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
         self.derivative_box.addItem(self.derivative_curve)
         self.derivative_box.addItem(self.threshold_line)
         self.plot.vb.sigResized.connect(self._sync_boxes)
+        self.plot.vb.sigResized.connect(self._label_spikes_that_fit)
+        self.plot.vb.sigYRangeChanged.connect(self._align_zeros)
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.spikes: dict[str, pg.InfiniteLine] = {}
         self.view_data: InitHistograms | None = None
         self.range_box.currentIndexChanged.connect(self._apply_range)
         self.log_y.toggled.connect(self._log_toggled)
@@ -99,8 +123,23 @@ class InitHistogramPanel(Panel):
         self._redraw()
         self._apply_range()
 
+    def _align_zeros(self) -> None:
+        """Put f'(z) = 0 level with density 0, so both curves stand on one baseline.
+
+        On a linear density axis from ``low`` < 0 to ``high``, zero sits at the fraction
+        −low/(high − low) of the height; the f' axis gets the range (a, 1.05) with zero at
+        the same fraction. A log density axis has no zero: f' keeps 0…1.05.
+        """
+        top = 1.05
+        low, high = self.plot.vb.viewRange()[1]
+        bottom = 0.0
+        if not self.log_y.isChecked() and high > 0 > low:
+            share = -low / (high - low)
+            bottom = -share * top / (1 - share)
+        self.derivative_box.setYRange(bottom, top, padding=0)
+
     def _sync_boxes(self) -> None:
-        self.derivative_box.setGeometry(self.plot.vb.sceneBoundingRect())
+        self.derivative_box.setGeometry(self.plot.vb.geometry())
 
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
@@ -124,13 +163,33 @@ class InitHistogramPanel(Panel):
         for curve in self.curves.values():
             self.plot.removeItem(curve)
             self.legend.removeItem(curve)
-        self.curves = {}
+        for spike in self.spikes.values():
+            self.plot.removeItem(spike)
+        self.curves, self.spikes = {}, {}
         for stats in data.stats:
             color = INIT_COLORS.get(stats.name, (120, 120, 120))
             curve = pg.PlotDataItem([0.0, 1.0], [0.0], stepMode="center", fillLevel=0,
                                     brush=(*color, 70), pen=pg.mkPen(color, width=1.5))
             self.plot.addItem(curve)
             self.curves[stats.name] = curve
+            spike = pg.InfiniteLine(angle=90, pen=pg.mkPen(color, width=2.5),
+                                    label=f"{stats.name}: every unit here",
+                                    labelOpts={"position": 0.92, "color": color,
+                                               "fill": (255, 255, 255, 220),
+                                               "anchors": [(0, 0.5), (0, 0.5)]})
+            spike.setVisible(False)
+            self.plot.addItem(spike, ignoreBounds=True)
+            self.spikes[stats.name] = spike
+        self._label_spikes_that_fit()
+
+    #: the shortest plot (pixels) that holds a spike's label whole; the legend names the
+    #: line too ("the vertical line"), so a shorter plot just drops the label
+    SPIKE_LABEL_ROOM = 60.0
+
+    def _label_spikes_that_fit(self, *_args) -> None:
+        room = self.plot.vb.height() >= self.SPIKE_LABEL_ROOM
+        for spike in self.spikes.values():
+            spike.label.setVisible(room)
 
     def _redraw(self) -> None:
         data = self.view_data
@@ -142,10 +201,17 @@ class InitHistogramPanel(Panel):
             self.plot.getAxis("right").setLogMode(x=False, y=False)  # f'(z) stays linear
         for stats in data.stats:
             curve = self.curves[stats.name]
-            density = data.density(stats)
+            spike = is_point_mass(stats)
+            self.spikes[stats.name].setVisible(spike)
+            if spike:
+                self.spikes[stats.name].setPos(stats.mean)
+            if spike:  # one empty bin of no width: the legend keeps its key, nothing is drawn
+                edges, density = np.array([stats.mean, stats.mean]), np.zeros(1)
+            else:
+                edges, density = data.edges, data.density(stats)
             if log:
                 density = np.maximum(density, LOG_FLOOR)
-            curve.setData(data.edges, density)
+            curve.setData(edges, density)
             curve.setFillLevel(None if log else 0)  # stacked fills turn to mud on a log axis
             self.legend.removeItem(curve)
             self.legend.addItem(curve, html.escape(f"{stats.name}: {describe(stats)}"))

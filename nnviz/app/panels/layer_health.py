@@ -13,8 +13,11 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
+from nnviz.app.panels.axes import EmptyState, plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.core.histograms import HistogramSet
 from nnviz.session import Snapshot
 
@@ -29,10 +32,20 @@ def depth_colors(count: int) -> list[tuple[int, int, int]]:
             for i in range(count)]
 
 
+NO_HIDDEN_LAYER = "No hidden layer (a logistic regression): no unit to saturate."
+
+
 def saturation_label(activation: str) -> str:
     if activation == "relu":
         return "ReLU silent (z ≤ 0) / dead"
     return f"saturated: |{activation or 'f'}'| < 0.01"
+
+
+def share_text(fraction: float) -> str:
+    """"0 %", "<1 %", "37 %": a share as a bar's label."""
+    if 0 < fraction < 0.005:
+        return "<1 %"
+    return f"{100 * fraction:.0f} %"
 
 
 @register_panel
@@ -48,8 +61,11 @@ class LayerHealthPanel(Panel):
         self.view.setBackground("w")
         self.layout_.addWidget(self.view, 1)
         self.saturation_plot = self.view.addPlot(row=0, col=0)
+        plain_axes(self.saturation_plot)
+        fit_title(self.saturation_plot)
         self.saturation_plot.setLabel("left", "fraction")
-        self.saturation_plot.setYRange(0, 1.55, padding=0)  # headroom: the legend's two rows
+        # headroom for the share printed over a full bar; the legend is below, not over bars
+        self.saturation_plot.setYRange(0, 1.15, padding=0)
         self.saturation_plot.getAxis("left").setTicks(
             [[(v, f"{v:g}") for v in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]])
         self.saturation_plot.setMouseEnabled(x=False, y=False)
@@ -62,26 +78,44 @@ class LayerHealthPanel(Panel):
         self.dead_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=DEAD_COLOR, pen=None)
         self.saturation_plot.addItem(self.saturated_bars)
         self.saturation_plot.addItem(self.dead_bars)
-        self.saturation_legend = self.saturation_plot.addLegend(offset=(5, 5))
+        self.no_hidden_layer = EmptyState(self.saturation_plot, NO_HIDDEN_LAYER)
+        sentence = self.no_hidden_layer.text.textItem.document()
+        centred = sentence.defaultTextOption()
+        centred.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        sentence.setDefaultTextOption(centred)
+        self.saturation_legend = legend_below(self.saturation_plot)
         self.saturation_legend.addItem(self.saturated_bars, "on the sample")
         self.saturation_legend.addItem(self.dead_bars, "dead on every example")
 
         self.norm_plot = self.view.addPlot(row=0, col=1)
+        plain_axes(self.norm_plot)
+        fit_title(self.norm_plot)
         self.norm_plot.setLogMode(y=True)
         self.norm_plot.setLabel("left", "‖dLoss/dW‖")
         self.norm_plot.getAxis("left").enableAutoSIPrefix(False)
         self.norm_plot.setLabel("bottom", "step")
         self.norm_plot.setTitle("gradient norm per layer")
         self.norm_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.norm_legend = self.norm_plot.addLegend(offset=(-5, 5))
+        self.norm_legend = legend_below(self.norm_plot)
         self.norm_curves: list[pg.PlotDataItem] = []
         self.view.ci.layout.setColumnStretchFactor(0, 2)
         self.view.ci.layout.setColumnStretchFactor(1, 3)
         self.histograms: HistogramSet | None = None
+        self.bar_values: list[pg.TextItem] = []
+        self._saturated = np.zeros(0)
+        self.saturation_plot.vb.sigResized.connect(self._show_bar_labels_that_fit)
+        self.saturation_plot.vb.sigResized.connect(self._wrap_sentence)
+
+    def _wrap_sentence(self, *_args) -> None:
+        """The no-hidden-layer sentence wraps to the plot's width."""
+        width = self.saturation_plot.vb.width()
+        if width > 0:
+            self.no_hidden_layer.text.setTextWidth(max(width - 16, 60))
 
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
         self.histograms = None
+        self.no_hidden_layer.hide()
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
@@ -94,14 +128,62 @@ class LayerHealthPanel(Panel):
 
     def _draw_saturation(self, histograms: HistogramSet) -> None:
         hidden = len(histograms.saturated)
+        self.saturation_plot.setTitle(
+            html.escape(saturation_label(histograms.activation)) if hidden else "saturation")
+        self._show_bars_or_why_not(hidden > 0)
         x = np.arange(hidden, dtype=np.float64)
-        self.saturated_bars.setOpts(x=x, height=np.asarray(histograms.saturated))
+        saturated = np.asarray(histograms.saturated, dtype=np.float64)
+        self.saturated_bars.setOpts(x=x, height=saturated)
         dead = np.asarray(histograms.dead) if len(histograms.dead) == hidden else np.zeros(hidden)
         self.dead_bars.setOpts(x=x, height=dead)
+        self._label_bars(saturated)
         ticks = [(i, str(i + 1)) for i in range(hidden)]
         self.saturation_plot.getAxis("bottom").setTicks([ticks])
-        self.saturation_plot.setXRange(-0.6, max(hidden - 0.4, 0.6), padding=0)
-        self.saturation_plot.setTitle(html.escape(saturation_label(histograms.activation)))
+        if hidden:
+            self.saturation_plot.setXRange(-0.6, hidden - 0.4, padding=0)
+
+    def _show_bars_or_why_not(self, bars: bool) -> None:
+        """Bars with their axes and key, or, with no hidden layer, the sentence saying why
+        there are none (it needs more width than a few bars do, and no axes of nothing)."""
+        self.no_hidden_layer.set_empty(not bars)
+        self._show_saturation_key(bars)
+        for side in ("left", "bottom"):
+            self.saturation_plot.showAxis(side, bars)
+        self.view.ci.layout.setColumnStretchFactor(0, 2 if bars else 1)
+        self.view.ci.layout.setColumnStretchFactor(1, 3 if bars else 1)
+
+    def _label_bars(self, saturated: np.ndarray) -> None:
+        """Each bar's share over it, so that 0 % reads as a measured zero, not a blank plot."""
+        while len(self.bar_values) < len(saturated):
+            text = pg.TextItem(color=(60, 60, 60), anchor=(0.5, 1.0))
+            self.saturation_plot.addItem(text, ignoreBounds=True)
+            self.bar_values.append(text)
+        self._saturated = saturated
+        for index, text in enumerate(self.bar_values):
+            if index < len(saturated):
+                text.setText(share_text(saturated[index]))
+                text.setPos(index, min(saturated[index], 0.9))
+        self._show_bar_labels_that_fit()
+
+    def _show_bar_labels_that_fit(self, *_args) -> None:
+        """Bar labels only while each fits its bar's pitch (none, rather than a jumble)."""
+        count = len(self._saturated)
+        labels = self.bar_values[:count]
+        pitch = self.saturation_plot.vb.width() / max(count, 1)
+        widest = max((t.textItem.boundingRect().width() for t in labels), default=0.0)
+        fits = widest <= pitch - 2
+        for index, text in enumerate(self.bar_values):
+            text.setVisible(fits and index < count)
+
+    def _show_saturation_key(self, shown: bool) -> None:
+        """The bars' key only where there are bars (it would explain nothing above the
+        no-hidden-layer sentence, and takes the room the sentence needs)."""
+        keyed = bool(self.saturation_legend.items)
+        if shown and not keyed:
+            self.saturation_legend.addItem(self.saturated_bars, "on the sample")
+            self.saturation_legend.addItem(self.dead_bars, "dead on every example")
+        elif keyed and not shown:
+            self.saturation_legend.clear()
 
     def _draw_norms(self, histograms: HistogramSet) -> None:
         history = histograms.history
@@ -130,8 +212,10 @@ class LayerHealthPanel(Panel):
             zero |= bool(np.any(column == 0))
             curve.setData(steps[keep], column[keep])
         self.norm_plot.setTitle("gradient norm per layer" + (" (zeros not drawn)" if zero else ""))
-        if len(steps) > 1:  # the whole run, even where only zeros (gaps) were recorded
-            self.norm_plot.setXRange(steps[0], steps[-1], padding=0.02)
+        # the whole run, even where only zeros (gaps) were recorded; one point (a run just
+        # started) stands at the right of 0…step, not alone on an axis of ±0.4 steps
+        first = steps[0] if len(steps) > 1 else 0.0
+        self.norm_plot.setXRange(first, max(steps[-1], first + 1.0), padding=0.02)
 
     def export_target(self):
         return self.view.scene()

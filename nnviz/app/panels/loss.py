@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton
 
+from nnviz.app.panels.axes import EmptyState, plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.legends import OutsideLegend
+from nnviz.app.panels.pinning import describe_pinned
 from nnviz.core.history import History
 from nnviz.scenarios.params import Config
 from nnviz.session import TRACE_LABELS, Snapshot
@@ -67,6 +70,8 @@ class LossPanel(Panel):
     kind = "loss"
     title = "Loss and accuracy"
     max_fps = 5.0
+    #: "pin" or "clear", pressed on this panel's buttons: for the other panels that pin
+    pins_requested = Signal(str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -79,10 +84,10 @@ class LossPanel(Panel):
         self.pin_button = QPushButton("Pin run")
         self.pin_button.setObjectName("loss-pin")
         self.pin_button.setToolTip("Keep these curves; the next run draws over them")
-        self.pin_button.clicked.connect(self.pin_run)
+        self.pin_button.clicked.connect(lambda: self._pin_pressed("pin"))
         self.clear_button = QPushButton("Clear pinned")
         self.clear_button.setObjectName("loss-clear-pinned")
-        self.clear_button.clicked.connect(self.clear_pinned)
+        self.clear_button.clicked.connect(lambda: self._pin_pressed("clear"))
         self.clear_button.setEnabled(False)
         bar.addWidget(self.log_y)
         bar.addStretch(1)
@@ -92,13 +97,15 @@ class LossPanel(Panel):
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
-        # the loss legend sits above the plots, where it never hides a curve
-        self.loss_legend = pg.LegendItem(colCount=3, labelTextColor=(20, 20, 20),
-                                         verSpacing=-6)
+        # the loss legend sits above the plots, where it never hides a curve; as many
+        # columns as fit the width, so a narrow panel stacks its entries instead of cutting
+        self.loss_legend = OutsideLegend(self.view.ci, max_columns=3,
+                                         labelTextColor=(20, 20, 20), verSpacing=-6)
         self.view.addItem(self.loss_legend, row=0, col=0)
-        self.view.installEventFilter(self)
         self.loss_plot = self.view.addPlot(row=1, col=0)
         self.accuracy_plot = self.view.addPlot(row=2, col=0)
+        plain_axes(self.loss_plot, self.accuracy_plot)
+        self.empty_states = (EmptyState(self.loss_plot), EmptyState(self.accuracy_plot, ""))
         self.view.ci.layout.setRowStretchFactor(0, 0)
         self.view.ci.layout.setRowStretchFactor(1, 3)
         self.view.ci.layout.setRowStretchFactor(2, 2)
@@ -174,30 +181,15 @@ class LossPanel(Panel):
         item = plot.plot([], [], pen=pen, name=curve_label(name, per_step))
         if plot is self.loss_plot:
             self.loss_legend.addItem(item, curve_label(name, per_step))
-            self._fit_legend()
         item.setZValue(5 if per_step else 10)
         return item
 
-    #: a legend entry's sample line and the space around it, beside its label, in pixels
-    LEGEND_SAMPLE_WIDTH = 40
-
-    def _fit_legend(self) -> None:
-        """As many legend columns (at most 3) as the widest entry allows at this width, so a
-        narrow panel stacks its entries instead of cutting the last one off."""
-        entries = self.loss_legend.items
-        if not entries:
-            return
-        widest = max(label.item.boundingRect().width() for _, label in entries)  # the text
-        fit = int(self.view.width() // (widest + self.LEGEND_SAMPLE_WIDTH))
-        self.loss_legend.setColumnCount(max(1, min(3, fit)))
-
-    def eventFilter(self, watched, event) -> bool:
-        if watched is self.view and event.type() == QEvent.Type.Resize:
-            self._fit_legend()  # the view has its new width here (the panel's resize is early)
-        return super().eventFilter(watched, event)
-
     def redraw(self) -> None:
         log = self.log_y.isChecked()
+        empty = not any(len(h) and h.x[-1] > h.x[0]  # a curve needs two steps to show
+                        for run in (self, *self.pinned) for h in run.curves.values())
+        for state in self.empty_states:
+            state.set_empty(empty)
         last = 0.0
         for name, history in self.curves.items():
             self.items[name].setData(history.x, self._y(name, history.y, log))
@@ -262,6 +254,12 @@ class LossPanel(Panel):
         self._label_steps()
         self._relabel_pinned()
 
+    def _pin_pressed(self, action: str) -> None:
+        """This panel's own button; the window does the same to every panel that pins (the
+        decision boundary keeps a pinned run's border just as this panel keeps its curves)."""
+        self.pin_run() if action == "pin" else self.clear_pinned()
+        self.pins_requested.emit(action)
+
     def pin_run(self) -> None:
         """Keep the current curves (dashed, under the next runs)."""
         if not self.curves:
@@ -320,27 +318,17 @@ class LossPanel(Panel):
                 continue
             run.legend_item = sample
             self.loss_legend.addItem(sample, f"pinned {number}: {self.describe(run.config)}")
-            self._fit_legend()
 
     def describe(self, pinned: Config | None) -> str:
         """What differed from the current run: "Hidden layers 3 (now 10), …"."""
-        current = self.config
-        if pinned is None or current is None or type(pinned) is not type(current):
-            return "another scenario" if pinned is not None else "earlier run"
-        differences = pinned.differences(current)
-        if not differences:
-            return "same settings"
-        parts = []
-        for name, (then, now) in differences.items():
-            spec = pinned.param(name)
-            parts.append(f"{spec.title} {spec.format(then)} (now {spec.format(now)})")
-        return ", ".join(parts)
+        return describe_pinned(pinned, self.config)
 
     def legend_texts(self) -> list[str]:
         return [label.text for _, label in self.loss_legend.items]
 
     # -- export ---------------------------------------------------------------------------
-    def export_target(self):
+    def export_target(self) -> pg.GraphicsScene:
+        """The legend and the plots, without the "log y" and "Pin run" bar above them."""
         return self.view.scene()
 
     def csv_tables(self) -> dict[str, CsvTable]:

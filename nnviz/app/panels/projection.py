@@ -5,6 +5,12 @@ named in the legend), a text label per point when there are few enough to read, 
 arrows between pairs of points (country → capital) so parallel offsets become visible. The
 aspect ratio is locked: distances on screen are distances in the projection.
 
+Labels never overlap: after every draw and every change of the view they are placed around
+their points in screen pixels (:mod:`~nnviz.app.panels.label_layout`), most important first:
+the words of the word query and its answers, then the words the arrows join (countries and
+capitals), then the rest in the record's order (the most frequent words first). A label with
+no free place is hidden; its point stays.
+
 The panel reads ``snapshot.views[view_name]`` (``"projection"``); a scenario with several
 projections subclasses it with another ``kind`` and ``view_name``. Without that key, it draws
 the first :class:`Projection` it finds among the views.
@@ -18,8 +24,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.label_layout import HIDDEN, candidate_offsets, choose_positions
+from nnviz.app.panels.legends import fit_title, legend_below
+from nnviz.core.similarity import QueryAnswer, parse_query
 from nnviz.core.views import Projection
+from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
 #: Tableau's ten qualitative colours: distinct for colour-blind readers and in print
@@ -63,10 +74,13 @@ class ProjectionPanel(Panel):
     view_name: ClassVar[str] = "projection"
     #: above this many points, text labels are left out (they would be unreadable)
     max_labels: ClassVar[int] = 250
+    #: pixels from a point's centre to its label's near edge (the marker's radius, and air)
+    label_gap: ClassVar[float] = 6.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = pg.PlotWidget()
+        plain_axes(self.plot)
         self.plot.setBackground("w")
         self.plot.setAspectLocked(True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -74,8 +88,9 @@ class ProjectionPanel(Panel):
         self.plot.setLabel("left", "PC 2")
         for side in ("bottom", "left"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)
-        self.legend = self.plot.addLegend(offset=(5, 5), brush=pg.mkBrush(255, 255, 255, 210),
-                                          labelTextColor=(30, 30, 30))
+        # under the plot, every group's key (inside the view box a long list was cut off)
+        self.legend = legend_below(self.plot.getPlotItem())
+        fit_title(self.plot.getPlotItem())  # a long title wraps, never widens the plot
         self._legend_names: tuple[str, ...] = ()
         self.layout_.addWidget(self.plot)
         self.arrow_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((60, 60, 60, 170),
@@ -85,10 +100,19 @@ class ProjectionPanel(Panel):
         self.scatters: list[pg.ScatterPlotItem] = []
         self.texts: list[pg.TextItem] = []
         self.projection: Projection | None = None
+        #: the labelled points (data units) and their labels' order of priority
+        self._label_points = np.empty((0, 2))
+        self._label_sizes = np.empty((0, 2))  # (width, height) in pixels, per label
+        self._label_order = np.empty(0, dtype=np.int64)
+        #: words the snapshot asks about (the word query and its answers): labelled first
+        self._highlighted: tuple[str, ...] = ()
+        self._labels_placed = False
+        self.plot.getViewBox().sigTransformChanged.connect(self.place_labels)
 
     # -- drawing ----------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
+        self._highlighted = highlighted_words(snapshot)
         projection = self.find_projection(snapshot)
         if projection is not None:
             self.draw(projection)
@@ -113,7 +137,7 @@ class ProjectionPanel(Panel):
                 scatter.setData(pos=chosen, size=size)
             else:
                 scatter.setData([], [])
-        self._draw_labels(points, groups, projection.labels)
+        self._draw_labels(points, groups, projection.labels, projection.arrows)
         self._draw_arrows(points, projection.arrows)
         first, second = projection.explained_variance
         # principal components are ranked by variance: after pca_2d swapped the axes to
@@ -145,23 +169,68 @@ class ProjectionPanel(Panel):
         for group, scatter in enumerate(self.scatters):
             scatter.setVisible(group < n_groups)
 
-    def _draw_labels(self, points: np.ndarray, groups: np.ndarray, labels) -> None:
+    def _draw_labels(self, points: np.ndarray, groups: np.ndarray, labels, arrows) -> None:
         labels = list(labels) if labels is not None else []
         show = 0 < len(labels) == len(points) <= self.max_labels
         needed = len(points) if show else 0
         while len(self.texts) < needed:
-            text = pg.TextItem(anchor=(-0.08, 0.5))
+            text = pg.TextItem()
+            text.textItem.document().setDocumentMargin(1)  # the box is the text, not air
             self.texts.append(text)
             self.plot.addItem(text, ignoreBounds=True)
+        sizes = self._label_sizes
+        if len(sizes) != needed:
+            sizes = np.zeros((needed, 2))
+        for index, text in enumerate(self.texts[:needed]):
+            red, green, blue = group_colour(int(groups[index]))
+            colour = (int(red * 0.6), int(green * 0.6), int(blue * 0.6))
+            if text.toPlainText() != str(labels[index]) or text.color.getRgb()[:3] != colour:
+                text.setText(str(labels[index]), color=colour)
+                sizes[index] = 0.0  # measured again below
+            if not sizes[index].any():
+                box = text.textItem.boundingRect()
+                sizes[index] = box.width(), box.height()
+        self._label_sizes = sizes
+        self._label_points = points[:needed].copy()
+        self._label_order = label_priority([str(w) for w in labels[:needed]], arrows,
+                                           self._highlighted)
+        self._labels_placed = False
+        if needed:
+            # the range the new points ask for, now rather than at the next paint: a changed
+            # transform places the labels (through sigTransformChanged), else they go here
+            self.plot.getViewBox().prepareForPaint()
+        if not self._labels_placed:
+            self.place_labels()
+
+    def place_labels(self) -> None:
+        """Show each label where it overlaps no more important one, or hide it.
+
+        Runs after each draw and whenever the view's transform changes (a resize, a new
+        range), since which labels collide depends on their size on screen.
+        """
+        self._labels_placed = True
+        count = len(self._label_points)
+        view = self.plot.getViewBox()
+        area = view.viewRect()
+        width, height = view.width(), view.height()
+        chosen = np.full(len(self.texts), HIDDEN)
+        if count and width > 0 and height > 0 and area.width() > 0 and area.height() > 0:
+            pixels = np.column_stack([
+                (self._label_points[:, 0] - area.left()) / area.width() * width,
+                (area.bottom() - self._label_points[:, 1]) / area.height() * height])
+            chosen[:count] = choose_positions(pixels, self._label_sizes, self._label_order,
+                                              (width, height), self.label_gap)
+        offsets = candidate_offsets(self._label_sizes, self.label_gap)
         for index, text in enumerate(self.texts):
-            if index < needed:
-                red, green, blue = group_colour(int(groups[index]))
-                text.setText(str(labels[index]), color=(int(red * 0.6), int(green * 0.6),
-                                                        int(blue * 0.6)))
-                text.setPos(float(points[index, 0]), float(points[index, 1]))
-                text.setVisible(True)
-            else:
-                text.setVisible(False)
+            shown = bool(chosen[index] != HIDDEN)
+            if shown:  # hidden labels are not moved: that costs, and nobody sees them
+                w, h = np.maximum(self._label_sizes[index], 1e-9)
+                dx, dy = offsets[index, chosen[index]]
+                if (text.anchor.x(), text.anchor.y()) != (-dx / w, -dy / h):
+                    text.setAnchor((-dx / w, -dy / h))
+                text.setPos(*self._label_points[index])
+            if text.isVisible() != shown:
+                text.setVisible(shown)
 
     def _draw_arrows(self, points: np.ndarray, arrows) -> None:
         pairs = np.asarray(arrows, dtype=np.int64).reshape(-1, 2) if arrows is not None else ()
@@ -182,6 +251,9 @@ class ProjectionPanel(Panel):
         self._legend_names = ()
         for text in self.texts:
             text.setVisible(False)
+        self._label_points = np.empty((0, 2))
+        self._label_sizes = np.empty((0, 2))
+        self._label_order = np.empty(0, dtype=np.int64)
         self.arrow_item.setData([], [])
 
     def export_target(self) -> pg.GraphicsItem:
@@ -213,6 +285,46 @@ class ProjectionPanel(Panel):
                  list(points[pairs[:, 1], 1] - points[pairs[:, 0], 1])],
             )
         return tables
+
+    def csv_notes(self) -> dict[str, TableNotes]:
+        """Which principal component each coordinate is (the axes' titles say it)."""
+        if self.projection is None:
+            return {}
+        axis = self.plot.getPlotItem().getAxis
+        about = self.projection.title or self.title
+        return {
+            "points": TableNotes(
+                f"every point of the projection ({about})",
+                {"x": f"coordinate along the horizontal axis: {axis('bottom').labelText}",
+                 "y": f"coordinate along the vertical axis: {axis('left').labelText}"}),
+            "arrows": TableNotes("the pairs an arrow joins, and the arrow's offset in the plane"),
+        }
+
+
+def highlighted_words(snapshot: Snapshot) -> tuple[str, ...]:
+    """The words a snapshot asks about: those of the word query, then its answers, best
+    first (empty when the scenario has no word query)."""
+    answer = snapshot.views.get("word_query")
+    if not isinstance(answer, QueryAnswer):
+        return ()
+    try:
+        positive, negative = parse_query(answer.query)
+    except ValueError:
+        positive, negative = [], []
+    return tuple(dict.fromkeys([*positive, *negative, *(word for word, _ in answer.answers)]))
+
+
+def label_priority(labels: list[str], arrows, highlighted: tuple[str, ...]) -> np.ndarray:
+    """Label indices, most important first: highlighted words (in their order), then the
+    points arrows join (a country and its capital), then the others in their own order."""
+    rank = {word: position for position, word in enumerate(highlighted)}
+    joined = set()
+    if arrows is not None and len(arrows):
+        joined = set(np.asarray(arrows, dtype=np.int64).reshape(-1).tolist())
+    tiers = [(0, rank[word]) if word in rank else (1, 0) if index in joined else (2, 0)
+             for index, word in enumerate(labels)]
+    return np.array(sorted(range(len(labels)), key=lambda index: (*tiers[index], index)),
+                    dtype=np.int64)
 
 
 def _axis_title(axis: int, ratio: float) -> str:

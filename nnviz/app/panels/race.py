@@ -1,42 +1,36 @@
-"""Panels of the optimiser race: loss curves, the loss surface, the finish line, the racers.
+"""Panels of the optimiser race: the loss curves and the loss surface.
 
 They draw the ``"race"`` (:class:`~nnviz.scenarios.race.RaceView`) and ``"loss_surface"``
 (:class:`~nnviz.core.loss_surface.LossSurface`) views. A racer's colour follows its creation
 number in the run, so it keeps its colour in every panel when others join or leave.
 
-The racer editor changes the race while it runs: it composes a racers line, checks it against
-the run's config, and emits :attr:`RacerEditorPanel.live_change` ("racers", line); the window
-posts that to the training loop's mailbox like any live control.
+The finish line (``race_finish``) and the racer editor (``race_editor``) have modules of their
+own; they share the colours and the view lookup defined here.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from typing import ClassVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
+from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.legends import caption_below, legend_below
 from nnviz.core.contour import iso_segments, to_data_units
 from nnviz.core.loss_surface import LossSurface
-from nnviz.scenarios.params import ParamError
 from nnviz.scenarios.race import RacerView, RaceView
-from nnviz.scenarios.racers import KINDS, RacerSpec, parse_racers
 from nnviz.session import Snapshot
 
 #: Tableau 10: distinct on white, readable by most colour-blind people in pairs
@@ -57,6 +51,7 @@ def racer_colour(number: int) -> tuple[int, int, int]:
 
 def _white_plot() -> pg.PlotWidget:
     plot = pg.PlotWidget()
+    plain_axes(plot)
     plot.setBackground("w")
     plot.setMenuEnabled(False)
     for side in ("left", "bottom"):
@@ -95,8 +90,8 @@ class RaceCurvesPanel(Panel):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", "training loss", color="k")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextColor="k",
-                                          brush=pg.mkBrush(255, 255, 255, 220))
+        # under the plot, never over the curves; wrapped, never cut, in a narrow panel
+        self.legend = legend_below(self.plot.getPlotItem())
         self.layout_.addWidget(self.plot)
         self.target_line = pg.InfiniteLine(angle=0, movable=False,
                                            pen=pg.mkPen((90, 90, 90), style=Qt.DashLine))
@@ -193,7 +188,11 @@ class RaceCurvesPanel(Panel):
         self._legend_key = key
         self.legend.clear()
         for racer in view.racers:
-            self.legend.addItem(self.curves[racer.name], legend_text(racer))
+            self.legend.addItem(self.curves[racer.name], html.escape(legend_text(racer)))
+
+    def export_target(self) -> pg.PlotItem:
+        """The plot with its legend, without the axis selector and the log checkbox above."""
+        return self.plot.getPlotItem()
 
     def csv_tables(self) -> dict[str, CsvTable]:
         if self.view is None:
@@ -241,13 +240,13 @@ class RaceSurfacePanel(Panel):
         self.heads = pg.ScatterPlotItem(size=11, pen=pg.mkPen("w", width=1.5))
         self.heads.setZValue(30)
         self.plot.addItem(self.heads)
-        self.note = QLabel("")
-        self.note.setStyleSheet("color: #444;")
+        # under the plot, wrapped to its width: whole in a narrow window, and in exports
+        self.note = caption_below(self.plot.getPlotItem())
         self.layout_.addWidget(self.plot)
-        self.layout_.addWidget(self.note)
         self.paths: dict[str, pg.PlotDataItem] = {}
         self.surface: LossSurface | None = None
         self._revision: int | None = None
+        self._extent: tuple[float, float, float, float] | None = None
         self._numbers: dict[str, int] = {}
         self._path_numbers: dict[str, int] = {}
 
@@ -263,12 +262,12 @@ class RaceSurfacePanel(Panel):
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
         self._revision = None
+        self._extent = None
         self._path_numbers.clear()
         for name in list(self.paths):
             self.plot.removeItem(self.paths.pop(name))
 
     def draw(self, surface: LossSurface) -> None:
-        first = self.surface is None
         self.surface = surface
         if surface.revision != self._revision:
             self._revision = surface.revision
@@ -307,10 +306,20 @@ class RaceSurfacePanel(Panel):
         self.plot.setLabel("bottom", surface.x_label, color="k")
         self.plot.setLabel("left", surface.y_label, color="k")
         low, high = np.nanmin(surface.values), np.nanmax(surface.values)
-        self.note.setText(f"{surface.note} · loss {low:.3g} (dark) to {high:.3g} (light); "
-                          "colour and contours: log(loss − lowest)")
-        if first:
-            self.plot.enableAutoRange()
+        self.note.setText(html.escape(f"{surface.note} · loss {low:.3g} (dark) to "
+                                      f"{high:.3g} (light); colour and contours: "
+                                      "log(loss − lowest)"))
+        self._frame(surface)
+
+    def _frame(self, surface: LossSurface) -> None:
+        """Show the region the surface was computed on, whenever it changes, and nothing
+        else: a racer that runs off (Newton on separable data heads for |θ| → ∞) leaves the
+        view rather than shrinking the surface to a speck in it."""
+        extent = tuple(float(v) for v in surface.extent)
+        if extent != self._extent:
+            self._extent = extent
+            x_min, x_max, y_min, y_max = extent
+            self.plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
 
     def _draw_image(self, surface: LossSurface) -> None:
         x_min, x_max, y_min, y_max = surface.extent
@@ -333,7 +342,9 @@ class RaceSurfacePanel(Panel):
             self.contours.setData(points[:, 0], points[:, 1], connect="pairs")
         else:
             self.contours.setData([], [])
-        self.plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
+
+    def export_target(self) -> pg.PlotItem:
+        return self.plot.getPlotItem()
 
     def csv_tables(self) -> dict[str, CsvTable]:
         if self.surface is None:
@@ -362,277 +373,3 @@ def log_excess(values: np.ndarray) -> np.ndarray:
     low, high = float(finite.min()), float(finite.max())
     floor = max((high - low) * 1e-3, 1e-12)
     return np.log10(np.clip(values - low, 0.0, None) + floor)
-
-
-FINISH_COLUMNS = ("racer", "status", "updates to target", "epochs to target",
-                  "time to target", "loss now", "updates")
-
-
-@register_panel
-class RaceFinishPanel(Panel):
-    """The finish line: updates, epochs and own compute time each racer took to the target."""
-
-    kind: ClassVar[str] = "race_finish"
-    title: ClassVar[str] = "Finish line"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.heading = QLabel("Finish line")
-        self.heading.setStyleSheet("font-weight: bold;")
-        self.layout_.addWidget(self.heading)
-        self.table = QTableWidget(0, len(FINISH_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(FINISH_COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.layout_.addWidget(self.table)
-        self.rows: list[list[str]] = []
-
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        super().show_snapshot(snapshot)
-        view = _race_view(snapshot)
-        if view is not None:
-            self.draw(view)
-
-    def draw(self, view: RaceView) -> None:
-        self.heading.setText(f"Finish line: first training loss ≤ {view.target_loss:g}")
-        rows = [finish_row(r) for r in view.racers]
-        self.rows = rows
-        self.table.setRowCount(len(rows))
-        best = _best_finishers(view)
-        bold = QFont()
-        bold.setBold(True)
-        for i, (racer, cells) in enumerate(zip(view.racers, rows, strict=True)):
-            for j, text in enumerate(cells):
-                item = self.table.item(i, j)
-                if item is None:
-                    item = QTableWidgetItem()
-                    self.table.setItem(i, j, item)
-                item.setText(text)
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter if j >= 2
-                                      else Qt.AlignLeft | Qt.AlignVCenter)
-                item.setFont(bold if (j, racer.name) in best else QFont())
-            self.table.item(i, 0).setForeground(QBrush(QColor(*racer_colour(racer.number))))
-
-    def csv_tables(self) -> dict[str, CsvTable]:
-        if not self.rows:
-            return {}
-        return {"finish_line": (list(FINISH_COLUMNS),
-                                [list(column) for column in zip(*self.rows, strict=True)])}
-
-
-def finish_row(racer: RacerView) -> list[str]:
-    status = racer.status
-    if racer.status == "diverged":
-        status = f"diverged at {racer.diverged_at}"
-    elif racer.finish is not None:
-        status = f"{racer.status}, reached"
-    finish = racer.finish
-    return [
-        racer.name,
-        status,
-        "—" if finish is None else str(finish.updates),
-        "—" if finish is None else f"{finish.epoch:.3g}",
-        "—" if finish is None else format_seconds(finish.seconds),
-        f"{racer.loss:.4g}",
-        str(racer.updates),
-    ]
-
-
-def _best_finishers(view: RaceView) -> set[tuple[int, str]]:
-    """(column, racer) cells to print in bold: the fewest updates, epochs, least time."""
-    reached = [r for r in view.racers if r.finish is not None]
-    best: set[tuple[int, str]] = set()
-    for column, value in ((2, lambda r: r.finish.updates), (3, lambda r: r.finish.epoch),
-                          (4, lambda r: r.finish.seconds)):
-        if reached:
-            winner = min(reached, key=value)
-            best.add((column, winner.name))
-    return best
-
-
-def format_seconds(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds:.3g} s"
-
-
-EDITOR_COLUMNS = ("kind", "name", "learning rate", "batch", "more (key=value …)")
-EDITOR_TIPS = ("the optimiser; newton races only on logistic regression",
-               "unique label (letters, digits, _ - . +)",
-               "η; for newton the step size (1 = the pure method)",
-               "examples per update, or full (gd and newton always use the full batch)",
-               "momentum= beta1= beta2= rho= eps= schedule=constant|step|exponential every= "
-               "factor= epochs= search=1|0")
-
-
-@register_panel
-class RacerEditorPanel(Panel):
-    """A small table of racers: change settings, add or remove racers, then Apply.
-
-    Apply composes the racers line (:mod:`nnviz.scenarios.racers`), validates it against the
-    run's config and emits :attr:`live_change` ("racers", line); errors name the racer and key.
-    """
-
-    kind: ClassVar[str] = "race_editor"
-    title: ClassVar[str] = "Racers"
-
-    live_change = Signal(str, object)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.table = QTableWidget(0, len(EDITOR_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(EDITOR_COLUMNS))
-        for column, tip in enumerate(EDITOR_TIPS):
-            self.table.horizontalHeaderItem(column).setToolTip(tip)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.layout_.addWidget(self.table)
-        buttons = QHBoxLayout()
-        self.new_kind = QComboBox()
-        self.new_kind.addItems(list(KINDS))
-        self.new_kind.setCurrentText("momentum")
-        self.add_button = QPushButton("Add")
-        self.remove_button = QPushButton("Remove selected")
-        self.apply_button = QPushButton("Apply")
-        self.apply_button.setDefault(True)
-        for widget in (self.new_kind, self.add_button, self.remove_button):
-            buttons.addWidget(widget)
-        buttons.addStretch(1)
-        buttons.addWidget(self.apply_button)
-        self.layout_.addLayout(buttons)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.layout_.addWidget(self.message)
-        self.add_button.clicked.connect(self.add_racer)
-        self.remove_button.clicked.connect(self.remove_selected)
-        self.apply_button.clicked.connect(self.apply)
-        self.table.itemChanged.connect(self._edited)
-        self.loaded_line: str | None = None
-        self.dirty = False
-        self.config = None
-
-    # -- loading ----------------------------------------------------------------------------
-    def show_snapshot(self, snapshot: Snapshot) -> None:
-        super().show_snapshot(snapshot)
-        self.config = snapshot.config
-        line = getattr(snapshot.config, "racers", None)
-        if isinstance(line, str) and line != self.loaded_line and not self.dirty:
-            self.load(line)
-
-    def start_run(self, run_id: int) -> None:
-        super().start_run(run_id)
-        self.dirty = False
-        self.loaded_line = None
-
-    def load(self, line: str) -> None:
-        """Fill the table from a racers line (the run's current one)."""
-        specs = parse_racers(line)
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        for spec in specs:
-            self._append_row(spec)
-        self.table.blockSignals(False)
-        self.loaded_line = line
-        self.dirty = False
-        self._say("", error=False)
-
-    def _append_row(self, spec: RacerSpec) -> None:
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        kind = QComboBox()
-        kind.addItems(list(KINDS))
-        kind.setCurrentText(spec.kind)
-        kind.currentTextChanged.connect(self._edited)
-        self.table.setCellWidget(row, 0, kind)
-        more = spec.text(hyperparameters=True).split()[1:]
-        more = [w for w in more if not w.startswith(("name=", "lr=", "batch="))]
-        batch = "" if spec.kind in ("gd", "newton") else (
-            "full" if spec.batch_size == 0 else str(spec.batch_size))
-        cells = (spec.name, f"{spec.learning_rate:g}", batch, " ".join(more))
-        for column, text in enumerate(cells, start=1):
-            self.table.setItem(row, column, QTableWidgetItem(text))
-
-    # -- editing ----------------------------------------------------------------------------
-    def _edited(self, *_: object) -> None:
-        self.dirty = True
-        self._say("Edited: press Apply to change the race.", error=False)
-
-    def add_racer(self) -> None:
-        kind = self.new_kind.currentText()
-        taken = {self._cell(r, 1) for r in range(self.table.rowCount())}
-        name, count = kind, 1
-        while name in taken:
-            count += 1
-            name = f"{kind}-{count}"
-        spec = parse_racers(f"{kind} name={name}")[0]
-        self.table.blockSignals(True)
-        self._append_row(spec)
-        self.table.blockSignals(False)
-        self._edited()
-
-    def remove_selected(self) -> None:
-        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
-        for row in rows:
-            self.table.removeRow(row)
-        if rows:
-            self._edited()
-
-    def _cell(self, row: int, column: int) -> str:
-        item = self.table.item(row, column)
-        return item.text().strip() if item is not None else ""
-
-    def racers_line(self) -> str:
-        """The racers line the table describes (not yet validated)."""
-        parts = []
-        for row in range(self.table.rowCount()):
-            kind = self.table.cellWidget(row, 0).currentText()
-            words = [kind]
-            name = self._cell(row, 1)
-            if name:
-                words.append(f"name={name}")
-            rate = self._cell(row, 2)
-            if rate:
-                words.append(f"lr={rate}")
-            batch = self._cell(row, 3)
-            if batch and kind not in ("gd", "newton"):
-                words.append(f"batch={0 if batch.lower() == 'full' else batch}")
-            words += self._cell(row, 4).split()
-            parts.append(" ".join(words))
-        return "; ".join(parts)
-
-    def apply(self) -> bool:
-        """Validate the table and emit it as a live change; say what is wrong otherwise."""
-        line = self.racers_line()
-        try:
-            if self.config is not None:
-                self.config.with_values({"racers": line})
-            else:
-                parse_racers(line)
-        except ParamError as error:
-            self._say(str(error), error=True)
-            return False
-        self.live_change.emit("racers", line)
-        self.dirty = False
-        self.loaded_line = line
-        self._say(f"Applied: {line}", error=False)
-        return True
-
-    def _say(self, text: str, *, error: bool) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #b00020;" if error else "color: #444;")
-
-    def csv_tables(self) -> dict[str, CsvTable]:
-        rows = [[self.table.cellWidget(r, 0).currentText(),
-                 *(self._cell(r, c) for c in range(1, len(EDITOR_COLUMNS)))]
-                for r in range(self.table.rowCount())]
-        if not rows:
-            return {}
-        return {"racers": (list(EDITOR_COLUMNS),
-                           [list(column) for column in zip(*rows, strict=True)])}

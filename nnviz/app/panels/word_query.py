@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.core.similarity import AnalogyCheck, QueryAnswer
+from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
 SOLVED = QColor(220, 242, 220)
@@ -87,6 +88,10 @@ class WordQueryPanel(Panel):
         self.answer: QueryAnswer | None = None
         self.check: AnalogyCheck | None = None
         self._asked: str | None = None
+
+    def app_only_widgets(self) -> list[QWidget]:
+        """The query box: the figure shows the question in its answer line."""
+        return [self.query_edit]
 
     def ask(self) -> None:
         """Send the typed query to the session (answered at the next snapshot)."""
@@ -161,3 +166,17 @@ class WordQueryPanel(Panel):
                  [" ".join(best) for best in columns[4]], list(columns[5])],
             )
         return tables
+
+    def csv_notes(self) -> dict[str, TableNotes]:
+        """What the two tables answer, for the sidecar (the columns are the shared words)."""
+        notes = {}
+        if self.answer is not None:
+            what = ("nearest neighbours of" if self.answer.kind == "neighbours"
+                    else "best answers to")
+            notes["answers"] = TableNotes(
+                f"the {what} {self.answer.query!r} by cosine similarity, at this step")
+        if self.check is not None:
+            notes["analogies"] = TableNotes(
+                f"analogy questions a : b :: c : ?, answered by the words nearest to b − a + c "
+                f"(top-3 {100 * self.check.top3:.0f}% of {self.check.questions} questions)")
+        return notes

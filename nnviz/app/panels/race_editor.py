@@ -1,0 +1,207 @@
+"""The racer editor: a table of racers to change while the race runs.
+
+It composes a racers line, checks it against the run's config, and emits
+:attr:`RacerEditorPanel.live_change` ("racers", line); the window posts that to the training
+loop's mailbox like any live control.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.scenarios.params import ParamError
+from nnviz.scenarios.racers import KINDS, RacerSpec, parse_racers
+from nnviz.session import Snapshot
+
+EDITOR_COLUMNS = ("kind", "name", "learning rate", "batch", "more (key=value …)")
+EDITOR_TIPS = ("the optimiser; newton races only on logistic regression",
+               "unique label (letters, digits, _ - . +)",
+               "η; for newton the step size (1 = the pure method)",
+               "examples per update, or full (gd and newton always use the full batch)",
+               "momentum= beta1= beta2= rho= eps= schedule=constant|step|exponential every= "
+               "factor= epochs= search=1|0")
+
+
+@register_panel
+class RacerEditorPanel(Panel):
+    """A small table of racers: change settings, add or remove racers, then Apply.
+
+    Apply composes the racers line (:mod:`nnviz.scenarios.racers`), validates it against the
+    run's config and emits :attr:`live_change` ("racers", line); errors name the racer and key.
+    """
+
+    kind: ClassVar[str] = "race_editor"
+    title: ClassVar[str] = "Racers"
+    #: controls, not a figure: an export writes the racers as CSV, never a picture of the
+    #: table and its buttons (the curves' legend names every racer's settings)
+    figure: ClassVar[bool] = False
+
+    live_change = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, len(EDITOR_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(EDITOR_COLUMNS))
+        for column, tip in enumerate(EDITOR_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.layout_.addWidget(self.table)
+        buttons = QHBoxLayout()
+        self.new_kind = QComboBox()
+        self.new_kind.addItems(list(KINDS))
+        self.new_kind.setCurrentText("momentum")
+        self.add_button = QPushButton("Add")
+        self.remove_button = QPushButton("Remove selected")
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setDefault(True)
+        for widget in (self.new_kind, self.add_button, self.remove_button):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        buttons.addWidget(self.apply_button)
+        self.layout_.addLayout(buttons)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.layout_.addWidget(self.message)
+        self.add_button.clicked.connect(self.add_racer)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.apply_button.clicked.connect(self.apply)
+        self.table.itemChanged.connect(self._edited)
+        self.loaded_line: str | None = None
+        self.dirty = False
+        self.config = None
+
+    # -- loading ----------------------------------------------------------------------------
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        self.config = snapshot.config
+        line = getattr(snapshot.config, "racers", None)
+        if isinstance(line, str) and line != self.loaded_line and not self.dirty:
+            self.load(line)
+
+    def start_run(self, run_id: int) -> None:
+        super().start_run(run_id)
+        self.dirty = False
+        self.loaded_line = None
+
+    def load(self, line: str) -> None:
+        """Fill the table from a racers line (the run's current one)."""
+        specs = parse_racers(line)
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for spec in specs:
+            self._append_row(spec)
+        self.table.blockSignals(False)
+        self.loaded_line = line
+        self.dirty = False
+        self._say("", error=False)
+
+    def _append_row(self, spec: RacerSpec) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        kind = QComboBox()
+        kind.addItems(list(KINDS))
+        kind.setCurrentText(spec.kind)
+        kind.currentTextChanged.connect(self._edited)
+        self.table.setCellWidget(row, 0, kind)
+        more = spec.text(hyperparameters=True).split()[1:]
+        more = [w for w in more if not w.startswith(("name=", "lr=", "batch="))]
+        batch = "" if spec.kind in ("gd", "newton") else (
+            "full" if spec.batch_size == 0 else str(spec.batch_size))
+        cells = (spec.name, f"{spec.learning_rate:g}", batch, " ".join(more))
+        for column, text in enumerate(cells, start=1):
+            self.table.setItem(row, column, QTableWidgetItem(text))
+
+    # -- editing ----------------------------------------------------------------------------
+    def _edited(self, *_: object) -> None:
+        self.dirty = True
+        self._say("Edited: press Apply to change the race.", error=False)
+
+    def add_racer(self) -> None:
+        kind = self.new_kind.currentText()
+        taken = {self._cell(r, 1) for r in range(self.table.rowCount())}
+        name, count = kind, 1
+        while name in taken:
+            count += 1
+            name = f"{kind}-{count}"
+        spec = parse_racers(f"{kind} name={name}")[0]
+        self.table.blockSignals(True)
+        self._append_row(spec)
+        self.table.blockSignals(False)
+        self._edited()
+
+    def remove_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            self.table.removeRow(row)
+        if rows:
+            self._edited()
+
+    def _cell(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text().strip() if item is not None else ""
+
+    def racers_line(self) -> str:
+        """The racers line the table describes (not yet validated)."""
+        parts = []
+        for row in range(self.table.rowCount()):
+            kind = self.table.cellWidget(row, 0).currentText()
+            words = [kind]
+            name = self._cell(row, 1)
+            if name:
+                words.append(f"name={name}")
+            rate = self._cell(row, 2)
+            if rate:
+                words.append(f"lr={rate}")
+            batch = self._cell(row, 3)
+            if batch and kind not in ("gd", "newton"):
+                words.append(f"batch={0 if batch.lower() == 'full' else batch}")
+            words += self._cell(row, 4).split()
+            parts.append(" ".join(words))
+        return "; ".join(parts)
+
+    def apply(self) -> bool:
+        """Validate the table and emit it as a live change; say what is wrong otherwise."""
+        line = self.racers_line()
+        try:
+            if self.config is not None:
+                self.config.with_values({"racers": line})
+            else:
+                parse_racers(line)
+        except ParamError as error:
+            self._say(str(error), error=True)
+            return False
+        self.live_change.emit("racers", line)
+        self.dirty = False
+        self.loaded_line = line
+        self._say(f"Applied: {line}", error=False)
+        return True
+
+    def _say(self, text: str, *, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;" if error else "color: #444;")
+
+    def csv_tables(self) -> dict[str, CsvTable]:
+        rows = [[self.table.cellWidget(r, 0).currentText(),
+                 *(self._cell(r, c) for c in range(1, len(EDITOR_COLUMNS)))]
+                for r in range(self.table.rowCount())]
+        if not rows:
+            return {}
+        return {"racers": (list(EDITOR_COLUMNS),
+                           [list(column) for column in zip(*rows, strict=True)])}

@@ -1,0 +1,176 @@
+"""The race's finish line: per racer, the updates, epochs and own compute time it took to
+reach the target loss, drawn as a table inside a plot scene so that it exports as a figure."""
+
+from __future__ import annotations
+
+import html
+from typing import ClassVar
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextDocument, QTextOption
+from PySide6.QtWidgets import (
+    QWidget,
+)
+
+from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.legends import SIDE_MARGIN, Caption
+from nnviz.app.panels.race import _race_view, racer_colour
+from nnviz.scenarios.race import RacerView, RaceView, format_seconds
+from nnviz.session import Snapshot
+
+TABLE_TEXT = (30, 30, 30)
+FINISH_COLUMNS = ("racer", "status", "updates to target", "epochs to target",
+                  "time to target", "loss now", "updates")
+
+
+@register_panel
+class RaceFinishPanel(Panel):
+    """The finish line: updates, epochs and own compute time each racer took to the target."""
+
+    kind: ClassVar[str] = "race_finish"
+    title: ClassVar[str] = "Finish line"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # drawn in a pyqtgraph scene, not a table widget: the figure on screen is the export
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.heading = self.view.addLabel("Finish line", row=0, col=0, color=TABLE_TEXT,
+                                          bold=True, justify="left")
+        self.table = Caption(self.view.ci)
+        option = self.table.item.document().defaultTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)  # a narrow table never splits words
+        self.table.item.document().setDefaultTextOption(option)
+        self.view.addItem(self.table, row=1, col=0)
+        grid = self.view.ci.layout
+        grid.setAlignment(self.heading, Qt.AlignLeft | Qt.AlignTop)
+        grid.setAlignment(self.table, Qt.AlignLeft | Qt.AlignTop)
+        grid.setRowStretchFactor(0, 0)
+        grid.setRowStretchFactor(1, 1)
+        self.layout_.addWidget(self.view)
+        self.rows: list[list[str]] = []
+        #: (column, racer) cells printed in bold: the fewest updates, epochs, least time
+        self.best: set[tuple[int, str]] = set()
+        self._colours: list[tuple[int, int, int]] = []
+        #: racers as columns instead of rows: the shape that fits a narrow panel
+        self.transposed = False
+        self.view.ci.geometryChanged.connect(self._fit_table)
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        super().show_snapshot(snapshot)
+        view = _race_view(snapshot)
+        if view is not None:
+            self.draw(view)
+
+    def draw(self, view: RaceView) -> None:
+        self.heading.setText(f"Finish line: first training loss ≤ {view.target_loss:g}")
+        rows = [finish_row(r) for r in view.racers]
+        best = _best_finishers(view)
+        if rows == self.rows and best == self.best:
+            return
+        self.rows, self.best = rows, best
+        self._colours = [racer_colour(r.number) for r in view.racers]
+        self._fit_table(force=True)
+
+    def _fit_table(self, *, force: bool = False) -> None:
+        """A row per racer where that fits the width; else a column per racer (a narrow
+        panel), and only if that is still too wide, cells wrapped at spaces."""
+        if not self.rows:
+            return
+        width = self.view.ci.width() - 2 * SIDE_MARGIN
+        wide = finish_table_html(self.rows, self._colours, self.best)
+        transposed = width > 0 and _ideal_width(wide, self.table.item.font()) > width
+        if force or transposed != self.transposed:
+            self.transposed = transposed
+            self.table.item.setHtml(finish_table_html(self.rows, self._colours, self.best,
+                                                      transposed=transposed))
+            self.table.wrap()
+
+    def export_target(self) -> pg.GraphicsScene:
+        return self.view.scene()
+
+    def csv_tables(self) -> dict[str, CsvTable]:
+        if not self.rows:
+            return {}
+        return {"finish_line": (list(FINISH_COLUMNS),
+                                [list(column) for column in zip(*self.rows, strict=True)])}
+
+
+def finish_row(racer: RacerView) -> list[str]:
+    status = racer.status
+    if racer.status == "diverged":
+        status = f"diverged at {racer.diverged_at}"
+    elif racer.finish is not None:
+        status = f"{racer.status}, reached"
+    finish = racer.finish
+    return [
+        racer.name,
+        status,
+        "—" if finish is None else str(finish.updates),
+        "—" if finish is None else f"{finish.epoch:.3g}",
+        "—" if finish is None else format_seconds(finish.seconds),
+        f"{racer.loss:.4g}",
+        str(racer.updates),
+    ]
+
+
+def finish_table_html(rows: list[list[str]], colours: list[tuple[int, int, int]],
+                      best: set[tuple[int, str]], *, transposed: bool = False) -> str:
+    """The finish line as a rich-text table: a shaded header, each racer's name in its
+    colour, numbers right-aligned, the best of each column in bold. ``transposed``: a column
+    per racer and a row per measure."""
+    cells = _finish_cells(rows, colours, best)
+    if transposed:
+        cells = [list(line) for line in zip(*cells, strict=True)]
+    lines = []
+    for i, line in enumerate(cells):
+        shade = ' style="background-color: #ececec"' if i == 0 else ""
+        parts = []
+        for j, cell in enumerate(line):
+            measure = i if transposed else j  # which of FINISH_COLUMNS the cell shows
+            header = j == 0 if transposed else i == 0
+            align = "left" if transposed and j == 0 else _align(measure)
+            tag = "th" if header else "td"
+            parts.append(f'<{tag} align="{align}">{cell}</{tag}>')
+        lines.append(f"<tr{shade}>{''.join(parts)}</tr>")
+    return (f'<table cellspacing="0" cellpadding="4" style="color: rgb{TABLE_TEXT}">'
+            f'{"".join(lines)}</table>')
+
+
+def _finish_cells(rows: list[list[str]], colours: list[tuple[int, int, int]],
+                  best: set[tuple[int, str]]) -> list[list[str]]:
+    """HTML of every cell, the column names first, a line per racer."""
+    cells = [[html.escape(name) for name in FINISH_COLUMNS]]
+    for line, (red, green, blue) in zip(rows, colours, strict=True):
+        name = line[0]
+        out = [f'<span style="color: rgb({red}, {green}, {blue})">{html.escape(name)}</span>']
+        for j, text in enumerate(line[1:], start=1):
+            out.append(f"<b>{html.escape(text)}</b>" if (j, name) in best
+                       else html.escape(text))
+        cells.append(out)
+    return cells
+
+
+def _ideal_width(rich_text: str, font: QFont) -> float:
+    """The width ``rich_text`` takes when nothing wraps, document margins included."""
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    document.setHtml(rich_text)
+    return document.idealWidth() + 2 * document.documentMargin()
+
+
+def _align(column: int) -> str:
+    return "right" if column >= 2 else "left"
+
+
+def _best_finishers(view: RaceView) -> set[tuple[int, str]]:
+    """(column, racer) cells to print in bold: the fewest updates, epochs, least time."""
+    reached = [r for r in view.racers if r.finish is not None]
+    best: set[tuple[int, str]] = set()
+    for column, value in ((2, lambda r: r.finish.updates), (3, lambda r: r.finish.epoch),
+                          (4, lambda r: r.finish.seconds)):
+        if reached:
+            winner = min(reached, key=value)
+            best.add((column, winner.name))
+    return best
