@@ -12,8 +12,9 @@ factors on axes, clipped text, legends over data, silent empty plots).
 Training is deterministic (fixed seeds, fixed step counts), so two sheets of the same commit
 differ only where a clock is drawn (the race's wall-time axis) or where a slow target hit
 ``--timeout``: its label then says where it stopped. Look at the sheet after every visual change,
-at 1024x700, 1440x900 and 2560x1440. Exit status: 1 if a target could not be opened (or, with
-``--strict``, if any problem was found), else 0.
+at 1024x700, 1440x900 and 2560x1440. A target that needs a package or file this machine lacks
+is listed as unavailable with the reason. Exit status: 1 if a target could not be opened (or,
+with ``--strict``, if any problem was found), else 0.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Shot:
     step: int = 0
     note: str = ""
     problems: list[str] = field(default_factory=list)
+    #: a missing optional package or file (a preset's own): drawn as such, not a failure
+    unavailable: bool = False
 
 
 def main() -> int:
@@ -82,7 +85,7 @@ def main() -> int:
     write_sheet(shots, out, args.columns, (width, height))
     app.processEvents()
     print(f"{out}: {len(shots)} targets")
-    failed = [shot.name for shot in shots if shot.picture is None]
+    failed = [shot.name for shot in shots if shot.picture is None and not shot.unavailable]
     if failed:
         print(f"could not open: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -105,6 +108,9 @@ def photograph(name: str, folder: Path, size: tuple[int, int], steps: int,
     from nnviz.app.panel_checks import problems
     from nnviz.app.window import MainWindow
 
+    reason = unavailable_reason(name)
+    if reason:
+        return Shot(name, None, note=f"unavailable here: {reason}", unavailable=True)
     settings_dir = tempfile.mkdtemp(prefix="nnviz-sheet-")
     settings = QSettings(os.path.join(settings_dir, "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(name, settings=settings)
@@ -128,6 +134,20 @@ def photograph(name: str, folder: Path, size: tuple[int, int], steps: int,
         window.runner.shutdown(timeout=2.0)
         window.close()
         window.deleteLater()
+
+
+def unavailable_reason(name: str) -> str:
+    """What a target misses here (a package, a weights file), or "" (also for an unknown
+    name: the window then says it cannot open it, and the sheet counts that as a failure)."""
+    from nnviz.app.picker import resolve_target
+
+    try:
+        target = resolve_target(name)
+    except KeyError:
+        return ""
+    if target.preset is not None:
+        return target.preset.unavailable_reason()
+    return target.scenario.unavailable_reason()
 
 
 def train(window, steps: int, timeout: float) -> tuple[int, str]:
@@ -195,7 +215,7 @@ def write_sheet(shots: list[Shot], out: Path, columns: int, size: tuple[int, int
         if len(shot.problems) > LABEL_LINES - 1:
             lines[-1] = f"{lines[-1][:60]} … and {len(shot.problems) - LABEL_LINES + 2} more"
         for line_no, line in enumerate(lines):
-            bad = shot.problems or shot.picture is None
+            bad = shot.problems or (shot.picture is None and not shot.unavailable)
             painter.setPen(QColor(190, 30, 30) if bad and (line_no or shot.picture is None)
                            else QColor(20, 20, 20) if line_no == 0 else QColor(40, 120, 40))
             text = painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, thumb_w)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsTextItem, QWidget
 
 #: slack for antialiasing and rounding when comparing rectangles, in pixels
@@ -25,8 +26,8 @@ SLACK = 1.5
 
 def problems(panel: QWidget) -> list[str]:
     """Every defect this module knows of, in ``panel`` as laid out now."""
-    found = (scale_factor_axes(panel) + clipped_texts(panel) + legends_over_data(panel)
-             + silent_empty_plots(panel))
+    found = (scale_factor_axes(panel) + crowded_tick_labels(panel) + clipped_texts(panel)
+             + legends_over_data(panel) + silent_empty_plots(panel))
     return list(dict.fromkeys(found))
 
 
@@ -99,6 +100,39 @@ def scale_factor_axes(panel: QWidget) -> list[str]:
             if factor or "(x" in item.labelString():
                 found.append(f"{_panel_name(panel)}: axis {item.labelText!r} shows a scale "
                              f"factor ({item.labelString()!r})")
+    return found
+
+
+def crowded_tick_labels(panel: QWidget) -> list[str]:
+    """Axes whose tick labels touch each other (too many ticks for the axis's length).
+
+    The labels are laid out exactly as the axis will paint them (``generateDrawSpecs`` with
+    its tick font); pyqtgraph shrinks each label's height to 80 % of the font's box, so
+    vertical neighbours only count as touching when they overlap by more than a pixel.
+    """
+    found = []
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    for view in graphics_views(panel):
+        for axis in _items(view):
+            if not isinstance(axis, pg.AxisItem) or axis.boundingRect().isEmpty():
+                continue
+            painter = QPainter(image)
+            try:
+                if axis.style["tickFont"]:
+                    painter.setFont(axis.style["tickFont"])
+                specs = axis.generateDrawSpecs(painter)
+            finally:
+                painter.end()
+            if specs is None:
+                continue
+            rects = sorted((rect for rect, _, _ in specs[2]),
+                           key=lambda r: (r.top(), r.left()))
+            for i, a in enumerate(rects):
+                if any(a.adjusted(1, 1, -1, -1).intersects(b) for b in rects[i + 1:]):
+                    texts = [text for _, _, text in specs[2]]
+                    found.append(f"{_panel_name(panel)}: axis {axis.labelText!r} has "
+                                 f"overlapping tick labels {texts}")
+                    break
     return found
 
 
@@ -238,7 +272,8 @@ def silent_empty_plots(panel: QWidget) -> list[str]:
         for box in (item for item in items if isinstance(item, pg.ViewBox)):
             if not _really_shown(box) or box.width() < 2 or box.height() < 2:
                 continue
-            if not any(_draws_something(child) for child in box.addedItems):
+            # childGroup, not addedItems: items added with ignoreBounds are only there
+            if not any(_draws_something(child) for child in box.childGroup.childItems()):
                 title = _plot_title(box)
                 found.append(f"{_panel_name(panel)}: plot {title!r} is empty and says nothing")
     return found

@@ -14,6 +14,7 @@ from visual_scenes import fed_panel, panel_cases, targets
 
 from nnviz.app.panel_checks import (
     clipped_texts,
+    crowded_tick_labels,
     legends_over_data,
     problems,
     scale_factor_axes,
@@ -47,6 +48,17 @@ def test_a_scale_factor_on_an_axis_is_found(qtbot, plot):
     plot.getAxis("left").enableAutoSIPrefix(False)
     _settle(qtbot, plot)
     assert scale_factor_axes(plot) == []
+
+
+def test_crowded_tick_labels_are_found(qtbot, plot):
+    plot.plot([0, 1e6], [0, 1])
+    axis = plot.getAxis("bottom")
+    axis.setTicks([[(v, f"{v:,.0f}") for v in np.linspace(0, 1e6, 12)]])
+    _settle(qtbot, plot)
+    assert crowded_tick_labels(plot), "twelve seven-digit labels on 400 px went unnoticed"
+    axis.setTicks(None)
+    _settle(qtbot, plot)
+    assert crowded_tick_labels(plot) == []
 
 
 def test_a_legend_over_a_curve_is_found_and_one_beside_it_is_not(qtbot, plot):

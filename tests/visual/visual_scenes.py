@@ -7,7 +7,6 @@ Runs are cached per process: several test files draw the same run at several siz
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 from collections.abc import Iterator
 from unittest import mock
@@ -16,11 +15,12 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
+from nnviz.app.headless_export import feed
 from nnviz.app.panels import all_panels
+from nnviz.cli_export import train_for_export
 from nnviz.scenarios import race, race_surface
 from nnviz.scenarios.presets import all_presets
 from nnviz.scenarios.registry import all_scenarios
-from nnviz.session import train
 
 STEPS = 40
 #: presets whose pictures went wrong before (crowded log axes, cut legends, deep networks …)
@@ -59,15 +59,15 @@ class SteadyClock:
 
 @functools.cache
 def snapshots(name: str, steps: int = STEPS) -> tuple:
-    """``steps`` steps of a scenario's defaults or a preset's values; the last with views."""
+    """``steps`` steps of a scenario's defaults or a preset's values, as ``nnviz export``
+    feeds its panels."""
     scenario = scenario_of(name)
     config = (scenario.default_config() if name in all_scenarios()
               else all_presets()[name].config())
     clock = SteadyClock()
     with mock.patch.object(race, "time", clock), mock.patch.object(race_surface, "time", clock):
         session = scenario.create_session(config)
-        frames = list(train(session, max_steps=steps, every=max(1, steps // 20), views=False))
-        frames[-1] = dataclasses.replace(frames[-1], views=session.views())
+        frames = train_for_export(session, steps)
     return tuple(frames)
 
 
@@ -85,9 +85,7 @@ def fed_panel(qtbot, kind: str, name: str, size: tuple[int, int]) -> Iterator:
         qtbot.waitExposed(panel)
         frames = snapshots(name)
         panel.start_run(frames[-1].run_id)
-        for frame in frames[:-1]:
-            panel.record_snapshot(frame)
-        panel.show_snapshot(frames[-1])
+        feed(panel, frames)
         qtbot.wait(10)
         yield panel
     finally:
