@@ -170,11 +170,13 @@ def train(window, steps: int, timeout: float) -> tuple[int, str]:
             note = f"stopped at step {step} of {steps} after {timeout:g} s"
             break
         time.sleep(0.01)
-    settle_until = time.monotonic() + 0.5  # the frame budget may hold the newest draw back
+    # a panel's rate limit (its max_fps, the frame budget) may hold the newest draw back
+    settle_until = time.monotonic() + 10.0
     while time.monotonic() < settle_until:
         QCoreApplication.processEvents()
+        if not window.panel_area.drawing_behind:
+            break
         time.sleep(0.01)
-    window.panel_area.flush()
     QCoreApplication.processEvents()
     if window.runner.state == FINISHED and not note:
         note = f"finished at step {step}"

@@ -20,6 +20,22 @@ from nnviz.session import Snapshot
 COLUMNS = 2
 #: below this a panel's labels collide; the window scrolls instead of squeezing further
 MIN_PANEL_HEIGHT = 260
+#: the width a panel of a long line-up needs for its titles and legends to read whole
+MIN_PANEL_WIDTH = 380
+#: a line-up this long (the eight digits panels) scrolls at any window size, so it adapts: one
+#: panel per row in a narrow area (two would squeeze each plot until titles wrap letter by
+#: letter), three in a wide one (fewer rows below the fold). Shorter line-ups keep the two
+#: columns they were laid out for, main views side by side in the first row.
+LONG_LINE_UP = 7
+
+
+def columns_for(width: int, panels: int) -> int:
+    """How many panels side by side an area ``width`` pixels wide shows."""
+    if panels < LONG_LINE_UP:
+        return COLUMNS
+    if width < COLUMNS * MIN_PANEL_WIDTH:
+        return 1
+    return 3 if width >= 3 * MIN_PANEL_WIDTH else COLUMNS
 
 
 class PanelFrame(QFrame):
@@ -48,6 +64,8 @@ class PanelArea(QWidget):
         self.grid.setContentsMargins(2, 2, 2, 2)
         self.grid.setSpacing(4)
         self.panels: list[Panel] = []
+        self.frames: list[PanelFrame] = []
+        self.columns = 0
         self.missing: list[str] = []
         self._drawn_at: dict[Panel, float] = {}
         self._pending: dict[Panel, Snapshot] = {}
@@ -79,17 +97,36 @@ class PanelArea(QWidget):
                 self.missing.append(kind)
                 continue
             self.panels.append(registry[kind]())
-        for index, panel in enumerate(self.panels):
-            last_alone = index == len(self.panels) - 1 and index % COLUMNS == 0
-            # a last panel alone on its row takes the whole row
-            self.grid.addWidget(PanelFrame(panel), index // COLUMNS, index % COLUMNS, 1,
-                                COLUMNS if last_alone else 1)
+        self.frames = [PanelFrame(panel) for panel in self.panels]
+        self.columns = 0
+        self._arrange(columns_for(self.width(), len(self.panels)))
         self.budget.watch(self.panels)
-        rows = max(1, (len(self.panels) + COLUMNS - 1) // COLUMNS)
+
+    def _arrange(self, columns: int) -> None:
+        """Put the frames in a grid of ``columns`` (the first row a little taller)."""
+        if columns == self.columns:
+            return
+        for frame in self.frames:
+            self.grid.removeWidget(frame)
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
+        for column in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(column, 0)
+        self.columns = columns
+        for index, frame in enumerate(self.frames):
+            last_alone = index == len(self.frames) - 1 and index % columns == 0
+            # a last panel alone on its row takes the whole row
+            self.grid.addWidget(frame, index // columns, index % columns, 1,
+                                columns if last_alone else 1)
+        rows = max(1, (len(self.frames) + columns - 1) // columns)
         for row in range(rows):  # the first row holds the main views: a little taller
             self.grid.setRowStretch(row, 3 if row == 0 and rows > 1 else 2)
-        for column in range(COLUMNS):
+        for column in range(columns):
             self.grid.setColumnStretch(column, 1)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange(columns_for(event.size().width(), len(self.frames)))
 
     def start_run(self, run_id: int) -> None:
         for panel in self.panels:
@@ -130,6 +167,11 @@ class PanelArea(QWidget):
         start = time.perf_counter()
         panel.show_snapshot(snapshot)
         self.budget.drawn(panel, time.perf_counter() - start)
+
+    @property
+    def drawing_behind(self) -> bool:
+        """Whether a panel still holds back a newer snapshot than it shows (its rate limit)."""
+        return bool(self._pending)
 
     def flush(self) -> None:
         """Draw the panels whose newest snapshot was held back, now that they are due."""

@@ -452,3 +452,24 @@ def test_the_racer_editor_exports_its_racers_never_a_picture_of_its_widgets(qtbo
     assert sorted(path.suffix for path in written) == [".csv", ".json"]
     assert "newton" in next(p for p in written if p.suffix == ".csv").read_text()
     assert export.export_panel(panel, tmp_path / "png", export.ExportOptions(("png",))) == []
+
+
+def test_five_racers_fit_a_very_narrow_finish_panel(qtbot):
+    """At 1024×700 the race's finish panel is about 260 px wide: five racers do not fit even
+    as columns in the smallest type, so the table is drawn smaller, never cut at the edge."""
+    from nnviz.app.panel_checks import clipped_texts
+
+    session = RaceSession(RaceConfig(target_loss=0.35))
+    frames = list(train(session, max_steps=40, every=10))
+    panel = RaceFinishPanel()
+    qtbot.addWidget(panel)
+    panel.resize(260, 240)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_snapshot(frames[-1])
+    qtbot.wait(20)
+    assert len(panel.rows) == 5
+    assert clipped_texts(panel) == []
+    assert panel.table.item.scale() < 1
+    panel.resize(900, 400)
+    qtbot.waitUntil(lambda: panel.table.item.scale() == 1)

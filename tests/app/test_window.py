@@ -319,3 +319,23 @@ def test_the_comparison_runs_a_then_pins_it_then_runs_b_in_one_action(qtbot, win
     qtbot.waitUntil(lambda: window.last_snapshot is not None
                     and window.last_snapshot.config.hidden_sizes == (3,), timeout=10_000)
     window.runner.pause()
+
+
+def test_a_long_line_up_adapts_its_columns_to_the_width(qtbot):
+    """Eight digits panels: one per row in a narrow area, three in a wide one; moons' five
+    keep the two columns they were laid out for."""
+    from nnviz.app.panel_area import columns_for
+
+    assert columns_for(670, 8) == 1 and columns_for(1100, 8) == 2 and columns_for(2200, 8) == 3
+    assert columns_for(670, 5) == columns_for(2200, 5) == 2
+    area = PanelArea(["loss", "confusion_matrix", "weight_tiles", "misclassified",
+                      "projection", "average_digits", "histograms", "layer_health"])
+    qtbot.addWidget(area)
+    area.resize(670, 2400)
+    area.show()
+    qtbot.waitUntil(lambda: area.columns == 1)
+    qtbot.waitUntil(lambda: area.frames[1].geometry().top() > area.frames[0].geometry().bottom())
+    area.resize(2200, 1200)
+    qtbot.waitUntil(lambda: area.columns == 3)
+    qtbot.waitUntil(lambda: area.frames[2].geometry().top() == area.frames[0].geometry().top())
+    assert area.frames[3].geometry().top() > area.frames[0].geometry().bottom()

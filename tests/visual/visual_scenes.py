@@ -24,8 +24,9 @@ from nnviz.scenarios.registry import all_scenarios
 
 STEPS = 40
 #: presets whose pictures went wrong before (crowded log axes, cut legends, deep networks …)
-PRESETS = ("race-momentum", "race-step-decay", "lesson-08-blobs", "deep-sigmoid-vanishing",
-           "init-all-initialisers", "lesson-01-straight-line", "digits-classic-sigmoid")
+PRESETS = ("race-momentum", "race-step-decay", "race-newton-vs-gd", "lesson-08-blobs",
+           "deep-sigmoid-vanishing", "init-all-initialisers", "lesson-01-straight-line",
+           "digits-classic-sigmoid")
 
 
 def available(scenario) -> bool:
@@ -55,6 +56,10 @@ class SteadyClock:
     def perf_counter(self) -> float:
         self.now += 1e-3
         return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """A paced race (``pace``) waits without waiting."""
+        self.now += max(0.0, seconds)
 
 
 @functools.cache

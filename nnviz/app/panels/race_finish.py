@@ -36,8 +36,9 @@ class RaceFinishPanel(Panel):
         # drawn in a pyqtgraph scene, not a table widget: the figure on screen is the export
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
-        self.heading = self.view.addLabel("Finish line", row=0, col=0, color=TABLE_TEXT,
-                                          bold=True, justify="left")
+        self.heading = Caption(self.view.ci, "Finish line", color=TABLE_TEXT, bold=True,
+                               size="10pt")  # wraps in a narrow panel
+        self.view.addItem(self.heading, row=0, col=0)
         self.table = Caption(self.view.ci)
         option = self.table.item.document().defaultTextOption()
         option.setWrapMode(QTextOption.WrapMode.WordWrap)  # a narrow table never splits words
@@ -55,6 +56,7 @@ class RaceFinishPanel(Panel):
         self._colours: list[tuple[int, int, int]] = []
         #: racers as columns instead of rows: the shape that fits a narrow panel
         self.transposed = False
+        self.base_font = QFont(self.table.item.font())
         self.view.ci.geometryChanged.connect(self._fit_table)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -80,12 +82,21 @@ class RaceFinishPanel(Panel):
             return
         width = self.view.ci.width() - 2 * SIDE_MARGIN
         wide = finish_table_html(self.rows, self._colours, self.best)
-        transposed = width > 0 and _ideal_width(wide, self.table.item.font()) > width
-        if force or transposed != self.transposed:
+        transposed = width > 0 and _ideal_width(wide, self.base_font) > width
+        html_text = finish_table_html(self.rows, self._colours, self.best, transposed=transposed)
+        font = _font_that_fits(html_text, self.base_font, width) if width > 0 else self.base_font
+        if force or transposed != self.transposed or font != self.table.item.font():
             self.transposed = transposed
-            self.table.item.setHtml(finish_table_html(self.rows, self._colours, self.best,
-                                                      transposed=transposed))
+            self.table.item.setFont(font)
+            self.table.item.setHtml(html_text)
             self.table.wrap()
+        # still too wide in the smallest type (five racers in a very narrow panel): the whole
+        # table drawn smaller, rather than cut at the panel's edge
+        document = self.table.item.document()  # wrapped as far as its words allow
+        laid_out = max(document.idealWidth() + 2 * document.documentMargin(),
+                       document.size().width() if document.size().width() > width else 0.0)
+        room = width - SIDE_MARGIN  # the layout's left margin is taken from the same width
+        self.table.item.setScale(min(1.0, room / laid_out) if room > 0 and laid_out else 1.0)
 
     def export_target(self) -> pg.GraphicsScene:
         return self.view.scene()
@@ -158,6 +169,21 @@ def _ideal_width(rich_text: str, font: QFont) -> float:
     document.setDefaultFont(font)
     document.setHtml(rich_text)
     return document.idealWidth() + 2 * document.documentMargin()
+
+
+#: the smallest type the finish table shrinks to in a narrow panel (below it, cells wrap)
+SMALLEST_TABLE_POINTS = 6.5
+
+
+def _font_that_fits(rich_text: str, font: QFont, width: float) -> QFont:
+    """``font``, or a smaller size of it down to :data:`SMALLEST_TABLE_POINTS`, at which the
+    table is no wider than ``width``: a narrow panel shows the whole table in smaller type."""
+    size = font.pointSizeF()
+    smaller = QFont(font)
+    while size > SMALLEST_TABLE_POINTS and _ideal_width(rich_text, smaller) > width:
+        size = max(SMALLEST_TABLE_POINTS, size - 0.5)
+        smaller.setPointSizeF(size)
+    return smaller
 
 
 def _align(column: int) -> str:
