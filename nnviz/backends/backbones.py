@@ -190,6 +190,24 @@ def resolve_backbone(name: str, weights_file: str = "") -> tuple[Backbone, Path]
     return backbone, found
 
 
+AUTO_FALLBACK_REASON = ("Inception v3's weights file (inception_v3_google-*.pth) is not in "
+                        "torch's hub cache")
+"""Why ``backbone=auto`` did not choose Inception v3, in a few words and without the folder
+(which differs between machines): for a panel, beside the backbone's name."""
+
+
+def auto_choice_note(backbone: Backbone, weights_path: Path) -> str:
+    """One line on what ``backbone=auto`` resolved to (``backbone``, weights at
+    ``weights_path``) and, when it fell back to EfficientNet-Lite0, why and how to get
+    Inception v3: the two networks give different features and accuracies, so a person
+    following the Inception v3 tutorial must not get the other one without a word."""
+    if backbone.name == "inception_v3":
+        return f"backbone=auto runs Inception v3, weights from {weights_path}"
+    return (f"backbone=auto runs {backbone.title}: {AUTO_FALLBACK_REASON}, "
+            f"{_hub_checkpoints()}/, and nothing is downloaded. For Inception v3 put "
+            f"{INCEPTION_FILE} there, or set backbone=inception_v3 and weights_file=PATH")
+
+
 def _not_a_file(path: Path) -> str:
     """Why ``path`` (which is not a regular file) cannot be a weights file."""
     if path.is_dir():

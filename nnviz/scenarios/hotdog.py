@@ -172,9 +172,12 @@ class HotdogSession:
         self.step_count = 0
         self.class_names = folder.class_names
         self.labels = folder.labels
-        #: what a person should know about the data before the run starts (the CLI prints
-        #: each line; the panel shows the same in its progress note)
-        self.notes: tuple[str, ...] = (folder.skipped_message(),) if folder.skipped else ()
+        #: what a person should know before the run starts: which backbone ``auto`` chose
+        #: (and why), and the images skipped (the CLI prints each line; the panel's progress
+        #: note says the same briefly, with ``backbone_reason`` for the first)
+        backbone_note, self.backbone_reason = self._backbone_notes()
+        self.notes: tuple[str, ...] = tuple(note for note in (
+            backbone_note, folder.skipped_message()) if note)
         self.train_index, self.validation_index = stratified_split(
             self.labels, config.validation_fraction, data_seed_of(config))
         if not len(self.validation_index):
@@ -204,6 +207,20 @@ class HotdogSession:
             self.extract_some()
         if config.classify_image:
             self._classify(config.classify_image)
+
+    def _backbone_notes(self) -> tuple[str, str]:
+        """With ``backbone=auto`` that fell back from Inception v3: (the whole story, for
+        the command line; the reason in a few words, for the panel, whose progress line
+        names the backbone already). With Inception v3 found, only the first; with a
+        backbone chosen by name, neither."""
+        if self.config.backbone != "auto":
+            return "", ""
+        from nnviz.backends.backbones import AUTO_FALLBACK_REASON, auto_choice_note
+
+        backbone = self.extractor.backbone
+        note = auto_choice_note(backbone, self.extractor.weights_path)
+        fell_back = backbone.name != "inception_v3"
+        return note, f"backbone=auto: {AUTO_FALLBACK_REASON}" if fell_back else ""
 
     # -- phase 1: features ------------------------------------------------------------------
     def _extraction_order(self, seed: int) -> list[int]:
@@ -416,7 +433,8 @@ class HotdogSession:
         return FeatureProgress(
             done=int(self.ready.sum()), total=len(self.ready), from_cache=self.from_cache,
             seconds_per_image=extractor.seconds_per_image, backbone=extractor.backbone.title,
-            input_size=extractor.input_size, note=self.folder.skipped_message(),
+            input_size=extractor.input_size, note=". ".join(
+                note for note in (self.backbone_reason, self.folder.skipped_message()) if note),
         )
 
     def views(self) -> dict[str, Any]:

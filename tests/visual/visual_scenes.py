@@ -29,6 +29,11 @@ PRESETS = ("race-momentum", "race-step-decay", "race-newton-vs-gd", "lesson-08-b
            "digits-classic-sigmoid")
 
 
+#: values that keep a scenario's pictures the same on every machine: hotdog's default
+#: backbone=auto picks Inception v3 where its weights file happens to be, and says so
+MACHINE_FREE = {"hotdog": {"backbone": "efficientnet_lite0"}}
+
+
 def available(scenario) -> bool:
     """Runnable here: no missing package or file (torch scenarios run where torch is)."""
     return not scenario.unavailable_reason()
@@ -69,6 +74,7 @@ def snapshots(name: str, steps: int = STEPS) -> tuple:
     scenario = scenario_of(name)
     config = (scenario.default_config() if name in all_scenarios()
               else all_presets()[name].config())
+    config = config.with_values(MACHINE_FREE.get(name, {}))
     clock = SteadyClock()
     with mock.patch.object(race, "time", clock), mock.patch.object(race_surface, "time", clock):
         session = scenario.create_session(config)
