@@ -34,8 +34,9 @@ def report(name: str, wall: float, session: RaceSession) -> None:
     print(f"\n{name}: {wall:.2f} s wall, {session.step_count} loop steps")
     for row in session.race_view().racers:
         finish = "—" if row.finish is None else (
-            f"{row.finish.updates} updates, {row.finish.seconds * 1e3:.1f} ms")
-        print(f"  {row.name:<10} {row.updates:>6} updates  own time {row.seconds:8.3f} s  "
+            f"{row.finish.updates} updates, {row.finish.compute_seconds * 1e3:.1f} ms compute")
+        print(f"  {row.name:<10} {row.updates:>6} updates  compute {row.compute_seconds:8.3f} s  "
+              f"wall {row.wall_seconds:8.3f} s  "
               f"loss {row.loss:.4f}  to target {session.config.target_loss:g}: {finish}")
 
 
@@ -49,7 +50,7 @@ def clock_fairness(config, repeats: int) -> None:
         for _ in range(repeats):
             _, session = run_race(config.with_values({"racers": line}))
             for racer in session.racers:
-                times.setdefault(racer.name, []).append(racer.seconds)
+                times.setdefault(racer.name, []).append(racer.compute_seconds)
         cells = ", ".join(f"{name} {statistics.median(t):.3f} s" for name, t in times.items())
         print(f"  {label:<11} {cells}")
 

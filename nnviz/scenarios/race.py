@@ -2,14 +2,31 @@
 
 Fairness is built in. Every racer starts from the same initial weights (one draw from the
 seed), and racers with the same batch size see the same sequence of mini-batches
-(:class:`BatchStream`). One loop steps all racers in turn, one update each per session step;
-each racer's clock measures only its own updates, so curves against wall time compare the
-optimisers and not the order in which they were stepped.
+(:class:`BatchStream`). One loop steps all racers in turn, one update each per session step.
+
+Each racer has two clocks, and every report names which it gives:
+
+* ``compute_seconds``: the racer's own updates only: fetching its batch, its learning rate, the
+  gradient (or Newton step) and the optimiser's step. Loss evaluation is left out, so racers
+  compare on the work of optimising.
+* ``wall_seconds``: everything the race spends on that racer's turns: its updates as above,
+  its training-loss evaluations (every ``eval_every`` updates, and at its finish), the
+  divergence check and the recording of its curve and path. This is what timing a whole
+  training loop measures, as the classic batch-against-mini-batch comparison does.
+
+Neither clock counts what is done for no racer in particular or before its race begins: the
+racer's creation (its starting loss and an untimed warm-up pass), pacing waits, other racers'
+turns, snapshots (test losses, the loss surface) and losses measured after a live edit, so
+racers stepped in one loop compare fairly on either clock, and ``compute_seconds ≤
+wall_seconds`` for every racer. A full-batch racer's loss comes free with its step, so its two
+clocks differ little; a mini-batch racer evaluated every update on a large training set may
+spend more of its wall time measuring than learning. A loss on a racer's curve is stamped with
+both clocks as they stood when the racer reached those weights, before that loss was evaluated.
 
 Two problems: logistic regression (2 features + bias, convex; Newton's method may race) and an
 MLP (:class:`~nnviz.core.mlp.MLP`) on a 2-D toy dataset. The training loss of a racer is
-measured on the whole training set, outside its clock: full-batch racers get it from their
-own step, mini-batch racers are evaluated every ``eval_every`` updates.
+measured on the whole training set, outside its compute clock: full-batch racers get it from
+their own step, mini-batch racers are evaluated every ``eval_every`` updates.
 """
 
 from __future__ import annotations
@@ -218,7 +235,9 @@ class Racer:
         )
         self.updates = 0
         self.examples = 0
-        self.seconds = 0.0
+        #: the racer's two clocks (see the module docstring)
+        self.compute_seconds = 0.0
+        self.wall_seconds = 0.0
         self.loss = math.nan
         self.measured_at = -1
         self.learning_rate = spec.learning_rate
@@ -259,6 +278,8 @@ class RaceSession:
         self.config = config
         self.step_count = 0
         self._last_tick: float | None = None
+        #: when the turn of the racer being stepped began (its wall clock runs); else None
+        self._turn_started: float | None = None
         self.data = make_data(config)
         self.train_x = np.ascontiguousarray(self.data.train_x, dtype=np.float64)
         self.train_y = np.asarray(self.data.train_y)
@@ -371,7 +392,8 @@ class RaceSession:
 
     def result_table(self) -> ResultTable:
         """The finish line for the command line: per racer, whether and when (updates,
-        epochs, its own compute seconds) its training loss first reached the target."""
+        epochs, ``compute_seconds`` and ``wall_seconds``, headed "compute s" and "wall s" to
+        fit 100 columns) its training loss first reached the target."""
         view = self.race_view()
         rows = []
         for racer in view.racers:
@@ -379,13 +401,13 @@ class RaceSession:
             status = ("diverged" if racer.status == "diverged"
                       else "reached" if finish is not None else "not reached")
             rows.append((racer.name, status,
-                         *((finish.updates, finish.epoch, finish.seconds) if finish
-                           else (None, None, None)),
+                         *((finish.updates, finish.epoch, finish.compute_seconds,
+                            finish.wall_seconds) if finish else (None, None, None, None)),
                          racer.loss, racer.updates))
         return ResultTable(
             f"Finish line: first training loss <= {view.target_loss:g}",
-            ("racer", "target", "updates to it", "epochs to it", "seconds to it", "loss now",
-             "updates"),
+            ("racer", "target", "updates to it", "epochs to it", "compute s to it",
+             "wall s to it", "loss now", "updates"),
             tuple(rows))
 
     def racer_epoch(self, racer: Racer) -> float:
@@ -407,16 +429,14 @@ class RaceSession:
         for racer in self.racers:
             if not racer.running:
                 continue
-            self._update(racer)
-            if racer.diverged_at is None and self._budget_reached(racer):
-                racer.finished = True
-                self._measure(racer)
+            self._take_turn(racer)
             if racer.diverged_at is None:
                 name = racer.name
                 values[f"loss/{name}"] = racer.loss
+                values[f"compute_seconds/{name}"] = racer.compute_seconds
+                values[f"wall_seconds/{name}"] = racer.wall_seconds
                 values[f"updates/{name}"] = float(racer.updates)
                 values[f"epoch/{name}"] = self.racer_epoch(racer)
-                values[f"seconds/{name}"] = racer.seconds
         self.step_count += 1
         return values
 
@@ -430,11 +450,32 @@ class RaceSession:
                 now += wait
         self._last_tick = now
 
+    def _take_turn(self, racer: Racer) -> None:
+        """One update of ``racer`` and what it brings (loss evaluations, its finish), all on
+        the racer's wall clock."""
+        self._turn_started = time.perf_counter()
+        try:
+            self._update(racer)
+            if racer.diverged_at is None and self._budget_reached(racer):
+                racer.finished = True
+                self._measure(racer)
+        finally:
+            racer.wall_seconds = self._wall_now(racer)
+            self._turn_started = None
+
+    def _wall_now(self, racer: Racer) -> float:
+        """``racer``'s wall clock now: its past turns plus the one running, if any."""
+        if self._turn_started is None:
+            return racer.wall_seconds
+        return racer.wall_seconds + time.perf_counter() - self._turn_started
+
     def _update(self, racer: Racer) -> None:
         spec = racer.spec
         model = racer.model
         epoch = self.racer_epoch(racer)
-        seconds_before = racer.seconds
+        # a full-batch step's loss is that of the weights before it: stamped with the
+        # clocks as they stood then
+        clocks_before = (racer.compute_seconds, racer.wall_seconds)
         started = time.perf_counter()
         inputs, labels = self.batches.batch(spec.batch_size, racer.updates)
         position = schedule_position(self.config.lr_step_unit, epoch=epoch,
@@ -451,12 +492,12 @@ class RaceSession:
             racer.optimizer.learning_rate = rate
             loss, grads, _ = model.loss_and_gradients(inputs, labels)
             racer.optimizer.step(model.params, grads)
-        racer.seconds += time.perf_counter() - started
+        racer.compute_seconds += time.perf_counter() - started
         racer.learning_rate = rate
         full_batch = len(labels) == self.n_train
         if full_batch:
             # the loss of this step is the training loss before it: a free measurement
-            self._record(racer, float(loss), seconds_before)
+            self._record(racer, float(loss), clocks_before)
         racer.updates += 1
         racer.examples += len(labels)
         if not self._finite_params(racer):
@@ -467,23 +508,27 @@ class RaceSession:
         if racer.running:
             racer.path.append(racer.updates, self.flat_params(racer))
 
-    def _record(self, racer: Racer, loss: float, seconds: float | None = None) -> None:
-        """Log the training loss at the racer's current update and clock (``seconds``)."""
+    def _record(self, racer: Racer, loss: float, clocks: tuple[float, float]) -> None:
+        """Log the training loss at the racer's current update, stamped with its
+        (compute, wall) ``clocks``."""
         if not math.isfinite(loss) or loss > DIVERGED_LOSS:
             racer.diverged_at = racer.updates
             return
         racer.loss = loss
         racer.measured_at = racer.updates
-        racer.curve.append(racer.updates, self.racer_epoch(racer),
-                           racer.seconds if seconds is None else seconds, loss)
+        compute_seconds, wall_seconds = clocks
+        racer.curve.append(racer.updates, self.racer_epoch(racer), compute_seconds, loss,
+                           wall_seconds)
 
     def _measure(self, racer: Racer) -> None:
-        """Record the racer's training loss at its current update (outside its clock)."""
+        """Record the racer's training loss at its current update: outside its compute
+        clock, on its wall clock when done in its turn."""
         if racer.measured_at == racer.updates or racer.diverged_at is not None:
             return
+        clocks = (racer.compute_seconds, self._wall_now(racer))
         with np.errstate(all="ignore"):
             loss = racer.model.loss(self.train_x, self.train_y)
-        self._record(racer, loss)
+        self._record(racer, loss, clocks)
         if racer.updates == 0:
             racer.path.append(0, self.flat_params(racer))
 
@@ -526,7 +571,8 @@ class RaceSession:
         self.racers = racers
 
     def metrics(self) -> dict[str, float]:
-        """Per racer: training loss, test loss, updates, epochs, seconds, learning rate.
+        """Per racer: training loss, test loss, compute and wall seconds (the two clocks of
+        the module docstring), updates, epochs, learning rate.
 
         Logistic regression on linearly separable data adds ``separable`` = 1: no finite
         minimiser exists, so a racer's weights grow without bound while its loss falls towards
@@ -546,9 +592,10 @@ class RaceSession:
                     test_loss = racer.model.loss(self.test_x, self.test_y)
                 if math.isfinite(test_loss):
                     report[f"test_loss/{name}"] = test_loss
+            report[f"compute_seconds/{name}"] = racer.compute_seconds
+            report[f"wall_seconds/{name}"] = racer.wall_seconds
             report[f"updates/{name}"] = float(racer.updates)
             report[f"epoch/{name}"] = self.racer_epoch(racer)
-            report[f"seconds/{name}"] = racer.seconds
             report[f"learning_rate/{name}"] = racer.learning_rate
             report[f"diverged/{name}"] = float(racer.diverged_at is not None)
         return report
@@ -570,11 +617,14 @@ class RaceSession:
                 status=racer.status,
                 updates=racer.updates,
                 epoch=self.racer_epoch(racer),
-                seconds=racer.seconds,
+                compute_seconds=racer.compute_seconds,
+                wall_seconds=racer.wall_seconds,
                 loss=racer.loss,
                 curve=racer.curve.rows,
                 finish=None if finish is None else FinishTime(
-                    int(finish[0]), float(finish[1]), float(finish[2]), float(finish[3])),
+                    updates=int(finish[0]), epoch=float(finish[1]),
+                    compute_seconds=float(finish[2]), wall_seconds=float(finish[4]),
+                    loss=float(finish[3])),
                 diverged_at=racer.diverged_at,
                 number=racer.number,
                 thinned=racer.curve.thinned,
@@ -584,8 +634,8 @@ class RaceSession:
     def checkpoint(self) -> dict[str, Any]:
         return {
             "step_count": self.step_count,
-            "racers": {r.name: (r.model.copy_params(), r.updates, r.examples, r.seconds)
-                       for r in self.racers},
+            "racers": {r.name: (r.model.copy_params(), r.updates, r.examples,
+                                r.compute_seconds, r.wall_seconds) for r in self.racers},
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -594,7 +644,8 @@ class RaceSession:
             saved = state["racers"].get(racer.name)
             if saved is None:
                 continue
-            params, racer.updates, racer.examples, racer.seconds = saved
+            (params, racer.updates, racer.examples, racer.compute_seconds,
+             racer.wall_seconds) = saved
             racer.model.set_params(params)
             if racer.optimizer is not None:
                 racer.optimizer.reset()
@@ -602,11 +653,12 @@ class RaceSession:
 
 @dataclass(frozen=True)
 class FinishTime:
-    """When a racer first measured a training loss ≤ the target."""
+    """When a racer first measured a training loss ≤ the target, on both clocks."""
 
     updates: int
     epoch: float
-    seconds: float
+    compute_seconds: float
+    wall_seconds: float
     loss: float
 
 
@@ -614,7 +666,8 @@ class FinishTime:
 class RacerView:
     """One racer for the panels: identity, settings, state, its loss curve and finish time.
 
-    ``curve`` has columns (updates, epoch, seconds, loss), bounded in length (see
+    ``curve`` has columns :data:`~nnviz.scenarios.race_history.CURVE_COLUMNS` (updates,
+    epoch, compute seconds, loss, wall seconds), bounded in length (see
     :class:`~nnviz.scenarios.race_history.CurveHistory`).
     """
 
@@ -626,7 +679,8 @@ class RacerView:
     status: str
     updates: int
     epoch: float
-    seconds: float
+    compute_seconds: float
+    wall_seconds: float
     loss: float
     curve: Array
     finish: FinishTime | None
@@ -646,15 +700,17 @@ class RaceView:
 
 
 #: how the finish line measures "first": (words, the finish time's field)
-FINISH_MEASURES = (("updates", "updates"), ("epochs", "epoch"), ("compute time", "seconds"))
+FINISH_MEASURES = (("updates", "updates"), ("epochs", "epoch"),
+                   ("compute time", "compute_seconds"), ("wall time", "wall_seconds"))
 
 
 def race_result(view: RaceView) -> str:
     """Who reached training loss ≤ the target first, in one sentence.
 
-    One racer fastest by updates, epochs and own compute time alike is named once, with the
-    three; otherwise each measure names its own winner (full-batch Newton may take the fewest
-    updates and mini-batch SGD the least time). Racers that never reached it are named too.
+    One racer fastest by updates, epochs, compute time and wall time alike is named once, with
+    the four; otherwise each measure names its own winner (full-batch Newton may take the
+    fewest updates and mini-batch SGD the least time). Racers that never reached it are named
+    too.
     """
     target = f"training loss ≤ {view.target_loss:g}"
     reached = [r for r in view.racers if r.finish is not None]
@@ -685,7 +741,8 @@ def _finish_time(finish: FinishTime, field: str) -> str:
         return f"{finish.updates:,} updates"
     if field == "epoch":
         return f"{finish.epoch:.3g} epochs"
-    return format_seconds(finish.seconds)
+    clock = "compute" if field == "compute_seconds" else "wall"
+    return f"{format_seconds(getattr(finish, field))} {clock}"
 
 
 def _missed(racer: RacerView) -> str:

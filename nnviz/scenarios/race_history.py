@@ -12,11 +12,12 @@ import numpy as np
 
 Array = np.ndarray
 
-CURVE_COLUMNS = ("updates", "epoch", "seconds", "loss")
+CURVE_COLUMNS = ("updates", "epoch", "compute_seconds", "loss", "wall_seconds")
 
 
 class CurveHistory:
-    """Rows of (updates, epoch, seconds of the racer's own compute, training loss)."""
+    """Rows of (updates, epoch, the racer's compute seconds, training loss, its wall seconds);
+    the two clocks are defined in :mod:`nnviz.scenarios.race`."""
 
     def __init__(self, capacity: int = 4000) -> None:
         self.capacity = max(8, capacity)
@@ -25,13 +26,15 @@ class CurveHistory:
         #: True once old points have been thinned (panels say so on the axis)
         self.thinned = False
 
-    def append(self, updates: int, epoch: float, seconds: float, loss: float) -> None:
+    def append(self, updates: int, epoch: float, compute_seconds: float, loss: float,
+               wall_seconds: float) -> None:
+        row = (updates, epoch, compute_seconds, loss, wall_seconds)
         if self.count and self._rows[self.count - 1, 0] == updates:
-            self._rows[self.count - 1] = (updates, epoch, seconds, loss)
+            self._rows[self.count - 1] = row
             return
         if self.count == self.capacity:
             self._halve()
-        self._rows[self.count] = (updates, epoch, seconds, loss)
+        self._rows[self.count] = row
         self.count += 1
 
     def _halve(self) -> None:
@@ -47,7 +50,7 @@ class CurveHistory:
 
     @property
     def rows(self) -> Array:
-        """A copy of the rows so far, shape (count, 4), columns :data:`CURVE_COLUMNS`."""
+        """A copy of the rows so far, shape (count, 5), columns :data:`CURVE_COLUMNS`."""
         return self._rows[:self.count].copy()
 
     def first_below(self, target: float) -> Array | None:

@@ -71,7 +71,7 @@ def test_curves_follow_the_axis_selector(qtbot, logistic_run):
     image = _shown(panel, snapshots, qtbot)
     view = snapshots[-1].views["race"]
     assert set(panel.curves) == {"gd", "momentum", "newton"}
-    for axis, column in (("epoch", 1), ("updates", 0), ("wall time", 2)):
+    for axis, column in (("epoch", 1), ("updates", 0), ("compute time", 2), ("wall time", 4)):
         panel.axis_choice.setCurrentText(axis)
         for racer in view.racers:
             x, y = panel.curves[racer.name].getData()
@@ -94,7 +94,7 @@ def test_curves_follow_the_axis_selector(qtbot, logistic_run):
     for number in range(3):
         assert any((c & 0xFFFFFF) == _rgb(racer_colour(number)) for c in colours)
     header, columns = panel.csv_tables()["loss_curves"]
-    assert header == ["racer", "updates", "epoch", "seconds", "loss"]
+    assert header == ["racer", "updates", "epoch", "compute_seconds", "wall_seconds", "loss"]
     assert len(columns[0]) == sum(len(r.curve) for r in view.racers)
 
 
@@ -185,6 +185,31 @@ def test_finish_table(qtbot, logistic_run):
     header, columns = panel.csv_tables()["finish_line"]
     assert header[2] == "updates to target" and columns[0] == ["gd", "momentum", "newton"]
     assert format_seconds(0.0021) == "2.1 ms" and format_seconds(3e-5) == "30 µs"
+
+
+def test_the_curves_and_the_finish_line_name_both_clocks(qtbot, logistic_run):
+    """Compute time (a racer's own updates) and wall time (with its loss evaluations) are
+    two x axes of the curves, titled by what they count, and two columns of the finish line."""
+    _, snapshots = logistic_run
+    curves = RaceCurvesPanel()
+    _shown(curves, snapshots, qtbot)
+    options = [curves.axis_choice.itemText(i) for i in range(curves.axis_choice.count())]
+    assert options == ["epoch", "updates", "compute time", "wall time"]
+    titles = {}
+    for option in ("compute time", "wall time"):
+        curves.axis_choice.setCurrentText(option)
+        titles[option] = curves.plot.getAxis("bottom").labelText
+    assert "compute time" in titles["compute time"] and "own updates" in titles["compute time"]
+    assert "wall time" in titles["wall time"] and "loss evaluations" in titles["wall time"]
+    finish = RaceFinishPanel()
+    _shown(finish, snapshots, qtbot, size=(900, 200))
+    newton = snapshots[-1].views["race"].racers[2]
+    header, columns = finish.csv_tables()["finish_line"]
+    compute, wall = header.index("compute time to target"), header.index("wall time to target")
+    assert columns[compute][2] == format_seconds(newton.finish.compute_seconds)
+    assert columns[wall][2] == format_seconds(newton.finish.wall_seconds)
+    text = finish.table.item.toPlainText()
+    assert "compute time to target" in text and "wall time to target" in text
 
 
 def test_editor_loads_edits_and_emits_a_valid_racers_line(qtbot, logistic_run):
@@ -409,16 +434,19 @@ def test_the_race_says_who_reached_the_target_first():
 def test_different_winners_by_updates_and_by_time_are_each_named():
     from nnviz.scenarios.race import FinishTime, RaceView, race_result
 
-    def racer(name, updates, seconds):
-        finish = FinishTime(updates, updates / 10, seconds, 0.1)
+    def racer(name, updates, compute, wall):
+        finish = FinishTime(updates=updates, epoch=updates / 10, compute_seconds=compute,
+                            wall_seconds=wall, loss=0.1)
         return RacerView(name=name, kind="sgd", title="", settings="", spec="",
-                         status="finished", updates=updates, epoch=1.0, seconds=seconds,
-                         loss=0.1, curve=np.zeros((0, 4)), finish=finish)
+                         status="finished", updates=updates, epoch=1.0,
+                         compute_seconds=compute, wall_seconds=wall, loss=0.1,
+                         curve=np.zeros((0, 5)), finish=finish)
 
-    view = RaceView((racer("newton", 4, 0.02), racer("sgd", 40, 0.005)), 0.2, "logistic", 10)
+    view = RaceView((racer("newton", 4, 0.02, 0.03), racer("sgd", 40, 0.005, 0.05)), 0.2,
+                    "logistic", 10)
     assert race_result(view) == ("first to training loss ≤ 0.2: by updates, newton "
                                  "(4 updates); by epochs, newton (0.4 epochs); by compute "
-                                 "time, sgd (5 ms).")
+                                 "time, sgd (5 ms compute); by wall time, newton (30 ms wall).")
 
 
 def test_the_status_bar_shows_the_race_result_when_the_race_ends(qtbot):
@@ -471,5 +499,5 @@ def test_five_racers_fit_a_very_narrow_finish_panel(qtbot):
     assert len(panel.rows) == 5
     assert clipped_texts(panel) == []
     assert panel.table.item.scale() < 1
-    panel.resize(900, 400)
+    panel.resize(1100, 400)
     qtbot.waitUntil(lambda: panel.table.item.scale() == 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from nnviz.cli import main
 from nnviz.core.logistic import logistic_gradient
 from nnviz.core.loss_surface import LossSurface, unflatten
+from nnviz.scenarios import race
 from nnviz.scenarios.params import ParamError
 from nnviz.scenarios.presets import find_preset
 from nnviz.scenarios.race import BatchStream, RaceConfig, RaceSession, RaceView
@@ -86,13 +88,67 @@ def test_twins_with_the_same_settings_stay_identical_even_when_one_joins_late():
 def test_each_racer_has_its_own_clock():
     session = run(RaceSession(mlp_config(racers="gd lr=0.5; sgd lr=0.5 batch=10")), 20)
     gd, sgd = session.racers
-    assert gd.seconds > 0 and sgd.seconds > 0
+    assert gd.compute_seconds > 0 and sgd.compute_seconds > 0
     assert gd.updates == sgd.updates == 20
     rows = gd.curve.rows
     assert rows[-1, 0] == 19 and rows[-1, 1] == pytest.approx(19.0)  # loss before update 20
     assert rows[0, 2] == 0.0 and rows[1, 2] > 0.0 and (np.diff(rows[:, 2]) > 0).all()
-    assert rows[-1, 2] < gd.seconds, "a loss is stamped with the clock before its update"
+    assert rows[-1, 2] < gd.compute_seconds, "a loss is stamped with the clock before its update"
+    assert rows[0, 4] == 0.0 and (np.diff(rows[:, 4]) > 0).all()
+    assert rows[-1, 4] < gd.wall_seconds
     assert session.racer_epoch(sgd) == pytest.approx(200 / 400)  # 400 points, no test split
+
+
+class TickingClock:
+    """Stands in for the race's ``time`` module: each reading is a microsecond after the last,
+    and ``advance`` stands for slow work, so a test knows what each clock must show."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1e-6
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_the_wall_clock_counts_loss_evaluations_and_the_compute_clock_does_not():
+    clock = TickingClock()
+    with mock.patch.object(race, "time", clock):
+        session = RaceSession(mlp_config(racers="gd lr=0.5; sgd lr=0.5 batch=10",
+                                         eval_every=2))
+        for racer in session.racers:  # a training-set loss takes a (fake) second
+            evaluate = racer.model.loss
+            racer.model.loss = (lambda *args, _evaluate=evaluate, **kwargs:
+                                (clock.advance(1.0), _evaluate(*args, **kwargs))[1])
+        run(session, 10)
+        gd, sgd = session.racers
+        assert sgd.compute_seconds < 0.01 and 5.0 < sgd.wall_seconds < 5.01  # 5 evaluations
+        assert gd.compute_seconds < 0.01 and gd.wall_seconds < 0.01, "its loss is free"
+        # each loss is stamped before its own evaluation, after the earlier ones
+        np.testing.assert_array_equal(np.floor(sgd.curve.rows[1:, 4]), [0, 1, 2, 3, 4])
+        assert (sgd.curve.rows[:, 2] < 0.01).all()
+        session.metrics(), session.views()  # snapshots are on no racer's clock
+        assert 5.0 < sgd.wall_seconds < 5.01
+    metrics = session.metrics()
+    for racer in session.racers:
+        assert metrics[f"compute_seconds/{racer.name}"] == racer.compute_seconds
+        assert metrics[f"wall_seconds/{racer.name}"] == racer.wall_seconds
+
+
+def test_compute_time_never_exceeds_wall_time():
+    session = run(RaceSession(mlp_config(racers=ALL_FIRST_ORDER, epochs=3.0,
+                                         target_loss=0.6)), 40)
+    for racer in session.racers:
+        assert 0 < racer.compute_seconds <= racer.wall_seconds, racer.name
+    for row in session.race_view().racers:
+        assert row.compute_seconds <= row.wall_seconds
+        assert row.finish is None or row.finish.compute_seconds <= row.finish.wall_seconds
 
 
 # -- Newton and the convex problem ----------------------------------------------------------------
@@ -162,7 +218,7 @@ def test_batch_against_minibatch_preset_scaled_down():
     gd, sgd = session.racers
     assert gd.updates == sgd.updates == 20
     assert session.racer_epoch(gd) == 20 and session.racer_epoch(sgd) == pytest.approx(1.0)
-    assert sgd.seconds < gd.seconds, "a batch of 250 costs less than all 5000 points"
+    assert sgd.compute_seconds < gd.compute_seconds, "250 points cost less than all 5000"
 
 
 def test_step_decay_preset_cuts_the_rate_at_epoch_150():
@@ -213,7 +269,7 @@ def test_pace_slows_the_loop_down_without_charging_the_racers():
     started = time.perf_counter()
     run(session, 6)
     assert time.perf_counter() - started >= 5 / 50 * 0.9
-    assert session.racer("gd").seconds < 0.05
+    assert session.racer("gd").wall_seconds < 0.05
 
 
 # -- racers line ----------------------------------------------------------------------------------
@@ -302,6 +358,20 @@ def test_cli_prints_per_racer_losses_as_json():
     assert [line["step"] for line in lines] == [0, 3, 6, 6]
     assert lines[0]["loss/gd"] == lines[0]["loss/adam"]
     assert lines[-1]["loss/gd"] < lines[0]["loss/gd"] and lines[-1]["updates/adam"] == 6
+    for name in ("gd", "adam"):
+        assert 0 < lines[-1][f"compute_seconds/{name}"] <= lines[-1][f"wall_seconds/{name}"]
+
+
+def test_cli_table_and_finish_line_name_both_clocks():
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", "race", "--steps", "4", "--set", "racers=gd lr=0.5; adam lr=0.1"],
+                out, err) == 0, err.getvalue()
+    table, finish = out.getvalue().split("\nFinish line")
+    groups = table.splitlines()[0].replace("-", " ").split()
+    assert groups[:3] == ["loss", "compute_seconds", "wall_seconds"]  # both fit two racers
+    header = finish.splitlines()[1]
+    assert "compute s to it" in header and "wall s to it" in header
+    assert max(len(line) for line in out.getvalue().splitlines()) <= 100
 
 
 def test_cli_reports_a_bad_racer_line_with_exit_2():
@@ -349,12 +419,12 @@ def test_curve_history_thins_keeping_the_extremes_and_the_finish():
     history = CurveHistory(capacity=8)
     losses = [5.0, 4.0, 9.0, 3.0, 2.5, 2.0, 0.5, 1.9, 1.8, 1.7]
     for update, loss in enumerate(losses):
-        history.append(update, update / 2, update / 10, loss)
+        history.append(update, update / 2, update / 10, loss, update / 5)
     rows = history.rows
     assert history.thinned and len(rows) < len(losses)
     assert 9.0 in rows[:, 3] and 0.5 in rows[:, 3], "spikes and the best loss survive"
     assert (np.diff(rows[:, 0]) > 0).all()
-    np.testing.assert_array_equal(history.first_below(1.0), [6, 3.0, 0.6, 0.5])
+    np.testing.assert_array_equal(history.first_below(1.0), [6, 3.0, 0.6, 0.5, 1.2])
     assert history.first_below(0.1) is None
 
 

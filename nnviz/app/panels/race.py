@@ -37,11 +37,13 @@ from nnviz.session import Snapshot
 PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
 
-#: x-axis choices of the curves: label → (column of RacerView.curve, axis title, unit)
+#: x-axis choices of the curves: label → (column of RacerView.curve, the FinishTime field
+#: it matches, axis title, unit); the two clocks are defined in :mod:`nnviz.scenarios.race`
 AXES = {
-    "epoch": (1, "epoch", ""),
-    "updates": (0, "parameter updates", ""),
-    "wall time": (2, "own compute time", "s"),
+    "epoch": (1, "epoch", "epoch", ""),
+    "updates": (0, "updates", "parameter updates", ""),
+    "compute time": (2, "compute_seconds", "compute time, own updates only", "s"),
+    "wall time": (4, "wall_seconds", "wall time, updates and loss evaluations", "s"),
 }
 
 
@@ -67,7 +69,7 @@ def _race_view(snapshot: Snapshot) -> RaceView | None:
 
 @register_panel
 class RaceCurvesPanel(Panel):
-    """Each racer's training loss against epochs, updates or its own compute time."""
+    """Each racer's training loss against epochs, updates, compute time or wall time."""
 
     kind: ClassVar[str] = "race_curves"
     title: ClassVar[str] = "Loss curves"
@@ -78,8 +80,10 @@ class RaceCurvesPanel(Panel):
         bar.addWidget(QLabel("x axis:"))
         self.axis_choice = QComboBox()
         self.axis_choice.addItems(list(AXES))
-        self.axis_choice.setToolTip("wall time is each racer's own compute time, so racers "
-                                    "stepped in one loop compare fairly")
+        self.axis_choice.setToolTip(
+            "compute time: each racer's own updates only. wall time: its updates and its "
+            "training-loss evaluations, as timing a whole training loop counts. Neither "
+            "counts other racers' turns, so racers stepped in one loop compare fairly")
         bar.addWidget(self.axis_choice)
         self.log_loss = QCheckBox("log loss")
         self.log_loss.setChecked(True)
@@ -138,13 +142,13 @@ class RaceCurvesPanel(Panel):
         self.plot.enableAutoRange()
 
     def _set_axis_label(self) -> None:
-        _, title, unit = AXES[self.axis]
+        _, _, title, unit = AXES[self.axis]
         if self.view is not None and any(r.thinned for r in self.view.racers):
             title += " (older points thinned, lowest and highest kept)"
         self.plot.setLabel("bottom", title, units=unit or None, color="k")
 
     def _draw(self, view: RaceView) -> None:
-        column = AXES[self.axis][0]
+        column, finish_field, _, _ = AXES[self.axis]
         if any(r.thinned for r in view.racers) != self._thinned:
             self._thinned = not self._thinned
             self._set_axis_label()
@@ -176,7 +180,7 @@ class RaceCurvesPanel(Panel):
         finishes = [r for r in view.racers if r.finish is not None and (r.finish.loss > 0
                                                                          or not log)]
         self.finish_marks.setData(
-            [(r.finish.updates, r.finish.epoch, r.finish.seconds)[column] for r in finishes],
+            [getattr(r.finish, finish_field) for r in finishes],
             [math.log10(r.finish.loss) if log else r.finish.loss for r in finishes],
             brush=[pg.mkBrush(racer_colour(r.number)) for r in finishes])
         self._update_legend(view)
@@ -197,13 +201,15 @@ class RaceCurvesPanel(Panel):
     def csv_tables(self) -> dict[str, CsvTable]:
         if self.view is None:
             return {}
-        columns: list[list[object]] = [[], [], [], [], []]
+        columns: list[list[object]] = [[], [], [], [], [], []]
         for racer in self.view.racers:
-            for updates, epoch, seconds, loss in racer.curve:
-                for column, value in zip(columns, (racer.name, int(updates), epoch, seconds,
-                                                   loss), strict=True):
+            for updates, epoch, compute_seconds, loss, wall_seconds in racer.curve:
+                for column, value in zip(columns, (racer.name, int(updates), epoch,
+                                                   compute_seconds, wall_seconds, loss),
+                                         strict=True):
                     column.append(value)
-        return {"loss_curves": (["racer", "updates", "epoch", "seconds", "loss"], columns)}
+        return {"loss_curves": (["racer", "updates", "epoch", "compute_seconds", "wall_seconds",
+                                 "loss"], columns)}
 
 
 def legend_text(racer: RacerView) -> str:

@@ -1,5 +1,6 @@
-"""The race's finish line: per racer, the updates, epochs and own compute time it took to
-reach the target loss, drawn as a table inside a plot scene so that it exports as a figure."""
+"""The race's finish line: per racer, the updates, epochs, compute time and wall time it took
+to reach the target loss (the two clocks of :mod:`nnviz.scenarios.race`), drawn as a table
+inside a plot scene so that it exports as a figure."""
 
 from __future__ import annotations
 
@@ -21,12 +22,12 @@ from nnviz.session import Snapshot
 
 TABLE_TEXT = (30, 30, 30)
 FINISH_COLUMNS = ("racer", "status", "updates to target", "epochs to target",
-                  "time to target", "loss now", "updates")
+                  "compute time to target", "wall time to target", "loss now", "updates")
 
 
 @register_panel
 class RaceFinishPanel(Panel):
-    """The finish line: updates, epochs and own compute time each racer took to the target."""
+    """The finish line: updates, epochs, compute and wall time each racer took to the target."""
 
     kind: ClassVar[str] = "race_finish"
     title: ClassVar[str] = "Finish line"
@@ -90,13 +91,24 @@ class RaceFinishPanel(Panel):
             self.table.item.setFont(font)
             self.table.item.setHtml(html_text)
             self.table.wrap()
-        # still too wide in the smallest type (five racers in a very narrow panel): the whole
-        # table drawn smaller, rather than cut at the panel's edge
+        # still too wide or too tall in the smallest type (five racers in a very narrow
+        # panel): the whole table drawn smaller, rather than cut at the panel's edge
+        self.table.item.setScale(self._scale_that_fits(width))
+        self.table.updateMin()  # the row holds the table as drawn, not at full size
+
+    def _scale_that_fits(self, width: float) -> float:
+        """1, or less where the laid-out table is wider than ``width`` or taller than the
+        room under the heading."""
         document = self.table.item.document()  # wrapped as far as its words allow
         laid_out = max(document.idealWidth() + 2 * document.documentMargin(),
                        document.size().width() if document.size().width() > width else 0.0)
         room = width - SIDE_MARGIN  # the layout's left margin is taken from the same width
-        self.table.item.setScale(min(1.0, room / laid_out) if room > 0 and laid_out else 1.0)
+        scale = min(1.0, room / laid_out) if room > 0 and laid_out else 1.0
+        room_height = self.view.viewport().height() - self.table.pos().y() - SIDE_MARGIN
+        tall = document.size().height()
+        if room_height > 0 and tall * scale > room_height:
+            scale = room_height / tall
+        return scale
 
     def export_target(self) -> pg.GraphicsScene:
         return self.view.scene()
@@ -120,7 +132,8 @@ def finish_row(racer: RacerView) -> list[str]:
         status,
         "—" if finish is None else str(finish.updates),
         "—" if finish is None else f"{finish.epoch:.3g}",
-        "—" if finish is None else format_seconds(finish.seconds),
+        "—" if finish is None else format_seconds(finish.compute_seconds),
+        "—" if finish is None else format_seconds(finish.wall_seconds),
         f"{racer.loss:.4g}",
         str(racer.updates),
     ]
@@ -191,11 +204,13 @@ def _align(column: int) -> str:
 
 
 def _best_finishers(view: RaceView) -> set[tuple[int, str]]:
-    """(column, racer) cells to print in bold: the fewest updates, epochs, least time."""
+    """(column, racer) cells to print in bold: the fewest updates, epochs, least time on
+    each clock."""
     reached = [r for r in view.racers if r.finish is not None]
     best: set[tuple[int, str]] = set()
     for column, value in ((2, lambda r: r.finish.updates), (3, lambda r: r.finish.epoch),
-                          (4, lambda r: r.finish.seconds)):
+                          (4, lambda r: r.finish.compute_seconds),
+                          (5, lambda r: r.finish.wall_seconds)):
         if reached:
             winner = min(reached, key=value)
             best.add((column, winner.name))
