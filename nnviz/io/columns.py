@@ -94,7 +94,10 @@ COLUMN_RULES: tuple[tuple[str, str, str], ...] = (
     (ANY, r"racer", "the racer: an optimiser and its settings, as the legend names it"),
     (ANY, r"updates", "parameter updates the racer has made"),
     (ANY, r"epoch", "passes over the training set completed (fractional)"),
-    (ANY, r"seconds", "seconds of training time the racer has used"),
+    (r"loss_curves", r"compute_seconds",
+     "seconds the racer's own updates took so far (its compute clock)"),
+    (r"loss_curves", r"wall_seconds",
+     "seconds of the racer's whole turns so far, loss evaluations included (its wall clock)"),
     (r"loss_surface|paths", r"x", "coordinate along the surface's horizontal axis "
                                   "(named in the figure)"),
     (r"loss_surface|paths", r"y", "coordinate along the surface's vertical axis "
@@ -102,7 +105,10 @@ COLUMN_RULES: tuple[tuple[str, str, str], ...] = (
     (ANY, r"status", "whether the racer is running, finished, reached the target or diverged"),
     (ANY, r"updates to target", "updates the racer needed to reach the target loss"),
     (ANY, r"epochs to target", "epochs the racer needed to reach the target loss"),
-    (ANY, r"time to target", "training time the racer needed to reach the target loss"),
+    (r"finish_line", r"compute time to target",
+     "seconds of its own updates the racer needed to reach the target loss"),
+    (r"finish_line", r"wall time to target",
+     "seconds of its whole turns (loss evaluations included) it needed to reach the target"),
     (ANY, r"loss now", "the racer's training loss at its last update"),
     (ANY, r"kind", "the optimiser"),
     (ANY, r"name", "the racer's name"),
