@@ -14,7 +14,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
-from test_export_every_panel import _cases, _run
+from test_export_every_panel import _cases, _run, fed_panel
 from test_runs import _feed, moons_panels  # noqa: F401 (a fixture)
 
 from nnviz.app.panels import all_panels
@@ -63,26 +63,12 @@ def _overlaps(axis: pg.AxisItem) -> list[tuple[str, str]]:
             if ra.intersects(rb)]
 
 
-def _fed_panel(qtbot, kind: str, scenario_name: str, size: tuple[int, int]):
-    panel = all_panels()[kind]()
-    qtbot.addWidget(panel)
-    panel.resize(*size)
-    panel.show()
-    qtbot.waitExposed(panel)
-    frames = _run(scenario_name)
-    panel.start_run(frames[-1].run_id)
-    for frame in frames:
-        panel.show_snapshot(frame)
-    qtbot.wait(10)  # layouts settle
-    return panel
-
-
 CASES = list(_cases())
 
 
 @pytest.mark.parametrize("scenario_name, kind", CASES)
 def test_no_axis_shows_a_scale_factor(qtbot, scenario_name, kind):
-    panel = _fed_panel(qtbot, kind, scenario_name, (480, 360))
+    panel = fed_panel(qtbot, kind, scenario_name, (480, 360))
     for axis in _axes(panel):
         assert not axis.autoSIPrefix, f"{kind}: {axis.orientation} axis may gain an SI prefix"
         assert "(x" not in axis.labelString(), f"{kind}: {axis.labelString()}"
@@ -92,7 +78,7 @@ def test_no_axis_shows_a_scale_factor(qtbot, scenario_name, kind):
 @pytest.mark.parametrize("size", SMALL_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("scenario_name, kind", CASES)
 def test_tick_labels_never_overlap(qtbot, scenario_name, kind, size):
-    panel = _fed_panel(qtbot, kind, scenario_name, size)
+    panel = fed_panel(qtbot, kind, scenario_name, size)
     for axis in _axes(panel):
         if axis.isVisible():
             assert not _overlaps(axis), f"{kind} {axis.orientation}: {_overlaps(axis)}"

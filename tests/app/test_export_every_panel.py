@@ -49,17 +49,24 @@ def _run(name):
     return _snapshots[name]
 
 
-@pytest.mark.parametrize("scenario_name, kind", list(_cases()))
-def test_panel_exports_open(qtbot, tmp_path, scenario_name, kind):
+def fed_panel(qtbot, kind: str, scenario_name: str, size: tuple[int, int]):
+    """A panel of ``kind`` shown at ``size`` and drawn from every snapshot of the run."""
     panel = all_panels()[kind]()
     qtbot.addWidget(panel)
-    panel.resize(480, 360)
+    panel.resize(*size)
     panel.show()
     qtbot.waitExposed(panel)
     frames = _run(scenario_name)
     panel.start_run(frames[-1].run_id)
     for frame in frames:
         panel.show_snapshot(frame)
+    qtbot.wait(10)  # layouts settle
+    return panel
+
+
+@pytest.mark.parametrize("scenario_name, kind", list(_cases()))
+def test_panel_exports_open(qtbot, tmp_path, scenario_name, kind):
+    panel = fed_panel(qtbot, kind, scenario_name, (480, 360))
     formats = ("png", "svg", "csv") if panel.csv_tables() else ("png", "svg")
     written = export.export_panel(panel, tmp_path, export.ExportOptions(formats, (400, 300)))
     if not panel.figure:  # controls (the racer editor): their data, never a picture
@@ -81,14 +88,7 @@ def test_a_widget_panel_exports_without_its_buttons_and_scroll_bars(qtbot):
     """The word query's box and its tables' scroll bars are for the app, not the figure."""
     from PySide6.QtWidgets import QAbstractScrollArea
 
-    panel = all_panels()["word_query"]()
-    qtbot.addWidget(panel)
-    panel.resize(420, 300)
-    panel.show()
-    qtbot.waitExposed(panel)
-    frames = _run("embeddings")
-    for frame in frames:
-        panel.show_snapshot(frame)
+    panel = fed_panel(qtbot, "word_query", "embeddings", (420, 300))
     seen = {}
 
     def spy(widget, *args, **kwargs):

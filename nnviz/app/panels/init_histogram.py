@@ -89,7 +89,6 @@ class InitHistogramPanel(Panel):
         self.plot.setLabel("bottom", "pre-activation z = x·W + b")
         self.plot.setLabel("left", "density")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
         # under the plot: over it, five long entries hid the histograms' peaks
         self.legend = legend_below(self.plot, labelTextSize="8pt")
         fit_title(self.plot)  # the long title wraps, never widens the plot past the panel

@@ -71,8 +71,6 @@ class LayerHealthPanel(Panel):
         self.saturation_plot.setMouseEnabled(x=False, y=False)
         self.saturation_plot.showGrid(y=True, alpha=0.2)
         self.saturation_plot.setLabel("bottom", "hidden layer")
-        # one layer spans -0.6…0.6: the automatic prefix would label it "(x0.001)"
-        self.saturation_plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.saturated_bars = pg.BarGraphItem(x=[], height=[], width=0.7,
                                               brush=SATURATED_COLOR, pen=None)
         self.dead_bars = pg.BarGraphItem(x=[], height=[], width=0.4, brush=DEAD_COLOR, pen=None)
@@ -92,7 +90,6 @@ class LayerHealthPanel(Panel):
         fit_title(self.norm_plot)
         self.norm_plot.setLogMode(y=True)
         self.norm_plot.setLabel("left", "‖dLoss/dW‖")
-        self.norm_plot.getAxis("left").enableAutoSIPrefix(False)
         self.norm_plot.setLabel("bottom", "step")
         self.norm_plot.setTitle("gradient norm per layer")
         self.norm_plot.showGrid(x=True, y=True, alpha=0.2)

@@ -117,8 +117,6 @@ class LossPanel(Panel):
             plot.setMenuEnabled(False)
             plot.hideButtons()
         self.loss_plot.setLabel("left", "loss")
-        # losses near 1 would otherwise read "8·10² (x0.001)" on the log axis
-        self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
         # same colours as the loss legend above: blue train, orange test
         self.accuracy_plot.setLabel("left", "accuracy")
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)

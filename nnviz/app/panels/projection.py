@@ -86,8 +86,6 @@ class ProjectionPanel(Panel):
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("bottom", "PC 1")
         self.plot.setLabel("left", "PC 2")
-        for side in ("bottom", "left"):
-            self.plot.getAxis(side).enableAutoSIPrefix(False)
         # under the plot, every group's key (inside the view box a long list was cut off)
         self.legend = legend_below(self.plot.getPlotItem())
         fit_title(self.plot.getPlotItem())  # a long title wraps, never widens the plot

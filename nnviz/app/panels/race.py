@@ -93,7 +93,6 @@ class RaceCurvesPanel(Panel):
         self.plot = _white_plot()
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", "training loss", color="k")
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
         # under the plot, never over the curves; wrapped, never cut, in a narrow panel
         self.legend = legend_below(self.plot.getPlotItem())
         self.layout_.addWidget(self.plot)
