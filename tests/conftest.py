@@ -39,3 +39,18 @@ def settings_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return tmp_path
+
+
+@pytest.fixture
+def app_interpreter():
+    """The interpreter as ``nnviz`` the app sets it up (the GIL switch interval), for tests
+    that measure how responsive the window stays while a training thread runs; restored
+    afterwards so the rest of the suite keeps CPython's default."""
+    import sys
+
+    from nnviz.app.main import configure_interpreter
+
+    default = sys.getswitchinterval()
+    configure_interpreter()
+    yield
+    sys.setswitchinterval(default)
