@@ -182,6 +182,9 @@ def test_stops_once_a_whole_epoch_of_losses_is_below_the_floor(config):
     last = snapshots[-1]
     assert last.final and f"loss_floor={floor:g}" in last.message
     losses = np.concatenate([s.trace["loss"] for s in snapshots if "loss" in s.trace])
+    # the feature phase's calls update nothing and have no loss: NaN where a snapshot's trace
+    # holds both kinds of row (how many calls the phase takes depends on the machine's speed)
+    losses = losses[~np.isnan(losses)]
     assert len(losses) == last.step < 2000
     below = losses < floor
     assert below[-3:].all(), "a whole epoch (3 updates) below the floor"
