@@ -217,6 +217,13 @@ def _check_steps(steps: int | None, every: int | None, default: int
     return steps, every
 
 
+def default_steps(scenario: Any, preset: Any) -> int:
+    """Steps a run takes without ``--steps``: the preset's own length (a classic experiment's
+    original number of updates), else the scenario's default."""
+    steps = getattr(preset, "steps", None)
+    return steps if steps is not None else scenario.default_steps
+
+
 def run_length(steps: int, session: Any) -> int:
     """The steps a run will really take: ``steps``, or fewer when the session finishes by
     itself sooner (a race stops once every racer has run its epochs)."""
@@ -236,6 +243,7 @@ def note_text(text: str) -> str:
 
 
 def command_list(out: TextIO) -> int:
+    from nnviz.scenarios.presets import GROUPS as PRESET_GROUPS
     from nnviz.scenarios.presets import usable_presets
     from nnviz.scenarios.registry import all_scenarios
 
@@ -246,26 +254,32 @@ def command_list(out: TextIO) -> int:
     if presets:
         out.write("\nPresets (nnviz PRESET, nnviz run PRESET, or nnviz run SCENARIO "
                   "--preset PRESET):\n")
+        shown_group = None
         for name, preset in presets.items():
-            kind = f"lesson {preset.lesson.order}" if preset.lesson else preset.scenario
+            if preset.group != shown_group:
+                shown_group = preset.group
+                out.write(f"  {PRESET_GROUPS[preset.group]}:\n")
+            kind = (f"lesson {preset.lesson.order}" if preset.group == "lesson" and preset.lesson
+                    else preset.scenario)
             _list_entry(out, name, 28, f"[{kind}] {preset.title}: {preset.description}",
-                        preset.unavailable_reason())
+                        preset.unavailable_reason(), lead=4)
     for error in errors:
         out.write(f"  (not listed: {error})\n")
     return 0
 
 
-def _list_entry(out: TextIO, name: str, width: int, text: str, unavailable: str) -> None:
+def _list_entry(out: TextIO, name: str, width: int, text: str, unavailable: str,
+                lead: int = 2) -> None:
     """One entry, wrapped at the table width under its text; one that cannot open here says
     so, with what is missing and how to get it."""
-    indent = " " * (width + 3)
+    indent = " " * (lead + width + 1)
 
     def wrapped(paragraph: str) -> list[str]:
         return textwrap.wrap(paragraph, LINE_WIDTH - len(indent), break_on_hyphens=False,
                              break_long_words=False) or [""]
 
     lines = wrapped(text) + (wrapped(f"unavailable: {unavailable}") if unavailable else [])
-    out.write(f"  {name:<{width}} {lines[0]}\n")
+    out.write(f"{' ' * lead}{name:<{width}} {lines[0]}\n")
     for line in lines[1:]:
         out.write(f"{indent}{line}\n")
 
@@ -274,8 +288,8 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from nnviz.scenarios.base import MissingDependency
     from nnviz.session import train
 
-    scenario, config, _ = resolve_config(args.scenario, args.preset, args.assignments)
-    steps, every = _check_steps(args.steps, args.every, scenario.default_steps)
+    scenario, config, preset = resolve_config(args.scenario, args.preset, args.assignments)
+    steps, every = _check_steps(args.steps, args.every, default_steps(scenario, preset))
     try:
         session = scenario.create_session(config)
     except MissingDependency as error:

@@ -151,13 +151,14 @@ def _train_and_export(args: argparse.Namespace, folder: Path, formats: tuple[str
         EXIT_WRITE_FAILED,
         UsageError,
         _check_steps,
+        default_steps,
         divergence_line,
         resolve_config,
     )
     from nnviz.scenarios.base import MissingDependency
 
     scenario, config, preset = resolve_config(args.scenario, args.preset, args.assignments)
-    steps, _ = _check_steps(args.steps, None, scenario.default_steps)
+    steps, _ = _check_steps(args.steps, None, default_steps(scenario, preset))
     try:
         session = scenario.create_session(config)
     except MissingDependency as error:

@@ -140,12 +140,15 @@ class Mailbox:
     while running freely, 0 while paused.
     """
 
-    def __init__(self, *, paused: bool = False) -> None:
+    def __init__(self, *, paused: bool = False, hold_at: int | None = None) -> None:
         self._condition = threading.Condition()
         self._changes: dict[str, Any] = {}
         self._budget: int | None = 0 if paused else None
         self._stopped = False
         self._flush = False
+        #: the step at which the loop pauses by itself, once (a preset's planned length)
+        self._hold_at = hold_at
+        self._held = False
 
     # -- GUI side -------------------------------------------------------------------------
     def post(self, name: str, value: Any) -> None:
@@ -190,21 +193,32 @@ class Mailbox:
             changes, self._changes = self._changes, {}
             return changes
 
+    def take_held(self) -> bool:
+        """True once after the loop paused itself at ``hold_at``."""
+        with self._condition:
+            held, self._held = self._held, False
+            return held
+
     def take_flush(self) -> bool:
         """True once after a pause or a budget ran out: the loop should yield a snapshot now."""
         with self._condition:
             flush, self._flush = self._flush, False
             return flush
 
-    def acquire_step(self, timeout: float = 0.1) -> bool | None:
+    def acquire_step(self, timeout: float = 0.1, step: int | None = None) -> bool | None:
         """Wait until a step may be taken: True to step, False when stopped, None to poll again.
 
         Returns None after ``timeout`` while paused so the loop can apply live changes and
-        check for a stop without busy-waiting.
+        check for a stop without busy-waiting. ``step`` (the session's step count) reaching
+        ``hold_at`` pauses the loop there, once; continuing from it runs on freely.
         """
         with self._condition:
             if self._stopped:
                 return False
+            if self._hold_at is not None and step == self._hold_at:
+                self._hold_at = None
+                if self._budget != 0:
+                    self._budget, self._flush, self._held = 0, True, True
             if self._budget == 0:
                 self._condition.wait(timeout)
                 if self._stopped:
@@ -303,7 +317,7 @@ def train(
             session.apply_live(changes)
         if getattr(session, "finished", False):  # optional: a session that has run its course
             break
-        permission = mailbox.acquire_step()
+        permission = mailbox.acquire_step(step=session.step_count)
         if permission is False:
             break
         if permission is None:

@@ -102,6 +102,33 @@ def test_list_names_scenarios_and_presets():
     assert "moons" in out and "Presets" in out
 
 
+def test_list_prints_the_presets_in_their_groups(monkeypatch, tmp_path):
+    from nnviz.scenarios import presets
+
+    for name, extra in [("lesson-b", "[lesson]\norder = 1\n"), ("classic-a", ""),
+                        ("zzz-plain", ""), ("classic-c", "")]:
+        (tmp_path / f"{name}.toml").write_text(f'scenario = "moons"\n{extra}',
+                                               encoding="utf-8")
+    monkeypatch.setattr(presets, "presets_dir", lambda: tmp_path)
+    code, out, _ = run("list")
+    assert code == 0
+    lines = [line.strip().split()[0] for line in out.split("Presets", 1)[1].splitlines()[1:]
+             if line.strip()]
+    assert lines == ["Lessons:", "lesson-b", "Classic", "classic-a", "classic-c", "More",
+                     "zzz-plain"]
+
+
+def test_a_presets_own_length_is_the_runs_default(tmp_path):
+    path = tmp_path / "short.toml"
+    path.write_text('scenario = "moons"\nsteps = 37\n[values]\nn_samples = 60\n',
+                    encoding="utf-8")
+    code, out, _ = run("run", "moons", "--preset", str(path), "--json")
+    assert code == 0
+    assert json.loads(out.splitlines()[-1])["step"] == 37
+    code, out, _ = run("run", "moons", "--preset", str(path), "--json", "--steps", "5")
+    assert json.loads(out.splitlines()[-1])["step"] == 5  # --steps still wins
+
+
 def test_module_entry_point_runs():
     result = subprocess.run(
         [sys.executable, "-m", "nnviz", "run", "moons", "--steps", "5", "--json"],
@@ -188,7 +215,7 @@ def test_list_marks_presets_that_cannot_open_with_the_command_that_fixes_it(monk
     hide_packages(monkeypatch, "mlxtend", "gensim")
     code, out, _ = run("list")
     assert code == 0
-    entries = re.split(r"\n  (?=\S)", out)
+    entries = re.split(r"\n {2,4}(?=\S)", out)
     digits = next(e for e in entries if e.startswith("digits-1-vs-7 "))
     lee = next(e for e in entries if e.startswith("embeddings-lee "))
     world = next(e for e in entries if e.startswith("embeddings-world "))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, Q
 
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config
+from nnviz.scenarios.presets import GROUPS as PRESET_GROUPS
 from nnviz.scenarios.presets import Preset, usable_presets
 from nnviz.scenarios.registry import all_scenarios
 
@@ -113,12 +114,13 @@ class ScenarioPicker(QTreeWidget):
                       f"{scenario.title}: {scenario.description}")
         presets, errors = usable_presets()
         self.preset_errors = errors
-        if presets:
-            group = QTreeWidgetItem(self, ["Presets"])
-            for name, preset in presets.items():
-                self._add(group, Target(name, scenarios[preset.scenario], preset),
-                          preset.description,
-                          f"{name} ({preset.scenario}): {preset.description}")
+        groups: dict[str, QTreeWidgetItem] = {}
+        for name, preset in presets.items():
+            if preset.group not in groups:
+                groups[preset.group] = QTreeWidgetItem(self, [PRESET_GROUPS[preset.group]])
+            self._add(groups[preset.group], Target(name, scenarios[preset.scenario], preset),
+                      preset.description,
+                      f"{name} ({preset.scenario}): {preset.description}")
         for index in range(self.topLevelItemCount()):
             top = self.topLevelItem(index)
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)

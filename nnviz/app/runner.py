@@ -75,6 +75,8 @@ class RunController(QObject):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
         self._gc_held = False
+        #: the step at which every run pauses by itself, once (a preset's planned length)
+        self.hold_at: int | None = None
 
     # -- what runs ------------------------------------------------------------------------
     @property
@@ -112,7 +114,7 @@ class RunController(QObject):
         scenario, config = self.scenario, self.config
         self.worker = TrainingWorker(
             build=lambda: scenario.create_session(config), paused=not running,
-            interval=self.interval,
+            interval=self.interval, hold_at=self.hold_at,
         ).start()
         self._set_state(RUNNING if running else PAUSED)
         self._timer.start()
@@ -124,7 +126,8 @@ class RunController(QObject):
             return False
         self._retire()
         self._hold_gc()
-        worker = TrainingWorker(session=session, paused=paused, interval=self.interval)
+        worker = TrainingWorker(session=session, paused=paused, interval=self.interval,
+                                hold_at=self.hold_at)
         live, _ = session.config.live_changes(self.config)
         for name, value in live.items():
             worker.mailbox.post(name, value)
@@ -272,6 +275,10 @@ class RunController(QObject):
         if snapshots:
             self.last_snapshot = snapshots[-1]
             self.frame.emit(snapshots)
+        if worker is self.worker and worker.mailbox.take_held() and self.state == RUNNING:
+            self._set_state(PAUSED)
+            self.message.emit("info", f"Paused at step {self.hold_at:,}, where this preset's "
+                                      "run ends; Run trains on from here")
         if (worker is self.worker and not worker.alive and not len(worker.outbox)
                 and self.state != FINISHED):
             self._set_state(FINISHED)

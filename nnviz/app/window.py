@@ -255,8 +255,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"nnviz — {target.title}")
         self.settings.setValue("last/target", name)
         self.banner.hide()
+        planned = target.preset.steps if target.preset else None
+        self.runner.hold_at = planned
         self.runner.open(target.scenario, config)
-        self.show_message("info", f"{target.title}: press Run (Space) to train")
+        length = (f" (it pauses at step {planned:,}, where this preset's run ends)"
+                  if planned else "")
+        self.show_message("info", f"{target.title}: press Run (Space) to train{length}")
         return True
 
     def _build_for(self, scenario: Scenario) -> None:
@@ -304,7 +308,8 @@ class MainWindow(QMainWindow):
         preset = self.target.preset if self.target else None
         if preset is None or preset.lesson is None or not preset.lesson.compare:
             return
-        wanted = preset.lesson.compare_after or self.target.scenario.default_steps
+        wanted = (preset.lesson.compare_after or preset.steps
+                  or self.target.scenario.default_steps)
         latest = self.last_snapshot
         reached = latest.step if latest is not None and latest.run_id == self.runner.run_id else 0
         if reached < wanted and self.runner.state != FINISHED:

@@ -129,12 +129,13 @@ class TrainingWorker:
         paused: bool = False,
         interval: float = SNAPSHOT_INTERVAL,
         name: str = "nnviz-training",
+        hold_at: int | None = None,
     ) -> None:
         if (session is None) == (build is None):
             raise ValueError("give exactly one of session or build")
         self.session: Session | None = session
         self._build = build
-        self.mailbox = Mailbox(paused=paused)
+        self.mailbox = Mailbox(paused=paused, hold_at=hold_at)
         self.outbox = Outbox()
         self.interval = interval
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)

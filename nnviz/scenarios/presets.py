@@ -10,6 +10,9 @@ A preset is a TOML file in ``resources/presets/`` (or any path)::
     hidden_sizes = [10]
     learning_rate = 0.01
 
+    steps = 2000             # optional: the run's length (the original experiment's, for the
+                             # classic presets); ``nnviz run`` and the app's «Run» stop there
+
     [lesson]                 # optional: a guided lesson (text shown beside the panels)
     what = "one paragraph: what this shows"
     try = ["Press «Run» and …", "second thing to try"]
@@ -20,6 +23,9 @@ A preset is a TOML file in ``resources/presets/`` (or any path)::
 
     [lesson.compare]         # optional: the second run of a comparison (run A, pin, run B)
     hidden_sizes = [3]
+
+Presets whose names begin with ``classic-`` reproduce a classic tutorial experiment at its
+original settings; ``nnviz list`` and the picker show them as one group.
 
 Lesson texts quote what the window shows, a button, a control, a panel, a drop-down option,
 as «name» (the window prints it in bold), spelled exactly as on screen; a test opens every
@@ -42,10 +48,17 @@ from nnviz.resources import resource_path
 from nnviz.scenarios.params import Config, ParamError, shown, shown_text
 from nnviz.scenarios.registry import all_scenarios, get_scenario
 
-_TOP_KEYS = {"scenario", "title", "description", "values", "lesson"}
+_TOP_KEYS = {"scenario", "title", "description", "values", "lesson", "steps"}
+#: the name prefix of the presets that reproduce a classic experiment at its own settings
+CLASSIC_PREFIX = "classic-"
+#: the groups presets are listed in, in order, with their headings
+GROUPS = {"lesson": "Lessons", "classic": "Classic experiments at their original settings",
+          "more": "More presets"}
 _LESSON_KEYS = {"what", "try", "compare", "order", "compare_label", "compare_after",
                 "look_for"}
 #: a name of the window quoted in a lesson text: «Run», «Learning rate», «Layer health»
+#: the longest run a preset may ask for (the classic three-blobs network trains 100,000 epochs)
+MAX_PRESET_STEPS = 10_000_000
 UI_QUOTE = re.compile(r"«([^«»\n]+)»")
 
 
@@ -86,6 +99,15 @@ class Preset:
     values: dict[str, Any]
     path: Path
     lesson: Lesson | None = None
+    #: updates a run of this preset takes before it stops by itself (None: no set length)
+    steps: int | None = None
+
+    @property
+    def group(self) -> str:
+        """``classic`` (a classic experiment, by its name), ``lesson`` or ``more``."""
+        if self.name.startswith(CLASSIC_PREFIX):
+            return "classic"
+        return "lesson" if self.lesson is not None and self.lesson.order else "more"
 
     def config(self) -> Config:
         """The scenario's default config with this preset's values applied (validated)."""
@@ -167,6 +189,11 @@ def load_preset(path: str | Path) -> Preset:
     for key in ("title", "description"):
         if key in data and not isinstance(data[key], str):
             raise PresetError(f"{_where(path, text, key)}: {key} must be text")
+    steps = data.get("steps")
+    if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool)
+                              or not 1 <= steps <= MAX_PRESET_STEPS):
+        raise PresetError(f"{_where(path, text, 'steps')}: steps must be a whole number of "
+                          f"updates from 1 to {MAX_PRESET_STEPS:,}")
     return Preset(
         name=path.stem,
         scenario=scenario_name,
@@ -175,6 +202,7 @@ def load_preset(path: str | Path) -> Preset:
         values=dict(values),
         path=path,
         lesson=lesson,
+        steps=steps,
     )
 
 
@@ -265,9 +293,12 @@ def all_presets(folder: Path | None = None) -> dict[str, Preset]:
     return {preset.name: preset for preset in sorted(presets, key=_curriculum_order)}
 
 
-def _curriculum_order(preset: Preset) -> tuple[int, str]:
-    """Lessons by their order, then every other preset, each group by name."""
-    return (preset.lesson.order if preset.lesson else 10_000, preset.name)
+def _curriculum_order(preset: Preset) -> tuple[int, int, str]:
+    """Lessons by their order, then the classic experiments, then every other preset; the
+    last two by name."""
+    group = list(GROUPS).index(preset.group)
+    order = preset.lesson.order if preset.group == "lesson" and preset.lesson else 0
+    return (group, order, preset.name)
 
 
 def usable_presets() -> tuple[dict[str, Preset], list[str]]:

@@ -49,6 +49,9 @@ def write(tmp_path, text, name="bad.toml"):
         ('scenario = "moonz"\n', [":1:", "moonz", "known:"]),
         ('scenario = "moons"\ncolour = "red"\n', [":2:", "unknown key 'colour'"]),
         ('scenario = "moons"\n[values\n', ["invalid TOML", "line 2"]),
+        ('scenario = "moons"\nsteps = 0\n', [":2:", "steps must be a whole number"]),
+        ('scenario = "moons"\nsteps = 2.5\n', [":2:", "steps must be a whole number"]),
+        ('scenario = "moons"\nsteps = true\n', [":2:", "steps must be a whole number"]),
     ],
 )
 def test_bad_presets_name_file_key_and_line(tmp_path, text, fragments):
@@ -89,3 +92,20 @@ def test_lesson_table_is_validated(tmp_path):
                           'noise = -2.0\n', "bad-lesson.toml")
     with pytest.raises(PresetError, match="noise"):
         load_preset(bad)
+
+
+def test_a_presets_group_comes_from_its_name_and_lesson(tmp_path):
+    classic = load_preset(write(tmp_path, 'scenario = "moons"\nsteps = 2000\n[lesson]\n'
+                                          'what = "x"\n', "classic-moons.toml"))
+    lesson = load_preset(write(tmp_path, 'scenario = "moons"\n[lesson]\norder = 3\n',
+                               "lesson-x.toml"))
+    other = load_preset(write(tmp_path, 'scenario = "moons"\n', "plain.toml"))
+    assert (classic.group, lesson.group, other.group) == ("classic", "lesson", "more")
+    assert classic.steps == 2000 and other.steps is None
+
+
+def test_shipped_presets_come_in_their_groups_lessons_then_classics_then_the_rest():
+    groups = [preset.group for preset in all_presets().values()]
+    assert groups == sorted(groups, key=["lesson", "classic", "more"].index)
+    orders = [p.lesson.order for p in all_presets().values() if p.group == "lesson"]
+    assert orders == sorted(orders)

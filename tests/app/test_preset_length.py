@@ -1,0 +1,98 @@
+"""A preset's own run length (``steps``): the app's Run pauses there exactly, once, and so
+does a lesson's comparison run; Run again trains on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from nnviz.app.runner import PAUSED, RUNNING
+from nnviz.app.window import MainWindow
+from nnviz.scenarios import presets
+from nnviz.session import Mailbox
+
+PRESET = """scenario = "moons"
+title = "Short run"
+description = "stops by itself"
+steps = {steps}
+
+[values]
+n_samples = 100
+grid_resolution = 20
+hidden_sizes = [3]
+
+[lesson]
+what = "a comparison"
+compare_label = "5 units"
+
+[lesson.compare]
+hidden_sizes = [5]
+"""
+
+
+@pytest.fixture
+def short_preset(tmp_path, monkeypatch) -> Path:
+    """The only preset shipped, for this test: ``short-run``, 150 steps."""
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    path = folder / "short-run.toml"
+    path.write_text(PRESET.format(steps=150), encoding="utf-8")
+    monkeypatch.setattr(presets, "presets_dir", lambda: folder)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, settings_dir, short_preset):
+    settings = QSettings(str(settings_dir / "nnviz.ini"), QSettings.Format.IniFormat)
+    made = MainWindow("short-run", settings=settings)
+    qtbot.addWidget(made)
+    made.show()
+    yield made
+    made.close()
+
+
+def test_mailbox_holds_once_at_the_planned_step():
+    mailbox = Mailbox(hold_at=3)
+    assert [mailbox.acquire_step(step=s) for s in range(3)] == [True, True, True]
+    assert mailbox.acquire_step(timeout=0.01, step=3) is None  # paused at 3
+    assert mailbox.take_held() and not mailbox.take_held()
+    mailbox.resume()
+    assert mailbox.acquire_step(step=3) is True  # Run again: on past it, no second hold
+    assert mailbox.acquire_step(step=4) is True
+
+
+def test_a_paused_mailbox_stepping_onto_the_hold_does_not_report_it():
+    mailbox = Mailbox(paused=True, hold_at=1)
+    mailbox.step(1)
+    assert mailbox.acquire_step(step=0) is True
+    assert mailbox.acquire_step(timeout=0.01, step=1) is None  # Step's budget ran out there
+    assert not mailbox.take_held()
+
+
+def test_run_pauses_exactly_at_the_presets_length_then_trains_on(qtbot, window):
+    assert window.target.preset.steps == 150
+    assert "pauses at step 150" in window.statusBar().currentMessage()
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: window.runner.state == PAUSED, timeout=20_000)
+    qtbot.waitUntil(lambda: window.last_snapshot is not None
+                    and window.last_snapshot.step == 150, timeout=5_000)
+    assert "Paused at step 150" in window.statusBar().currentMessage()
+    qtbot.wait(200)
+    assert window.runner.session.step_count == 150  # held there, not overshot
+    window.run_action.trigger()
+    qtbot.waitUntil(lambda: window.last_snapshot.step > 400, timeout=20_000)
+    assert window.runner.state == RUNNING
+    window.runner.pause()
+
+
+def test_the_comparison_run_also_ends_at_the_presets_length(qtbot, window):
+    window.run_comparison()
+    qtbot.waitUntil(lambda: window.current_config.hidden_sizes == (5,), timeout=20_000)
+    loss = next(p for p in window.panels() if p.kind == "loss")
+    assert loss.pinned[0].curves["loss"].x[-1] == 150  # A stopped at its length, pinned
+    qtbot.waitUntil(lambda: window.runner.state == PAUSED, timeout=20_000)
+    qtbot.waitUntil(lambda: window.last_snapshot.config.hidden_sizes == (5,)
+                    and window.last_snapshot.step == 150, timeout=5_000)
+    assert window.runner.session.step_count == 150
