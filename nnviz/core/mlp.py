@@ -263,9 +263,18 @@ class MLP:
         reduction: str = "mean",
         forward: ForwardPass | None = None,
     ) -> float:
-        """Cross-entropy plus (λ/2)·Σ‖W‖² (the penalty whose gradient is λ·W)."""
-        forward = forward or self.forward(inputs)
-        data_loss = self.output.loss(forward.logits, labels, reduction)
+        """Cross-entropy plus (λ/2)·Σ‖W‖² (the penalty whose gradient is λ·W).
+
+        Without ``forward`` the pass runs in the reused buffers for this many rows, as
+        ``predict_proba`` does: a loss over 100,000 points (the race measures one after every
+        update) then allocates nothing.
+        """
+        if forward is None:
+            inputs = self._check_inputs(inputs)
+            logits = self._forward_hidden(self._workspace(len(inputs)), inputs).T
+        else:
+            logits = forward.logits
+        data_loss = self.output.loss(logits, labels, reduction)
         return data_loss + self.penalty(weight_decay)
 
     def penalty(self, weight_decay: float) -> float:
