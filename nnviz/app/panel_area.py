@@ -173,6 +173,13 @@ class PanelArea(QWidget):
         """Whether a panel still holds back a newer snapshot than it shows (its rate limit)."""
         return bool(self._pending)
 
+    def draw_pending(self) -> None:
+        """Draw every held-back snapshot now, due or not (before a pin keeps what is shown)."""
+        now = time.monotonic()
+        for panel, snapshot in list(self._pending.items()):
+            self._draw(panel, snapshot, now)
+        self._flush_timer.stop()
+
     def flush(self) -> None:
         """Draw the panels whose newest snapshot was held back, now that they are due."""
         now = time.monotonic()

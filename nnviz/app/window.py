@@ -327,9 +327,9 @@ class MainWindow(QMainWindow):
             return
         self.pin_run()
         self.controls.set_config(compare)
-        running = self.runner.state == RUNNING
-        self.runner.set_config(compare)
-        if self.runner.session is None or not running:
+        if self.runner.set_config(compare) == "live":
+            self.runner.reset()  # B is a run of its own from step 0, not A's weights going on
+        if self.runner.session is None or self.runner.state != RUNNING:
             self.runner.run()
         self.show_message("info", "Pinned the first run; the comparison run draws over it")
 
@@ -399,6 +399,7 @@ class MainWindow(QMainWindow):
                 method()
 
     def pin_run(self) -> None:
+        self.panel_area.draw_pending()  # a pin keeps what a panel shows: make it the newest
         pinned = False
         for panel in self.panels():
             pin = getattr(panel, "pin_run", None)

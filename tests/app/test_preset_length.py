@@ -96,3 +96,38 @@ def test_the_comparison_run_also_ends_at_the_presets_length(qtbot, window):
     qtbot.waitUntil(lambda: window.last_snapshot.config.hidden_sizes == (5,)
                     and window.last_snapshot.step == 150, timeout=5_000)
     assert window.runner.session.step_count == 150
+
+
+def test_the_comparison_pins_the_boundary_a_ended_with(qtbot, window, monkeypatch):
+    # one frame a second per panel: the step-150 frame is surely still held back when A ends
+    monkeypatch.setattr(window.panel_area.budget, "rate", lambda panel: 1.0)
+    window.run_comparison()
+    qtbot.waitUntil(lambda: window.current_config.hidden_sizes == (5,), timeout=20_000)
+    boundary = next(p for p in window.panels() if p.kind == "decision_boundary")
+    assert boundary.pinned[0].step == 150  # not an older frame the panel still held back
+
+
+def test_a_comparison_of_a_live_setting_is_still_a_run_of_its_own(qtbot, settings_dir,
+                                                                  tmp_path, monkeypatch):
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    text = PRESET.format(steps=120).replace("hidden_sizes = [5]", "learning_rate = 0.01")
+    (folder / "live-compare.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(presets, "presets_dir", lambda: folder)
+    settings = QSettings(str(settings_dir / "nnviz.ini"), QSettings.Format.IniFormat)
+    made = MainWindow("live-compare", settings=settings)
+    qtbot.addWidget(made)
+    made.show()
+    runs: list[int] = []
+    made.runner.run_started.connect(runs.append)
+    made.run_comparison()
+    qtbot.waitUntil(lambda: made.current_config.learning_rate == pytest.approx(0.01),
+                    timeout=20_000)
+    first_run = next(p for p in made.panels() if p.kind == "loss").pinned[0]
+    qtbot.waitUntil(lambda: made.runner.state == PAUSED, timeout=20_000)
+    qtbot.waitUntil(lambda: made.last_snapshot.config.learning_rate == pytest.approx(0.01)
+                    and made.last_snapshot.step == 120, timeout=5_000)
+    assert first_run.curves["loss"].x[-1] == 120
+    assert len(runs) == 2 and made.last_snapshot.run_id == runs[1]  # B is a run of its own
+    assert made.runner.session.step_count == 120  # counted from step 0, not on from A's
+    made.close()
