@@ -10,7 +10,7 @@ from missing_packages import hide_packages
 from PySide6.QtCore import QSettings
 
 from nnviz.app.panel_area import PanelArea
-from nnviz.app.picker import ScenarioPicker, usable_presets
+from nnviz.app.picker import TARGET_ROLE, ScenarioPicker, usable_presets
 from nnviz.app.runner import PAUSED, RUNNING
 from nnviz.app.window import MainWindow
 from nnviz.scenarios.base import Scenario
@@ -149,6 +149,19 @@ def test_picker_lists_everything_and_disables_what_cannot_run(qtbot, monkeypatch
     picker.chosen.connect(chosen.append)
     picker._activated(moons)
     assert chosen == []
+
+
+def test_picker_groups_lessons_classic_experiments_and_the_rest(qtbot):
+    picker = ScenarioPicker()
+    qtbot.addWidget(picker)
+    tops = [picker.topLevelItem(i) for i in range(picker.topLevelItemCount())]
+    assert [top.text(0) for top in tops] == [
+        "Scenarios", "Lessons", "Classic experiments at their original settings",
+        "More presets"]
+    classic = tops[2]
+    names = [classic.child(i).data(0, TARGET_ROLE) for i in range(classic.childCount())]
+    assert names and all(name.startswith("classic-") for name in names)
+    assert picker.items["classic-moons-3-vs-10"].parent() is classic
 
 
 def test_layout_and_last_target_persist(qtbot, app_settings, settings_dir):
