@@ -71,7 +71,7 @@ def test_table_output_is_readable():
         (["frobnicate"], "'frobnicate' is not a command, scenario or preset"),
         (["rcae"], "did you mean race?"),
         (["app", "lesson-03-learning-rat"], "did you mean lesson-03-learning-rate"),
-        (["run", "race-momentm"], "did you mean race-momentum?"),
+        (["run", "race-momentm"], "did you mean race-momentum"),
         (["run", "moons", "--preset", ""], "argument --preset: it is empty"),
         (["run", "moons", "--preset", "  "], "argument --preset: it is empty"),
     ],

@@ -7,6 +7,7 @@ side, only when a snapshot is due.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +36,10 @@ class DecisionGrid:
     """P(class 1) (or the winning class's probability index) over a regular grid of the plane.
 
     ``probabilities`` has shape (ny, nx, n_classes); ``extent`` is (x_min, x_max, y_min, y_max).
+    The plane is the input plane itself for two features, else an :class:`InputPlane` slice
+    through input space: then the points are projected onto it, ``x_label``/``y_label`` name
+    its axes and ``title`` says what the slice is. ``class_names`` are the classes' names
+    from a data file (empty: classes are numbered).
     """
 
     extent: tuple[float, float, float, float]
@@ -43,6 +48,10 @@ class DecisionGrid:
     train_labels: Array
     test_points: Array
     test_labels: Array
+    class_names: tuple[str, ...] = ()
+    x_label: str = ""
+    y_label: str = ""
+    title: str = ""
     #: where the winning class changes: segments in data units, (2k, 2) pairs of ends. Worked
     #: out here, on the worker side, not per frame on the GUI thread (~5 ms at 200×200)
     borders: Array = field(init=False, repr=False, compare=False)
@@ -53,6 +62,86 @@ class DecisionGrid:
     @property
     def n_classes(self) -> int:
         return int(self.probabilities.shape[-1])
+
+
+def padded_extent(points: Array, margin: float = 0.1) -> tuple[float, float, float, float]:
+    """(x_min, x_max, y_min, y_max) of 2-D points, each side widened by ``margin`` of the
+    span (a span of 0 is widened by 1, so the extent is never empty)."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = np.where(high > low, (high - low) * margin, 1.0)
+    return (float(low[0] - pad[0]), float(high[0] + pad[0]), float(low[1] - pad[1]),
+            float(high[1] + pad[1]))
+
+
+@dataclass(frozen=True)
+class InputPlane:
+    """A plane through input space that a 2-D view draws as its own: the plane point (u, v)
+    is the input x = origin + u·a₁ + v·a₂, with a₁, a₂ the orthonormal columns of ``axes``.
+
+    A point of input space is drawn at its orthogonal projection (u, v) = (x − origin)·axes;
+    for a point on the plane that is exact, for any other it is where the plane passes
+    closest to it, so a point can sit on the "wrong" side of a boundary drawn on the slice.
+    """
+
+    origin: Array
+    axes: Array
+    x_label: str = "u"
+    y_label: str = "v"
+    title: str = ""
+
+    def inputs_at(self, plane_points: Array) -> Array:
+        """The inputs x = origin + p·axesᵀ at plane points p, shape (n, 2) → (n, d)."""
+        return self.origin + np.asarray(plane_points) @ self.axes.T
+
+    def coordinates(self, inputs: Array) -> Array:
+        """The plane coordinates (n, 2) of inputs (n, d): their orthogonal projection."""
+        return (np.asarray(inputs) - self.origin) @ self.axes
+
+
+#: the most points of one split a decision-boundary view carries: a scatter of a million
+#: points would take seconds to draw whenever a run starts, and slow every repaint after
+MAX_DRAWN_POINTS = 10_000
+
+
+def thinned(points: Array, labels: Array, limit: int | None = None) -> tuple[Array, Array]:
+    """Every k-th point and its label, k the smallest step that keeps at most ``limit``
+    (default :data:`MAX_DRAWN_POINTS`; of a shuffled split, an even sample; all points when
+    there are no more)."""
+    step = max(1, math.ceil(len(points) / (limit or MAX_DRAWN_POINTS)))
+    return points[::step], labels[::step]
+
+
+#: the most rows :func:`pca_plane` computes the covariance from (evenly spaced, all if fewer)
+PCA_PLANE_ROWS = 50_000
+
+
+def pca_plane(inputs: Array) -> InputPlane:
+    """The plane of the inputs' first two principal components through their mean.
+
+    Axes are the covariance matrix's two leading eigenvectors (from at most
+    :data:`PCA_PLANE_ROWS` evenly spaced rows; the mean from all), each signed so that its
+    largest component is positive: the same data give the same picture, never a mirrored one.
+    The labels carry each axis's share of the variance ("PC 1 (45% of variance)"); the title
+    says the picture is a slice.
+    """
+    inputs = np.asarray(inputs, dtype=np.float64)
+    n, d = inputs.shape
+    mean = inputs.mean(axis=0)
+    centred = inputs[:: max(1, n // PCA_PLANE_ROWS)] - mean
+    covariance = centred.T @ centred / max(len(centred), 1)
+    variances, vectors = np.linalg.eigh(covariance)
+    order = np.argsort(variances)[::-1][:2]
+    axes = vectors[:, order]
+    largest = np.abs(axes).argmax(axis=0)
+    axes = axes * np.where(axes[largest, [0, 1]] < 0, -1.0, 1.0)
+    total = float(variances.clip(min=0).sum()) or 1.0
+    shares = variances[order].clip(min=0) / total
+    return InputPlane(
+        origin=mean, axes=axes,
+        x_label=f"PC 1 ({shares[0]:.0%} of variance)",
+        y_label=f"PC 2 ({shares[1]:.0%} of variance)",
+        title=f"Slice: PCA plane of {d} features",
+    )
 
 
 def grid_points(extent: tuple[float, float, float, float], resolution: int) -> Array:

@@ -24,6 +24,13 @@ The limits, and why each is what it is (MiB = 2**20 bytes):
 ``MAX_RUN_FILE_BYTES`` = 1 GiB, a saved run (``.nnviz-run.npz``), on disk and unpacked.
     A run keeps bounded histories and at most ``max_snapshots`` snapshots, so real files stay
     far below it.
+``MAX_TABLE_FILE_BYTES`` = 1 GiB, a person's own data table (CSV/TSV, ``.npy``, ``.npz``
+    unpacked), with at most ``MAX_TABLE_ROWS`` = 1,000,000 rows, ``MAX_TABLE_FEATURES`` = 100
+    feature columns (besides the label) and ``MAX_TABLE_CLASSES`` = 100 classes.
+    A million rows of 100 numbers written with six significant digits (about 10 bytes each)
+    fit; they become 800 MB of float64. While a text table is parsed its text is held twice
+    (the bytes, then the lines), so the peak is about three times the file. More than 100
+    distinct labels is more likely a regression target than classes.
 
 Text is never read whole from an unbounded stream: :func:`read_chunks` reads a checked file in
 pieces of ``CHUNK_BYTES`` and stops at the limit even if the file grows while it is read.
@@ -45,6 +52,10 @@ MAX_TEXT_FILE_BYTES = 16 * MiB
 MAX_IMAGE_BYTES = 256 * MiB
 MAX_IMAGE_PIXELS = 8192 * 8192
 MAX_RUN_FILE_BYTES = 1024 * MiB
+MAX_TABLE_FILE_BYTES = 1024 * MiB
+MAX_TABLE_ROWS = 1_000_000
+MAX_TABLE_FEATURES = 100
+MAX_TABLE_CLASSES = 100
 
 #: the piece size for reading text and decompressed data
 CHUNK_BYTES = 1 * MiB

@@ -17,13 +17,19 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Split:
-    """A labelled dataset split in two; ``n_classes`` counts all classes, seen or not."""
+    """A labelled dataset split in two; ``n_classes`` counts all classes, seen or not.
+
+    ``class_names`` and ``feature_names`` are the names a data file gave its classes and
+    columns (empty for the generated sets, whose classes are just 0, 1, …).
+    """
 
     train_x: Array
     train_y: Array
     test_x: Array
     test_y: Array
     n_classes: int
+    class_names: tuple[str, ...] = ()
+    feature_names: tuple[str, ...] = ()
 
     @property
     def n_features(self) -> int:

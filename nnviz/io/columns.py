@@ -43,6 +43,7 @@ COLUMN_RULES: tuple[tuple[str, str, str], ...] = (
     (ANY, r"x1", "first input feature (the horizontal axis)"),
     (ANY, r"x2", "second input feature (the vertical axis)"),
     (ANY, r"split", "which set the point belongs to: train or test"),
+    (ANY, r"class_name", "the point's class as the data file names it"),
     (ANY, r"p_class(?P<k>\d+)", "the model's probability of class {k} at this point (0 to 1)"),
     (r"boundary_grid", r"x", "grid point's coordinate along the horizontal PCA axis"),
     (r"boundary_grid", r"y", "grid point's coordinate along the vertical PCA axis"),

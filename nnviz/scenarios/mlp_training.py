@@ -25,9 +25,12 @@ from nnviz.core.views import (
     DecisionGrid,
     DistributionRecorder,
     HistogramSet,
+    InputPlane,
     NetworkView,
     StableBins,
     grid_points,
+    padded_extent,
+    thinned,
     unit_grids,
 )
 from nnviz.data.toy import Split
@@ -105,7 +108,8 @@ class MLPConfig(Config):
                                help="1 keeps the GUI smooth on small machines")
 
     def check(self) -> None:
-        if self.output == "sigmoid" and getattr(self, "n_classes", 2) != 2:
+        n_classes = getattr(self, "n_classes", 2)  # None: known once a data file is read
+        if self.output == "sigmoid" and n_classes not in (None, 2):
             raise ParamError("output='sigmoid' needs a two-class dataset; use softmax")
 
 
@@ -145,7 +149,8 @@ class MLPSession:
     histogram_sample = 512
 
     def __init__(self, scenario: str, config: MLPConfig, data: Split, *,
-                 grid_resolution: int | None = None) -> None:
+                 grid_resolution: int | None = None,
+                 input_plane: InputPlane | None = None) -> None:
         self.run_id = next_run_id()
         self.scenario = scenario
         self.config = config
@@ -170,12 +175,35 @@ class MLPSession:
         self.last_gradients: list[np.ndarray] | None = None
         self._bins = StableBins()
         self._distributions = DistributionRecorder()
-        if data.n_features == 2:
-            self._extent = data.bounds()
-            self._grid = grid_points(self._extent, grid_resolution or 200).astype(dtype)
+        #: the slice of input space the boundary is drawn on when there are not 2 features
+        self.input_plane = input_plane if data.n_features != 2 else None
+        if data.n_features == 2 or self.input_plane is not None:
+            self._set_up_plane(grid_resolution or 200)
         else:
             self._extent = None
             self._grid = None
+
+    def _set_up_plane(self, resolution: int) -> None:
+        """The decision grid's plane (the inputs' own for two features, else
+        ``input_plane``), its grid as model inputs, and the points drawn on it: projected onto
+        a slice, at most :data:`~nnviz.core.views.MAX_DRAWN_POINTS` per split."""
+        data, plane = self.data, self.input_plane
+        if plane is None:
+            self._extent = data.bounds()
+            grid, drawn = grid_points(self._extent, resolution), (data.train_x, data.test_x)
+        else:
+            drawn = (plane.coordinates(data.train_x), plane.coordinates(data.test_x))
+            self._extent = padded_extent(np.concatenate(drawn))
+            grid = plane.inputs_at(grid_points(self._extent, resolution))
+        self._grid = grid.astype(self.model.dtype)
+        self._drawn = (*thinned(drawn[0], data.train_y), *thinned(drawn[1], data.test_y))
+        names = data.feature_names if plane is None and data.feature_names else ("", "")
+        x_label, y_label = (plane.x_label, plane.y_label) if plane is not None else names
+        notes = [plane.title] if plane is not None else []
+        if len(self._drawn[0]) < len(data.train_y) or len(self._drawn[2]) < len(data.test_y):
+            notes.append(f"{len(self._drawn[0]):,} of {len(data.train_y):,} training and "
+                         f"{len(self._drawn[2]):,} of {len(data.test_y):,} test points drawn")
+        self._plane_text = (x_label, y_label, " · ".join(notes))
 
     # -- the protocol -----------------------------------------------------------------------
     @property
@@ -272,26 +300,35 @@ class MLPSession:
     def decision_grid(self) -> DecisionGrid:
         resolution = self.grid_resolution or 200
         probabilities = self.model.predict_proba(self._grid)
+        train_points, train_labels, test_points, test_labels = self._drawn
+        x_label, y_label, title = self._plane_text
         return DecisionGrid(
             extent=self._extent,
             probabilities=probabilities.reshape(resolution, resolution, -1).astype(np.float32),
-            train_points=self.data.train_x,
-            train_labels=self.data.train_y,
-            test_points=self.data.test_x,
-            test_labels=self.data.test_y,
+            train_points=train_points,
+            train_labels=train_labels,
+            test_points=test_points,
+            test_labels=test_labels,
+            class_names=self.data.class_names,
+            x_label=x_label,
+            y_label=y_label,
+            title=title,
         )
 
     def network(self) -> NetworkView:
         grids: tuple[np.ndarray, ...] = ()
-        if self._extent is not None and len(self.model.sizes) > 2:
+        # on a slice of wider inputs, node pictures would show the slice's coordinates as if
+        # they were the first two inputs: there the network is drawn without pictures
+        extent = self._extent if self.input_plane is None else None
+        if extent is not None and len(self.model.sizes) > 2:
             def hidden(points: np.ndarray) -> list[np.ndarray]:
                 return self.model.forward(points).activations[1:-1]
-            grids = unit_grids(hidden, self._extent, 40)
+            grids = unit_grids(hidden, extent, 40)
         return NetworkView(
             sizes=tuple(self.model.sizes),
             weights=tuple(w.copy() for w in self.model.weights),
             biases=tuple(b.copy() for b in self.model.biases),
-            extent=self._extent,
+            extent=extent,
             unit_grids=grids,
             activation=self.config.activation,
         )

@@ -45,6 +45,13 @@ from nnviz.core.logistic import NoFiniteMinimiser, fit_newton, newton_step, with
 from nnviz.core.mlp import MLP
 from nnviz.core.optimizers import Optimizer, make_optimizer
 from nnviz.core.schedules import STEP_UNITS, schedule_position, scheduled_rate
+from nnviz.data.table_file import (
+    DATA_FILE_HELP,
+    LABEL_COLUMN_HELP,
+    label_column_of,
+    load_table_cached,
+    table_split,
+)
 from nnviz.data.toy import TOY_CLASSES, TOY_DATASETS, Split, make_toy, split
 from nnviz.scenarios.base import ResultTable, Scenario, next_run_id
 from nnviz.scenarios.params import Config, ParamError, data_seed_of, param
@@ -56,7 +63,9 @@ from nnviz.scenarios.registry import register
 Array = np.ndarray
 
 PROBLEMS = ("logistic", "mlp")
-DATASETS = ("gaussians", *(name for name, k in TOY_CLASSES.items() if k == 2))
+#: the dataset choice that reads ``data_file`` (as in the moons scenario)
+FILE_DATASET = "file"
+DATASETS = ("gaussians", *(name for name, k in TOY_CLASSES.items() if k == 2), FILE_DATASET)
 #: a racer whose training loss exceeds this has diverged (cross-entropy this large means
 #: logits of about this size: the weights have flown off)
 DIVERGED_LOSS = 1e6
@@ -91,8 +100,13 @@ class RaceConfig(Config):
                             label="Start w₂")
     dataset: str = param("gaussians", choices=DATASETS, group="data",
                          help="gaussians: two correlated Gaussian classes (a ravine for "
-                              "logistic regression); or a 2-D toy set")
-    n_samples: int = param(1000, minimum=20, maximum=200_000, group="data", label="Samples")
+                              "logistic regression); or a 2-D toy set; or file: your own data "
+                              "(data_file; logistic regression needs 2 features, 2 classes)")
+    data_file: str = param("", kind="path", group="data", label="Data file",
+                           help=DATA_FILE_HELP + "; read as it is, without scaling")
+    label_column: str = param("", group="data", label="Label column", help=LABEL_COLUMN_HELP)
+    n_samples: int = param(1000, minimum=20, maximum=200_000, group="data", label="Samples",
+                           help="points drawn (ignored for a data file)")
     noise: float = param(0.2, minimum=0.0, maximum=2.0, group="data",
                          help="toy sets: σ of the jitter")
     correlation: float = param(0.8, minimum=0.0, maximum=0.99, group="data",
@@ -166,6 +180,8 @@ def correlated_gaussians(n: int, correlation: float, rng: np.random.Generator
 
 
 def make_data(config: RaceConfig) -> Split:
+    if config.dataset == FILE_DATASET:
+        return file_data(config)
     if config.dataset == "gaussians":
         rng = np.random.default_rng(data_seed_of(config))
         points, labels = correlated_gaussians(config.n_samples, config.correlation, rng)
@@ -174,6 +190,19 @@ def make_data(config: RaceConfig) -> Split:
         raise ValueError(f"unknown dataset {config.dataset!r}")
     return make_toy(config.dataset, config.n_samples, config.noise, data_seed_of(config),
                     config.test_fraction)
+
+
+def file_data(config: RaceConfig) -> Split:
+    """The data file split by the data seed; logistic regression races on exactly two
+    features (its loss surface is the plane of their two weights) and two classes."""
+    table = load_table_cached(config.data_file, label_column_of(config.label_column),
+                              min_features=2)
+    if config.problem == "logistic" and (table.n_features != 2 or table.n_classes != 2):
+        raise ValueError(
+            f"{table.path}: {table.n_features} features and {table.n_classes} classes; "
+            "logistic regression races on exactly 2 features and 2 classes (its loss surface "
+            "is the plane of the two weights); choose problem=mlp for this file")
+    return table_split(table, config.test_fraction, data_seed_of(config))
 
 
 class BatchStream:

@@ -20,14 +20,15 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.app.panels.colors import class_color, class_mix, diverging_lut, soften
 from nnviz.app.panels.field_table import field_notes, field_table
-from nnviz.app.panels.legends import legend_below
+from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.app.panels.loss import MAX_PINNED, PINNED_STYLES
 from nnviz.app.panels.pinning import describe_pinned, settings_title
 from nnviz.app.panels.side_by_side import SideBySide
@@ -43,6 +44,11 @@ FIELD_LIGHTNESS = 0.3
 #: the class border of this run, and of pinned runs (dashed, in the loss panel's pin styles)
 BORDER_COLOR = (30, 30, 30)
 PINNED_BORDER_COLOR = (90, 20, 110)
+#: the axes' names when the grid names none (the two inputs of a toy set)
+DEFAULT_AXIS_LABELS = ("x₁", "x₂")
+TITLE_COLOR = (20, 20, 20)
+#: pixels an axis name leaves free along its axis before it is shortened
+AXIS_LABEL_MARGIN = 12
 
 
 @dataclass
@@ -69,14 +75,15 @@ class DecisionBoundaryPanel(Panel):
         self.plot.setObjectName("decision-boundary-plot")
         item = self.plot.getPlotItem()
         plain_axes(item)
-        item.setLabel("bottom", "x₁")
-        item.setLabel("left", "x₂")
+        item.setLabel("bottom", DEFAULT_AXIS_LABELS[0])
+        item.setLabel("left", DEFAULT_AXIS_LABELS[1])
         item.setMenuEnabled(False)
         item.hideButtons()
         # the field fills the panel; equal aspect would leave bands of empty plot around it
         self.plot.setAspectLocked(False)
         for name in ("left", "bottom"):  # fixed axes: repaint from a cached pixmap
             item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            item.getAxis(name).geometryChanged.connect(self._fit_axis_labels)
         self.plot.setMouseEnabled(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
@@ -103,6 +110,10 @@ class DecisionBoundaryPanel(Panel):
         self._points_key: tuple | None = None
         self._points_refs: tuple | None = None
         self._extent: tuple[float, float, float, float] | None = None
+        #: what the axis labels, title and class keys show now (they change with the data)
+        self._labels_key: tuple = (*DEFAULT_AXIS_LABELS, "", ())
+        self._class_keys: list[pg.ScatterPlotItem] = []
+        self._title_fitted = False
         self.grid: DecisionGrid | None = None
         #: how many fields were drawn (for the benchmark's frame rate)
         self.frames = 0
@@ -135,7 +146,49 @@ class DecisionBoundaryPanel(Panel):
         else:
             self.boundary.setData([], [])
         self._set_points(grid)
+        self._set_labels(grid)
         self.frames += 1
+
+    def _set_labels(self, grid: DecisionGrid) -> None:
+        """Axis names, the slice's title and the class keys, when the grid's differ from what
+        is shown: a data file's column and class names, a PCA slice's axes."""
+        key = (grid.x_label or DEFAULT_AXIS_LABELS[0], grid.y_label or DEFAULT_AXIS_LABELS[1],
+               grid.title, tuple(grid.class_names))
+        if key == self._labels_key:
+            return
+        self._labels_key = key
+        title, class_names = key[2:]
+        self._fit_axis_labels()
+        if title and not self._title_fitted:
+            fit_title(self.plot_item)  # a long slice title wraps, never widens the plot
+            self._title_fitted = True
+        self.plot_item.setTitle(title or None, color=TITLE_COLOR, size="10pt")
+        self._set_class_keys(class_names)
+
+    def _fit_axis_labels(self, *_: object) -> None:
+        """Each axis's name, ending in "…" where longer than its axis (a data file's column
+        names can be); the whole name is then the axis's tooltip."""
+        x_label, y_label = self._labels_key[:2]
+        for side, text in (("bottom", x_label), ("left", y_label)):
+            axis = self.plot_item.getAxis(side)
+            room = axis.geometry().width() if side == "bottom" else axis.geometry().height()
+            shown = QFontMetrics(axis.label.font()).elidedText(
+                text, Qt.TextElideMode.ElideRight, max(int(room) - AXIS_LABEL_MARGIN, 24))
+            if shown != axis.labelText:
+                axis.setLabel(shown)
+                axis.resizeEvent()  # pyqtgraph centres the label only when the axis resizes
+            axis.setToolTip(text if shown != text else "")
+
+    def _set_class_keys(self, class_names: tuple[str, ...]) -> None:
+        """One legend key per named class, in its colour (the generated sets name none)."""
+        for sample in self._class_keys:
+            self.legend.removeItem(sample)
+        self._class_keys = []
+        for index, name in enumerate(class_names):
+            sample = pg.ScatterPlotItem(symbol="o", size=9, brush=pg.mkBrush(*class_color(index)),
+                                        pen=pg.mkPen((90, 90, 90)))
+            self.legend.addItem(sample, class_key_text(name))
+            self._class_keys.append(sample)
 
     def _set_extent(self, extent: tuple[float, float, float, float], nx: int, ny: int) -> None:
         x_min, x_max, y_min, y_max = extent
@@ -239,8 +292,8 @@ class DecisionBoundaryPanel(Panel):
         for name, (grid, settings, at_step) in sides.items():
             half = DecisionBoundaryPanel()
             half.draw(grid)
-            half.plot_item.setTitle(f"{settings} · step {at_step:,}", color=(20, 20, 20),
-                                    size="11pt")
+            title = " · ".join(t for t in (grid.title, settings, f"step {at_step:,}") if t)
+            half.plot_item.setTitle(title, color=(20, 20, 20), size="11pt")
             halves[name] = half
         figure = DecisionBoundaryPair(halves, snapshot=snapshot,
                                       sidecar={"pinned_run": _run_record(run)})
@@ -262,8 +315,13 @@ class DecisionBoundaryPanel(Panel):
             points[1] += np.asarray(xy)[:, 0].tolist()
             points[2] += np.asarray(xy)[:, 1].tolist()
             points[3] += np.asarray(labels).tolist()
+        columns = ["split", "x1", "x2", "label"]
+        if grid.class_names:
+            names = np.asarray(grid.class_names, dtype=object)
+            points.append(names[np.asarray(points[3], dtype=np.int64)].tolist())
+            columns.append("class_name")
         tables = {"probability_field": field_table(grid, "x1", "x2", lambda c: f"p_class{c}"),
-                  "points": (["split", "x1", "x2", "label"], points)}
+                  "points": (columns, points)}
         for number, run in enumerate(self.pinned, start=1):
             gaps = np.isnan(run.line[:, 0])
             ends = run.line[~gaps].astype(np.float32)
@@ -276,10 +334,18 @@ class DecisionBoundaryPanel(Panel):
         grid = self.grid
         if grid is None:
             return {}
+        axes = _axis_notes(grid)
+        field_columns = {**axes, **{f"p_class{k}": f"the model's probability of class {k} "
+                                    f"({name}) at this point (0 to 1)"
+                                    for k, name in enumerate(grid.class_names)}}
+        about_points = "the training and test points drawn over the field"
+        if grid.title:
+            about_points += f" ({grid.title}: each point projected onto it)"
         notes = {
-            "probability_field": field_notes(grid, "x1", "x2", "the class probabilities"),
-            "points": TableNotes("the training and test points drawn over the field",
-                                 {"label": "the point's true class index"}),
+            "probability_field": field_notes(grid, "x1", "x2", "the class probabilities",
+                                             field_columns),
+            "points": TableNotes(about_points,
+                                 {**axes, "label": "the point's true class index"}),
         }
         for number, run in enumerate(self.pinned, start=1):
             notes[f"pinned{number}_border"] = TableNotes(
@@ -289,6 +355,13 @@ class DecisionBoundaryPanel(Panel):
                  "x1": "the point's first input feature",
                  "x2": "the point's second input feature"})
         return notes
+
+
+def _axis_notes(grid: DecisionGrid) -> dict[str, str]:
+    """What ``x1`` and ``x2`` are when the grid names its axes (a file's columns, a slice)."""
+    return {column: f"the coordinate along the {side} axis: {label}"
+            for column, side, label in (("x1", "horizontal", grid.x_label),
+                                        ("x2", "vertical", grid.y_label)) if label}
 
 
 class DecisionBoundaryPair(SideBySide):
@@ -308,6 +381,15 @@ def _run_record(run: PinnedBoundary) -> dict[str, Any]:
 
 
 _BRUSHES: dict[int, object] = {}
+
+
+def class_key_text(name: str) -> str:
+    """A class's legend text: its name, or "label 3" for a number (alone it reads as a count)."""
+    try:
+        float(name)
+    except ValueError:
+        return name
+    return f"label {name}"
 
 
 def _class_brushes(labels: np.ndarray) -> list:
