@@ -90,3 +90,17 @@ def test_at_rate_3_plain_sgd_spikes_late_and_the_cut_at_update_150_removes_the_s
     assert min(spikes) > 0.04
     assert max(flattened) < 0.005
     assert np.mean(ends) < 0  # and it ends lower
+
+
+def test_newton_lands_on_the_minimum_in_a_handful_of_iterations_gd_is_far_after_20():
+    session = get_scenario("race").create_session(find_preset("classic-newton-vs-gd").config())
+    assert session.train_x.shape == (100, 2)  # the two exam scores of the shipped table
+    assert session.train_x.max() > 90  # raw scores, unscaled, as the classic code fits them
+    while not session.finished:
+        session.train_step()
+    curves = {racer.name: racer.curve.rows for racer in session.racers}
+    newton, gd = curves["newton"], curves["gd"]
+    minimum = newton[-1, LOSS]
+    assert minimum == pytest.approx(0.1298, abs=5e-4)
+    assert updates_to(newton, minimum + 1e-4) <= 8
+    assert gd[-1, UPDATES] == 20 and gd[-1, LOSS] > 4 * minimum  # still far after 20
