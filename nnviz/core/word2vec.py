@@ -13,19 +13,41 @@ with the k negatives N drawn from the unigram distribution raised to 3/4. A mini
 examples is processed at once and every example's gradient is applied in full (plain SGD on
 the summed loss, so the learning rate means what it means in word2vec and gensim). Rows that
 repeat in a batch (frequent words) accumulate exactly: each matrix's gradient is one sparse
-matrix product (:func:`selection_matrix` for the inputs, the B × V matrix of dL/dscore for
-the outputs), much faster than ``np.add.at``; fancy-index ``+=`` would drop the repeats.
+matrix product (:func:`selection_matrix` for the inputs, the B × U matrix of dL/dscore for
+the outputs), much faster than ``np.add.at``; fancy-index ``+=`` would drop the repeats. The
+products run over the U distinct words of the batch only, so a step costs O(B·d) however
+large the vocabulary (a 100,000-word vocabulary no longer costs two V × d gradients a step).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse
+
+if TYPE_CHECKING:  # imported where used: the app starts without scipy's 0.2 s
+    import scipy.sparse
 
 METHODS = ("skipgram", "cbow")
 OBJECTIVES = ("negative", "softmax")
 
 Array = np.ndarray
+#: a gradient kept for the rows it touches: (distinct word ids or ``slice(None)``, one row each)
+RowGradient = tuple[Array | slice, Array]
+
+
+def _distinct_rows(ids: Array) -> tuple[Array, Array]:
+    """(the distinct ids ≥ 0, sorted; ``ids`` renumbered as positions among them, −1 kept).
+
+    Renumbered ids index a U × d block of rows instead of all V rows.
+    """
+    ids = np.asarray(ids)
+    valid = ids >= 0
+    rows, positions = np.unique(ids[valid], return_inverse=True)
+    local = np.full(ids.shape, -1, dtype=np.int32)
+    local[valid] = positions.reshape(-1)
+    return rows, local
 
 
 def selection_matrix(inputs: Array, vocabulary_size: int,
@@ -37,6 +59,8 @@ def selection_matrix(inputs: Array, vocabulary_size: int,
     accumulating, in one sparse product. The weights are stored in ``dtype``, the model's:
     1/3 in float32 is off by 3·10⁻⁸, which would make a float64 CBOW only float32-accurate.
     """
+    import scipy.sparse
+
     if inputs.shape[1] == 1:
         rows = inputs.shape[0]
         return scipy.sparse.csr_matrix(
@@ -103,9 +127,16 @@ def context_windows(tokens: Array, sentence_ids: Array, window: int,
     """
     tokens = np.asarray(tokens)
     n = len(tokens)
-    contexts = np.full((n, 2 * window), -1, dtype=np.int32)
     reach = (rng.integers(1, window + 1, n) if rng is not None
              else np.full(n, window))
+    return tokens.astype(np.int32), windows_of(tokens, sentence_ids, reach, window)
+
+
+def windows_of(tokens: Array, sentence_ids: Array, reach: Array, window: int) -> Array:
+    """The (n, 2·window) context words of every position, −1 = none: the words at distance
+    1 … ``reach`` of the position (a per-position array) on either side, in its sentence."""
+    n = len(tokens)
+    contexts = np.full((n, 2 * window), -1, dtype=np.int32)
     for offset in range(1, window + 1):
         if offset >= n:
             break
@@ -115,7 +146,7 @@ def context_windows(tokens: Array, sentence_ids: Array, window: int,
         contexts[:-offset, window + offset - 1] = np.where(after, tokens[offset:], -1)
         near_before = reach[offset:] >= offset
         contexts[offset:, window - offset] = np.where(near_before & same, tokens[:-offset], -1)
-    return tokens.astype(np.int32), contexts
+    return contexts
 
 
 def skipgram_pairs(centres: Array, contexts: Array) -> tuple[Array, Array]:
@@ -189,33 +220,54 @@ class Word2Vec:
         ``targets`` (B,), and for negative sampling ``negatives`` is (B, k). A negative equal
         to its target is ignored, as gensim does.
         """
-        return self._loss_and_scaled_gradients(inputs, targets, negatives, 1.0)
+        loss, (in_rows, grad_in), (out_rows, grad_out) = self._loss_and_row_gradients(
+            inputs, targets, negatives, 1.0)
+        return loss, self._dense(in_rows, grad_in), self._dense(out_rows, grad_out)
 
-    def _loss_and_scaled_gradients(self, inputs: Array, targets: Array,
-                                   negatives: Array | None, scale: float):
+    def _dense(self, rows: Array | slice, values: Array) -> Array:
+        """The V × d matrix that is ``values`` at ``rows`` and zero elsewhere."""
+        dense = np.zeros_like(self.input_vectors)
+        dense[rows] = values
+        return dense
+
+    def _loss_and_row_gradients(self, inputs: Array, targets: Array,
+                                negatives: Array | None, scale: float
+                                ) -> tuple[float, RowGradient, RowGradient]:
+        """The summed loss and ``scale`` × its gradients, each for the rows it touches only.
+
+        A batch touches at most B·m input rows and B·(k+1) output rows of the V: the sparse
+        products run over the batch's distinct words (renumbered 0 … U−1), so a step costs
+        O(B·d), not O(V·d), on a large vocabulary. Every touched row sums its terms in batch
+        order, exactly as the same product over all V rows does.
+        """
         inputs = np.asarray(inputs).reshape(len(targets), -1)
         targets = np.asarray(targets)
         dtype = self.input_vectors.dtype
         scale = dtype.type(scale)  # a NumPy float64 rate must not promote a float32 model
-        selection = selection_matrix(inputs, self.vocabulary_size, dtype)
+        in_rows, local_inputs = _distinct_rows(inputs)
+        selection = selection_matrix(local_inputs, len(in_rows), dtype)
         if inputs.shape[1] == 1:
             h = self.input_vectors[inputs[:, 0]]
         else:
-            h = np.asarray(selection @ self.input_vectors, dtype=dtype)
+            h = np.asarray(selection @ self.input_vectors[in_rows], dtype=dtype)
+        out_rows: Array | slice
         if self.objective == "softmax":
             loss, error, grad_h = self._softmax(h, targets)
-            grad_out = (error * scale).T @ h
+            out_rows, grad_out = slice(None), (error * scale).T @ h
         else:
             if negatives is None:
                 raise ValueError("negative sampling needs the negatives (B × k word ids)")
             loss, error, grad_h, words = self._negative(h, targets, negatives)
+            out_rows, local_words = _distinct_rows(words)
+            import scipy.sparse
+
             per_word = scipy.sparse.csr_matrix(
-                ((error * scale).reshape(-1), words.reshape(-1),
+                ((error * scale).reshape(-1), local_words.reshape(-1),
                  np.arange(0, words.size + 1, words.shape[1])),
-                shape=(len(targets), self.vocabulary_size))
-            grad_out = per_word.T @ h
-        grad_in = selection.T @ (grad_h * scale)
-        return loss, np.asarray(grad_in), np.asarray(grad_out)
+                shape=(len(targets), len(out_rows)))
+            grad_out = np.asarray(per_word.T @ h)
+        grad_in = np.asarray(selection.T @ (grad_h * scale))
+        return loss, (in_rows, grad_in), (out_rows, grad_out)
 
     def _softmax(self, h: Array, targets: Array) -> tuple[float, Array, Array]:
         """L = Σ_b log Σ_w exp(s_bw) − s_bt, the log-sum-exp taken after subtracting each row's
@@ -261,10 +313,10 @@ class Word2Vec:
             if sampler is None or rng is None:
                 raise ValueError("negative sampling needs a sampler and a random generator")
             negatives = sampler.draw(rng, (len(targets), self.negatives))
-        loss, step_in, step_out = self._loss_and_scaled_gradients(inputs, targets, negatives,
-                                                                  -learning_rate)
-        self.input_vectors += step_in
-        self.output_vectors += step_out
+        loss, (in_rows, step_in), (out_rows, step_out) = self._loss_and_row_gradients(
+            inputs, targets, negatives, -learning_rate)
+        self.input_vectors[in_rows] += step_in  # distinct rows: no update is lost
+        self.output_vectors[out_rows] += step_out
         return loss / max(len(targets), 1)
 
     def copy_params(self) -> tuple[Array, Array]:
@@ -280,6 +332,61 @@ def linear_rate(start: float, end: float, progress: float) -> float:
     return start - (start - end) * min(max(progress, 0.0), 1.0)
 
 
+#: centre positions whose windows are formed at once when an epoch's examples are built
+EXAMPLE_BLOCK = 2**18
+
+
+def epoch_examples(tokens: Array, sentence_ids: Array, reach: Array, window: int,
+                   method: str) -> Array:
+    """One epoch's examples in corpus order, one row each: the inputs, then the target.
+
+    Skip-gram rows are (centre, context word); CBOW rows are the 2·window context words (−1
+    padded) and the centre. The same rows as :func:`skipgram_pairs` / :func:`cbow_examples`
+    of :func:`windows_of` give, but formed ``EXAMPLE_BLOCK`` centres at a time into an array
+    sized by a first counting pass: the n × 2w window table is never held whole (at window 20
+    it is 160 bytes a token) and the examples exist once, not as pieces and their copy.
+    """
+    blocks = list(_example_blocks(tokens, sentence_ids, reach, window, method))
+    width = 2 if method == "skipgram" else 2 * window + 1
+    examples = np.empty((sum(blocks), width), dtype=np.int32)
+    row = 0
+    for (inputs, targets), size in zip(
+            _example_blocks(tokens, sentence_ids, reach, window, method, pairs=True), blocks,
+            strict=True):
+        examples[row:row + size, :-1], examples[row:row + size, -1] = inputs, targets
+        row += size
+    return examples
+
+
+def _example_blocks(tokens: Array, sentence_ids: Array, reach: Array, window: int,
+                    method: str, *, pairs: bool = False) -> Iterator:
+    """Each block's number of examples, or with ``pairs`` its (inputs, targets)."""
+    n = len(tokens)
+    for start in range(0, n, EXAMPLE_BLOCK):
+        stop = min(start + EXAMPLE_BLOCK, n)
+        low, high = max(start - window, 0), min(stop + window, n)
+        contexts = windows_of(tokens[low:high], sentence_ids[low:high], reach[low:high],
+                              window)[start - low:stop - low]
+        if not pairs:
+            valid = contexts >= 0
+            yield int(valid.sum() if method == "skipgram" else valid.any(axis=1).sum())
+            continue
+        centres = tokens[start:stop].astype(np.int32)
+        yield (skipgram_pairs(centres, contexts) if method == "skipgram"
+               else cbow_examples(centres, contexts))
+
+
+def shuffle_rows(rows: Array, rng: np.random.Generator) -> None:
+    """Shuffle the rows in place, in the order ``rows[rng.permutation(len(rows))]`` gives
+    (NumPy's shuffle and permutation make the same swaps), without the permutation's 8 bytes
+    a row or a shuffled copy. A row of two int32 is shuffled as one int64 (NumPy's fast path).
+    """
+    if rows.shape[1] * rows.itemsize == 8 and rows.flags.c_contiguous:
+        rng.shuffle(rows.view(np.int64).reshape(-1))
+    else:
+        rng.shuffle(rows)
+
+
 class ExampleStream:
     """Mini-batches of training examples, epoch after epoch, as word2vec forms them.
 
@@ -292,7 +399,8 @@ class ExampleStream:
                  window: int, sample: float, batch_size: int, seed: int = 0) -> None:
         self.token_ids, self.sentence_ids = token_ids, sentence_ids
         self.method, self.window, self.batch_size = method, window, batch_size
-        self.keep = keep_probabilities(counts, sample)[token_ids]
+        #: P(keep) of each vocabulary word (looked up per token each epoch, not stored per token)
+        self.keep_by_word = keep_probabilities(counts, sample)
         self.rng = np.random.default_rng([seed, 2])
         self.epochs_done = 0
         self._cursor = 0
@@ -300,16 +408,19 @@ class ExampleStream:
         self._targets: Array = np.empty(0, dtype=np.int32)
 
     def _new_epoch(self) -> None:
+        """Form the next epoch's examples, the last epoch's let go first (never two at once,
+        unless a checkpoint still holds the last one)."""
+        self._inputs = np.empty((0, self._inputs.shape[1]), dtype=np.int32)
+        self._targets = np.empty(0, dtype=np.int32)
         rng = self.rng
-        kept = rng.random(len(self.token_ids)) < self.keep
-        centres, contexts = context_windows(self.token_ids[kept], self.sentence_ids[kept],
-                                            self.window, rng)
-        if self.method == "skipgram":
-            inputs, targets = skipgram_pairs(centres, contexts)
-        else:
-            inputs, targets = cbow_examples(centres, contexts)
-        order = rng.permutation(len(targets))
-        self._inputs, self._targets = inputs[order], targets[order]
+        kept = rng.random(len(self.token_ids)) < self.keep_by_word[self.token_ids]
+        tokens, sentences = self.token_ids[kept], self.sentence_ids[kept]
+        del kept
+        reach = rng.integers(1, self.window + 1, len(tokens))
+        examples = epoch_examples(tokens, sentences, reach, self.window, self.method)
+        del tokens, sentences, reach
+        shuffle_rows(examples, rng)
+        self._inputs, self._targets = examples[:, :-1], examples[:, -1]
         self._cursor = 0
 
     @property
@@ -342,6 +453,7 @@ class ExampleStream:
         batch = self._inputs[self._cursor:stop], self._targets[self._cursor:stop]
         self._cursor = stop
         if stop >= len(self._targets):
+            batch = batch[0].copy(), batch[1].copy()  # not a view keeping the epoch alive
             self.epochs_done += 1
             self._new_epoch()
         return batch

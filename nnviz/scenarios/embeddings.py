@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,14 @@ from nnviz.scenarios.registry import register
 #: multiply-adds one analogy check may cost (questions × vocabulary × dimension); beyond it
 #: the questions are thinned evenly over each section, so a snapshot stays cheap
 CHECK_BUDGET = 2e8
+#: an analogy check of at most this many multiply-adds runs at every snapshot (a few ms)
+CHEAP_CHECK = 1e8
+#: the most of a run's time that larger analogy checks may take
+CHECK_TIME_SHARE = 0.1
+#: views of a vocabulary × dimension up to this are redone at every snapshot (a few ms)
+CHEAP_VIEWS = 2e6
+#: the most of a run's time that the views of a larger vocabulary may take
+VIEWS_TIME_SHARE = 0.2
 #: pairs drawn with arrows when ``pairs = "auto"``
 AUTO_PAIRS = 12
 #: sections whose questions read "capital country capital country" (gensim's set)
@@ -122,6 +132,30 @@ class EmbeddingsConfig(Config):
         return ""
 
 
+class TimeShare:
+    """When expensive work done between training steps may run again, so that it takes at
+    most ``share`` of the run: after work of t seconds, not before training has had
+    t · (1/share − 1) seconds. At the app's 30 snapshots a second, a view of a 100,000-word
+    vocabulary (0.1–1 s) would otherwise leave training almost no time at all.
+    """
+
+    def __init__(self, share: float) -> None:
+        self.share = share
+        self.seconds = 0.0
+        self.finished = -math.inf
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.finished >= self.seconds * (1 / self.share - 1)
+
+    @contextmanager
+    def timed(self) -> Iterator[None]:
+        """Time the work done in the ``with`` block."""
+        started = time.perf_counter()
+        yield
+        self.finished = time.perf_counter()
+        self.seconds = self.finished - started
+
+
 def _words_of(text: str) -> list[str]:
     return [w for w in re.split(r"[\s,;]+", text.lower()) if w]
 
@@ -163,6 +197,10 @@ class EmbeddingsSession:
         self._last_loss = math.nan
         self._basis: np.ndarray | None = None
         self._check: tuple[int, AnalogyCheck] | None = None
+        self._check_share = TimeShare(CHECK_TIME_SHARE)
+        self._views: tuple[int, dict[str, Any]] | None = None
+        self._views_share = TimeShare(VIEWS_TIME_SHARE)
+        self._unit: tuple[int, np.ndarray] | None = None
         self._questions = self._spread_questions()
 
     # -- the protocol -----------------------------------------------------------------------
@@ -189,6 +227,7 @@ class EmbeddingsSession:
 
     def apply_live(self, values: Mapping[str, Any]) -> None:
         self.config = self.config.with_values(values)
+        self._views = None  # a new query or new words to show: answer at once
         self.model.negatives = self.config.negatives
         self.stream.batch_size = self.config.batch_size
 
@@ -208,11 +247,19 @@ class EmbeddingsSession:
         return metrics
 
     def views(self) -> dict[str, Any]:
-        unit = unit_rows(self.model.input_vectors)
-        views: dict[str, Any] = {
-            "projection": self.projection(unit),
-            "word_query": answer_query(self.config.query, unit, self.words, self.index),
-        }
+        """The projection, the query's answers and the analogy check of this step; for a
+        vocabulary too large to redo them at every snapshot (``CHEAP_VIEWS``), the last ones
+        until they are due again (see :class:`TimeShare`); a changed setting redoes them."""
+        small = len(self.words) * self.config.dimension <= CHEAP_VIEWS
+        if self._views is None or (self._views[0] != self.step_count
+                                   and (small or self._views_share.due())):
+            with self._views_share.timed():
+                unit = self._unit_vectors()
+                self._views = (self.step_count, {
+                    "projection": self.projection(unit),
+                    "word_query": answer_query(self.config.query, unit, self.words,
+                                               self.index)})
+        views = dict(self._views[1])
         check = self.analogy_check()
         if check is not None:
             views["analogies"] = check
@@ -226,7 +273,7 @@ class EmbeddingsSession:
         self.model.set_params(state["params"])
         self.stream.set_state(state["stream"])
         self.step_count = state["step_count"]
-        self._check = None
+        self._check = self._unit = self._views = None
 
     def probe_loss(self) -> float:
         """Mean loss of the coming batch, without training (the step-0 value of the curve)."""
@@ -255,14 +302,29 @@ class EmbeddingsSession:
         return spread
 
     def analogy_check(self) -> AnalogyCheck | None:
-        """The analogy scores at this step (computed once per step)."""
+        """The analogy scores at this step (computed once per step), or, for a check of more
+        than ``CHEAP_CHECK`` multiply-adds (a 100,000-word vocabulary costs about 1 s a
+        check), the last ones measured until the next is due (see :class:`TimeShare`)."""
         if not self._questions:
             return None
-        if self._check is None or self._check[0] != self.step_count:
-            unit = unit_rows(self.model.input_vectors)
-            self._check = (self.step_count,
-                           check_analogies(unit, self.words, self.index, self._questions))
+        if self._check is None or (self._check[0] != self.step_count
+                                   and (self._check_size() <= CHEAP_CHECK
+                                        or self._check_share.due())):
+            with self._check_share.timed():
+                self._check = (self.step_count, check_analogies(
+                    self._unit_vectors(), self.words, self.index, self._questions))
         return self._check[1]
+
+    def _check_size(self) -> float:
+        """Multiply-adds of one analogy check: questions × vocabulary × dimension."""
+        questions = sum(len(q) for _, q in self._questions)
+        return float(questions) * len(self.words) * self.config.dimension
+
+    def _unit_vectors(self) -> np.ndarray:
+        """The unit-length word vectors of this step (computed once per step: V × d)."""
+        if self._unit is None or self._unit[0] != self.step_count:
+            self._unit = (self.step_count, unit_rows(self.model.input_vectors))
+        return self._unit[1]
 
     def chosen_pairs(self) -> tuple[list[tuple[str, str]], tuple[str, str]]:
         """The (start, end) word pairs drawn as arrows, and the names of the two groups."""

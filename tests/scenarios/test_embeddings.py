@@ -184,3 +184,50 @@ def test_cli_bad_corpus_exits_2(tmp_path, capsys):
     bad.write_bytes(b"caf\xe9\n")
     assert main(["run", "embeddings", "--set", f"corpus={bad}", "--steps", "1"]) == 2
     assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_a_large_analogy_check_takes_at_most_its_share_of_the_run(monkeypatch):
+    """A check too large for every snapshot (a 100,000-word vocabulary: about 1 s) runs
+    again only after training has had 9 × its time: the app's 30 snapshots a second would
+    otherwise spend nearly all the run checking. Small checks run at every new step."""
+    from nnviz.scenarios import embeddings
+
+    session = EmbeddingsSession(EmbeddingsConfig())
+    session.train_step()
+    first = session.analogy_check()
+    session.train_step()
+    assert session.analogy_check() is not first  # a small check: every step
+    clock = iter([100.0, 101.0, 105.0, 110.5, 111.0, 112.0]).__next__
+    monkeypatch.setattr(embeddings.time, "perf_counter", clock)
+    monkeypatch.setattr(embeddings, "CHEAP_CHECK", 0.0)
+    session._check = None
+    measured = session.analogy_check()  # 100 → 101: a check of 1 s
+    session.train_step()
+    assert session.analogy_check() is measured  # 4 s after it: not yet
+    session.train_step()
+    again = session.analogy_check()  # 9.5 s after it: due, runs 111 → 112
+    assert again is not measured and session._check[0] == session.step_count
+    assert session.analogy_check() is again  # the same step: never twice
+
+
+def test_the_views_of_a_large_vocabulary_take_at_most_their_share(monkeypatch):
+    """Above ``CHEAP_VIEWS`` the projection and the query's answers are redone once training
+    has had 4 × their time (a fifth of the run), and at once after a live change."""
+    from nnviz.scenarios import embeddings
+
+    session = EmbeddingsSession(EmbeddingsConfig(analogy_set="none"))
+    session.train_step()
+    monkeypatch.setattr(embeddings, "CHEAP_VIEWS", 0.0)
+    now = [100.0]
+    monkeypatch.setattr(embeddings.time, "perf_counter", lambda: now[0])
+    first = session.views()  # the first views, taking no time on this clock
+    session._views_share.seconds = 0.5  # as if they took 0.5 s, ending at 100
+    session.train_step()
+    now[0] = 101.5
+    assert session.views()["projection"] is first["projection"]  # 1.5 s < 4 × 0.5 s
+    now[0] = 102.5
+    second = session.views()
+    assert second["projection"] is not first["projection"]
+    assert second["projection"].title.endswith("step 2")
+    session.apply_live({"query": "rome"})
+    assert session.views()["word_query"].query == "rome"  # the same step: asked again
