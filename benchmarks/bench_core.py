@@ -6,7 +6,7 @@ scikit-learn has one logistic output unit where the others have a softmax over t
 
 * moons, 200 points, 2-10-2 tanh, full batch: one step
 * moons, 100,000 points, 2-10-2 tanh, full batch: one step (the core splits it over threads)
-* sklearn digits (1,437 training images), 64-200-10 tanh, mini-batches of 32: one epoch
+* sklearn digits (1,438 training images), 64-200-10 tanh, mini-batches of 32: one epoch
 * the decision-boundary forward pass: class probabilities over a 200×200 grid
 
 Then what BLAS (and torch) thread counts do while another Python thread is busy, as the GUI
@@ -27,7 +27,7 @@ import platform
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 import numpy as np
@@ -37,7 +37,7 @@ from sklearn.neural_network import MLPClassifier
 from nnviz.core import threads
 from nnviz.core.mlp import MLP
 from nnviz.core.optimizers import make_optimizer
-from nnviz.data.digits import make_digits
+from nnviz.data.mnist import load_sklearn_digits
 
 LEARNING_RATE, MOMENTUM = 0.1, 0.9
 #: BLAS threads of the core in the comparison table: the training worker's setting
@@ -127,8 +127,23 @@ def race(contenders: dict[str, Contender], seconds: float, rounds: int = 5) -> d
     return best
 
 
+@contextmanager
+def worker_threads(blas: int = 1, split: int | None = None) -> Iterator[None]:
+    """Within the block, BLAS uses ``blas`` threads and large batches split over ``split``
+    (None keeps the current split); both are restored after it."""
+    previous = threads.split_threads()
+    limits = threads.limit_blas_threads(blas)
+    if split is not None:
+        threads.set_split_threads(split)
+    try:
+        yield
+    finally:
+        limits.restore_original_limits()
+        threads.set_split_threads(previous)
+
+
 def core_settings(split: int | None = None) -> Callable[[], AbstractContextManager]:
-    return lambda: threads.worker_threads(blas=WORKER_BLAS, split=split)
+    return lambda: worker_threads(blas=WORKER_BLAS, split=split)
 
 
 def torch_settings(torch, count: int) -> Callable[[], AbstractContextManager]:
@@ -190,7 +205,7 @@ def full_batch_row(torch, n: int, seconds: float) -> dict[str, float]:
 
 
 def digits_epoch_row(torch, seconds: float) -> dict[str, float]:
-    data = make_digits(seed=0)
+    data = load_sklearn_digits(seed=0).split()
     inputs = data.train_x.astype(np.float32)
     labels = data.train_y.astype(np.int64)
     batches = len(inputs) // 32
@@ -301,7 +316,7 @@ def busy_rates(step: Callable[[], object], seconds: float) -> tuple[float, float
 
 def thread_rows(torch, seconds: float) -> list[tuple[str, str, tuple[float, float, float]]]:
     rows = []
-    digits = make_digits(seed=0)
+    digits = load_sklearn_digits(seed=0).split()
     workloads = [
         ("moons-1000 2-32-2", *moons(1000), 32, 2),
         ("digits batch 32 64-200-10", digits.train_x[:32].astype(np.float32),
@@ -312,7 +327,7 @@ def thread_rows(torch, seconds: float) -> list[tuple[str, str, tuple[float, floa
         splits = (1, 2) if len(inputs) >= threads.split_min_rows() else (1,)
         for split in splits:
             for blas in (1, 2):
-                with threads.worker_threads(blas=blas, split=split):
+                with worker_threads(blas=blas, split=split):
                     rates = busy_rates(ours_step(inputs, labels, hidden, n_classes)[1], seconds)
                 setting = f"numpy BLAS {blas}" + (f", split {split}" if len(splits) > 1 else "")
                 rows.append((name, setting, rates))

@@ -18,7 +18,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nnviz.cli_table import (
     LINE_WIDTH,
@@ -28,6 +28,11 @@ from nnviz.cli_table import (
     result_lines,
     row_line,
 )
+
+if TYPE_CHECKING:  # the modules load with the command that needs them (start-up time)
+    from nnviz.scenarios.base import Scenario
+    from nnviz.scenarios.presets import Preset
+    from nnviz.session import Session
 
 COMMANDS = ("list", "run", "export", "app")
 #: ``nnviz run`` without ``--every`` reports about this often over the run's real length
@@ -164,7 +169,7 @@ def divergence_line(snapshot: Any) -> str:
     words, Run and Reset, mean nothing here)."""
     from nnviz.scenarios.params import number_text
 
-    rate = getattr(snapshot.config, "learning_rate", None)
+    rate = snapshot.config.as_dict().get("learning_rate")
     if not isinstance(rate, float):
         return f"nnviz: {snapshot.message}"
     lower = snapshot.config.param("learning_rate")
@@ -217,21 +222,21 @@ def _check_steps(steps: int | None, every: int | None, default: int
     return steps, every
 
 
-def default_steps(scenario: Any, preset: Any) -> int:
+def default_steps(scenario: Scenario, preset: Preset | None) -> int:
     """Steps a run takes without ``--steps``: the preset's own length (a classic experiment's
     original number of updates), else the scenario's default."""
-    steps = getattr(preset, "steps", None)
+    steps = preset.steps if preset is not None else None
     return steps if steps is not None else scenario.default_steps
 
 
-def run_length(steps: int, session: Any) -> int:
+def run_length(steps: int, session: Session) -> int:
     """The steps a run will really take: ``steps``, or fewer when the session finishes by
     itself sooner (a race stops once every racer has run its epochs)."""
-    planned = getattr(session, "planned_steps", None)
+    planned = session.planned_steps
     return steps if planned is None else max(0, min(steps, planned))
 
 
-def report_interval(steps: int, session: Any, reports: int = REPORTS) -> int:
+def report_interval(steps: int, session: Session, reports: int = REPORTS) -> int:
     """Steps between reports so that about ``reports`` of them cover the run's real length."""
     return max(1, run_length(steps, session) // reports)
 
@@ -296,7 +301,7 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(error)) from None
     except (OSError, ValueError) as error:
         raise UsageError(f"{scenario.name}: {error}") from None
-    for note in getattr(session, "notes", ()):
+    for note in session.notes:
         err.write(note_text(note))
     every = every or report_interval(steps, session)
     printer = (_JsonPrinter(out) if args.json
@@ -322,9 +327,9 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_BAD_INPUT
     finally:
         printer.close()
-    result = getattr(session, "result_table", None)
-    if last is not None and result is not None:
-        printer.result(result())
+    result = session.result_table() if last is not None else None
+    if result is not None:
+        printer.result(result)
     return 0 if last is not None else 1
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from nnviz.scenarios.base import next_run_id
+from nnviz.scenarios.base import ResultTable, next_run_id
 from nnviz.scenarios.params import Config
 
 __all__ = ["TRACE_LABELS", "Diverged", "Mailbox", "Session", "Snapshot", "next_run_id",
@@ -85,14 +85,11 @@ class Session(Protocol):
     ``step_count`` counts parameter updates; ``epoch`` is fractional (updates × batch / n).
     A call of ``train_step`` that updates nothing (hotdog's feature extraction) leaves
     ``step_count`` alone, and ``every`` counts updates, not calls.
-    A session may also have a ``finished`` attribute or property: when it is true, ``train``
-    ends with a final snapshot (the optimiser race stops once every racer is done), whose
-    ``message`` is the session's ``finish_message`` when it has one (why it stopped). Such a
-    session may say when that will be: ``planned_steps``, the ``step_count`` at which it
-    finishes by itself (None: not known, or never), so ``nnviz run`` spreads its reports over
-    the run's real length. ``result_table()``, when a session has it, returns the
-    :class:`~nnviz.scenarios.base.ResultTable` the CLI prints after the last report (the
-    race's finish line).
+
+    When ``finished`` turns true, ``train`` ends with a final snapshot (the optimiser race
+    stops once every racer is done) whose ``message`` is ``finish_message``. Sessions inherit
+    :class:`~nnviz.scenarios.base.SessionBase` for the answers of a run that never finishes
+    by itself, and override what differs.
     """
 
     run_id: int
@@ -105,6 +102,31 @@ class Session(Protocol):
 
     @property
     def steps_per_epoch(self) -> int: ...
+
+    @property
+    def finished(self) -> bool:
+        """True once the run has run its course; ``train`` then ends."""
+        ...
+
+    @property
+    def finish_message(self) -> str:
+        """Why a finished run stopped (the final snapshot's ``message``)."""
+        ...
+
+    @property
+    def planned_steps(self) -> int | None:
+        """The ``step_count`` at which the run finishes by itself (None: not known, or
+        never), so ``nnviz run`` spreads its reports over the run's real length."""
+        ...
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Lines ``nnviz run`` prints before training (what was chosen for the person)."""
+        ...
+
+    def result_table(self) -> ResultTable | None:
+        """The outcome the CLI prints after the last report (the race's finish line)."""
+        ...
 
     def train_step(self) -> Mapping[str, float]:
         """One update; returns its per-step trace values (e.g. ``{"loss": 0.31}``), each
@@ -244,7 +266,7 @@ def divergence_message(session: Session, bad: Mapping[str, float], bad_step: int
     """
     names = ", ".join(f"{k}={v}" for k, v in bad.items())
     hint = ""
-    rate = getattr(session.config, "learning_rate", None)
+    rate = session.config.as_dict().get("learning_rate")
     if rate is not None:
         hint = f" Try a smaller learning rate (now {rate:g})."
     return (
@@ -315,7 +337,7 @@ def train(
         changes = mailbox.take_changes()
         if changes:
             session.apply_live(changes)
-        if getattr(session, "finished", False):  # optional: a session that has run its course
+        if session.finished:
             break
         permission = mailbox.acquire_step(step=session.step_count)
         if permission is False:
@@ -343,8 +365,7 @@ def train(
             yield current
             last_yield = clock()
             step_at_yield = session.step_count
-    finished = getattr(session, "finished", False)
-    yield snapshot(final=True, message=getattr(session, "finish_message", "") if finished else "")
+    yield snapshot(final=True, message=session.finish_message if session.finished else "")
 
 
 def _non_finite(values: Mapping[str, float]) -> dict[str, float]:

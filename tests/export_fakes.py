@@ -1,17 +1,15 @@
-"""Stand-in panels for export tests, used only for kinds whose real panel has not landed.
+"""Stand-in panels for export tests: small panels that draw real snapshot data.
 
-They draw real snapshot data (the loss trace, the decision grid), so exports of them can be
-checked against the run; :func:`install_missing` registers them for one test.
+They draw the loss trace and the decision grid much as the real panels do, with none of
+their layout, so the window-level exports can be checked against the run they were fed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel
 
-from nnviz.app.panels import all_panels
-from nnviz.app.panels.base import PANELS, Panel
+from nnviz.app.panels.base import Panel
 
 
 class LossStandIn(Panel):
@@ -84,36 +82,3 @@ class BoundaryStandIn(Panel):
         points = np.asarray(self.grid.train_points)
         return {"points": (["x", "y", "label"], [points[:, 0], points[:, 1],
                                                  self.grid.train_labels])}
-
-
-class TextStandIn(Panel):
-    kind = ""
-    title = "Text"
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.label = QLabel("no snapshot")
-        self.label.setStyleSheet("font-size: 20px; background: #eef; color: #226;")
-        self.layout_.addWidget(self.label)
-
-    def show_snapshot(self, snapshot) -> None:
-        super().show_snapshot(snapshot)
-        self.label.setText(f"{self.kind}: step {snapshot.step}, "
-                           f"test accuracy {snapshot.metrics.get('test_accuracy', 0):.3f}")
-
-
-STAND_INS = {"loss": LossStandIn, "decision_boundary": BoundaryStandIn}
-
-
-def install_missing(monkeypatch, kinds) -> list[str]:
-    """Register a stand-in for each kind without a real panel; return the kinds stood in for."""
-    known = all_panels()
-    missing = [kind for kind in kinds if kind not in known]
-    for kind in missing:
-        cls = STAND_INS.get(kind) or type(f"StandIn_{kind}", (TextStandIn,), {"kind": kind,
-                                                                           "title": kind})
-        if monkeypatch is None:
-            PANELS[kind] = cls
-        else:
-            monkeypatch.setitem(PANELS, kind, cls)
-    return missing

@@ -28,10 +28,7 @@ def run(*argv):
 
 
 @pytest.fixture
-def moons_panels(qapp, monkeypatch):
-    from export_fakes import install_missing
-
-    install_missing(monkeypatch, get_scenario("moons").panels)
+def moons_panels(qapp):
     return get_scenario("moons").panels
 
 
@@ -151,12 +148,8 @@ def test_without_a_display_the_command_goes_offscreen(tmp_path):
     """A fresh process with no DISPLAY and no QT_QPA_PLATFORM must not try to open a window."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    tests = Path(__file__).parent
-    env["PYTHONPATH"] = os.pathsep.join([str(tests), env.get("PYTHONPATH", "")])
     script = (
-        "import sys; from export_fakes import install_missing; "
-        "from nnviz.scenarios.registry import get_scenario; "
-        "install_missing(None, get_scenario('moons').panels); "
+        "import sys; "
         "from nnviz.cli import main; "
         "code = main(sys.argv[1:]); import os; "
         "print('platform', os.environ.get('QT_QPA_PLATFORM')); sys.exit(code)"

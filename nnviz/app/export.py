@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
 from nnviz.app.panels.base import Panel
-from nnviz.io.columns import TableNotes, describe_table
+from nnviz.io.columns import describe_table
 from nnviz.io.files import (
     ExportError,
     all_or_nothing,
@@ -73,9 +73,9 @@ class ExportOptions:
             raise ValueError(f"scale {self.scale:g}: accepted from 0.25 to 8")
 
 
-def panel_name(panel: QWidget) -> str:
+def panel_name(panel: Panel) -> str:
     """The panel's part of file names: its kind (``decision_boundary`` → ``decision-boundary``)."""
-    kind = getattr(panel, "kind", "") or getattr(panel, "title", "") or type(panel).__name__
+    kind = panel.kind or panel.title or type(panel).__name__
     return slug(kind.replace("_", "-"))
 
 
@@ -170,7 +170,8 @@ def _logical(panel: QWidget, target: Any, size: tuple[int, int] | None,
 def figure_only(widget: QWidget) -> Iterator[None]:
     """For the block, ``widget`` as a figure: its app-only widgets hidden, its scroll areas
     without scroll bars (an export shows what fits, not the handles to scroll it)."""
-    hidden = [w for w in getattr(widget, "app_only_widgets", list)() if w.isVisible()]
+    own = widget.app_only_widgets() if isinstance(widget, Panel) else []  # or a whole window
+    hidden = [w for w in own if w.isVisible()]
     areas = widget.findChildren(QAbstractScrollArea)
     policies = [(area.horizontalScrollBarPolicy(), area.verticalScrollBarPolicy())
                 for area in areas]
@@ -262,7 +263,7 @@ def _widget_svg(widget: QWidget, size: tuple[int, int] | None) -> bytes:
         generator.setOutputDevice(buffer)
         generator.setSize(widget.size())
         generator.setViewBox(QRect(QPoint(), widget.size()))
-        generator.setTitle(getattr(widget, "title", "") or panel_name(widget))
+        generator.setTitle(_figure_title(widget))
         generator.setDescription("exported by nnviz")
         painter = QPainter(generator)
         try:
@@ -272,6 +273,13 @@ def _widget_svg(widget: QWidget, size: tuple[int, int] | None) -> bytes:
             painter.end()
         buffer.close()
     return bytes(buffer.data().data())
+
+
+def _figure_title(widget: QWidget) -> str:
+    """An SVG's title: the panel's title or kind (another widget: its class)."""
+    if isinstance(widget, Panel):
+        return widget.title or panel_name(widget)
+    return slug(type(widget).__name__)
 
 
 def png_bytes(image: QImage) -> bytes:
@@ -284,20 +292,12 @@ def png_bytes(image: QImage) -> bytes:
     return bytes(data.data())
 
 
-def csv_texts(panel: QWidget) -> dict[str, str]:
-    """File-name suffix → CSV text: ``""`` for a panel with one table, else ``"-table"``."""
-    return {suffix: text for suffix, (text, _) in csv_files(panel).items()}
-
-
-def csv_files(panel: QWidget) -> dict[str, tuple[str, dict[str, Any]]]:
-    """File-name suffix → (CSV text, the sidecar's description of the table and its columns).
-
-    A panel may say more of its tables than the shared column vocabulary does through
-    ``csv_notes()``, a :class:`~nnviz.io.columns.TableNotes` per table name.
-    """
-    tables = panel.csv_tables() if isinstance(panel, Panel) else {}
-    notes_of = getattr(panel, "csv_notes", None)
-    notes: dict[str, TableNotes] = notes_of() if callable(notes_of) else {}
+def csv_files(panel: Panel) -> dict[str, tuple[str, dict[str, Any]]]:
+    """File-name suffix (``""`` for a panel with one table, else ``"-table"``) → (CSV text,
+    the sidecar's description of the table and its columns, with the panel's own
+    :meth:`~Panel.csv_notes` on them)."""
+    tables = panel.csv_tables()
+    notes = panel.csv_notes()
     files = {}
     for name, table in tables.items():
         columns, values = check_table(name, table)
@@ -310,7 +310,7 @@ def csv_files(panel: QWidget) -> dict[str, tuple[str, dict[str, Any]]]:
 
 # -- files ------------------------------------------------------------------------------------
 
-def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | None = None, *,
+def export_panel(panel: Panel, folder: str | Path, options: ExportOptions | None = None, *,
                  snapshot: Any = None, stem: str | None = None) -> list[Path]:
     """Write the panel in every format of ``options`` into ``folder``, plus the sidecar.
 
@@ -322,13 +322,13 @@ def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | No
     """
     options = options or ExportOptions()
     folder = check_writable_folder(folder)
-    snapshot = snapshot if snapshot is not None else getattr(panel, "last_snapshot", None)
+    snapshot = snapshot if snapshot is not None else panel.last_snapshot
     name = panel_name(panel)
     if stem is None:
         scenario = snapshot.scenario if snapshot is not None else "nnviz"
         stem = export_stem(scenario, snapshot.step if snapshot is not None else None, name)
     stem = safe_stem(stem)
-    if not getattr(panel, "figure", True):  # controls: their data, never a picture of them
+    if not panel.figure:  # controls: their data, never a picture of them
         if "csv" not in options.formats:
             return []
         options = dataclasses.replace(options, formats=("csv",))
@@ -346,8 +346,7 @@ def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | No
             contents[f"{suffix}.csv"] = text
             tables[f"{suffix}.csv"] = description
     stem = unused_stem(folder, stem, [*contents, ".json"])
-    fields = getattr(panel, "sidecar_fields", None)
-    extra = {**(options.sidecar_extra or {}), **(fields() if callable(fields) else {})}
+    extra = {**(options.sidecar_extra or {}), **panel.sidecar_fields()}
     options = dataclasses.replace(options, sidecar_extra=extra)
     with all_or_nothing() as written:
         for suffix, data in contents.items():
@@ -358,12 +357,11 @@ def export_panel(panel: QWidget, folder: str | Path, options: ExportOptions | No
     return written
 
 
-def export_comparison(panel: QWidget, folder: str | Path, options: ExportOptions | None = None,
+def export_comparison(panel: Panel, folder: str | Path, options: ExportOptions | None = None,
                       *, stem: str | None = None) -> list[Path]:
     """The panel's pinned run and current run side by side (``…-decision-boundary-pair``),
     written like any panel; an empty list when the panel has nothing pinned to compare."""
-    make = getattr(panel, "comparison_figure", None)
-    figure = make() if callable(make) else None
+    figure = panel.comparison_figure()
     if figure is None:
         return []
     try:
@@ -371,12 +369,6 @@ def export_comparison(panel: QWidget, folder: str | Path, options: ExportOptions
     finally:
         figure.close()
         figure.deleteLater()
-
-
-def can_compare(panel: QWidget) -> bool:
-    """Whether :func:`export_comparison` has a pinned run to put beside the current one."""
-    check = getattr(panel, "can_compare", None)
-    return bool(check()) if callable(check) else False
 
 
 def _sidecar(path: Path, snapshot: Any, preset: str | None, panel: str, files: Sequence[str],
@@ -393,16 +385,6 @@ def _sidecar(path: Path, snapshot: Any, preset: str | None, panel: str, files: S
         record = make_sidecar(scenario=None, config=None, step=None, panel=panel, files=files,
                               extra=extra, csv=csv)
     return write_sidecar(path, record)
-
-
-def export_panels(panels: Iterable[QWidget], folder: str | Path,
-                  options: ExportOptions | None = None, *, snapshot: Any = None
-                  ) -> list[Path]:
-    """Every panel into one folder (each with its sidecar); stops at the first failure."""
-    written: list[Path] = []
-    for panel in panels:
-        written += export_panel(panel, folder, options, snapshot=snapshot)
-    return written
 
 
 def save_screenshot(window: QWidget, folder: str | Path, *, scale: float = 1.0,

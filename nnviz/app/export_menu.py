@@ -58,6 +58,8 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.on_screen = on_screen
+        #: True while one size box is set from the other (so it does not answer back)
+        self._syncing = False
         form = QFormLayout(self)
         row = QHBoxLayout()
         self.format_boxes: dict[str, QCheckBox] = {}
@@ -123,14 +125,14 @@ class ExportDialog(QDialog):
         self._syncing = False
 
     def _width_changed(self, value: int) -> None:
-        if self.keep_aspect.isChecked() and not getattr(self, "_syncing", False):
+        if self.keep_aspect.isChecked() and not self._syncing:
             self._syncing = True
             ratio = self.on_screen.height() / max(self.on_screen.width(), 1)
             self.height_box.setValue(max(16, round(value * ratio)))
             self._syncing = False
 
     def _height_changed(self, value: int) -> None:
-        if self.keep_aspect.isChecked() and not getattr(self, "_syncing", False):
+        if self.keep_aspect.isChecked() and not self._syncing:
             self._syncing = True
             ratio = self.on_screen.width() / max(self.on_screen.height(), 1)
             self.width_box.setValue(max(16, round(value * ratio)))
@@ -240,8 +242,7 @@ class ExportController(QObject):
 
     def export_comparison(self, panel: Panel) -> list[Path]:
         """The panel's last pinned run beside its current run, through the export dialog."""
-        make = getattr(panel, "comparison_figure", None)
-        figure = make() if callable(make) else None
+        figure = panel.comparison_figure()
         if figure is None:
             return []
         try:
@@ -276,7 +277,7 @@ class ExportController(QObject):
                 options = export.ExportOptions(chosen, None, float(dialog.scale.currentData()),
                                                self.preset, self.sidecar_extra())
                 written += export.export_panel(panel, dialog.folder(), options)
-                if export.can_compare(panel):
+                if panel.can_compare():
                     written += export.export_comparison(panel, dialog.folder(), options)
         except (OSError, ValueError) as error:
             self._fail("Export of all panels", error)
@@ -331,9 +332,9 @@ class ExportController(QObject):
              bool(panel.csv_tables())),
             ("Copy image to clipboard", lambda: self.copy(panel), figure),
         ]
-        if callable(getattr(panel, "comparison_figure", None)):
+        if panel.compares_runs:
             entries.append(("Export pinned and current side by side…",
-                            lambda: self.export_comparison(panel), export.can_compare(panel)))
+                            lambda: self.export_comparison(panel), panel.can_compare()))
         for text, slot, enabled in entries:
             action = QAction(text, menu)
             action.setEnabled(enabled)

@@ -61,7 +61,7 @@ class FrameBudget:
 
     def rate(self, panel: Panel) -> float:
         """Frames/s allowed now; 0 means every frame."""
-        cap = float(getattr(panel, "max_fps", 0.0) or 0.0)
+        cap = float(panel.max_fps)
         if panel is self.primary:
             return cap
         cost = self.cost.get(panel)

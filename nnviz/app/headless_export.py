@@ -11,8 +11,9 @@ from PySide6.QtCore import QEvent, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from nnviz.app import export
-from nnviz.app.panels import all_panels
+from nnviz.app.panels import Panel, all_panels
 from nnviz.io.files import all_or_nothing
+from nnviz.session import Snapshot
 
 DEFAULT_PANEL_SIZE = (800, 600)
 
@@ -67,15 +68,14 @@ def export_scenario_panels(scenario: Any, snapshots: Sequence[Any], folder: Path
     return written, notes
 
 
-def feed(panel: Any, snapshots: Sequence[Any]) -> None:
+def feed(panel: Panel, snapshots: Sequence[Snapshot]) -> None:
     """As the window does: every snapshot recorded for the curves, each one with views drawn
     (the window draws the snapshots the worker computed views for), the newest last."""
-    record = getattr(panel, "record_snapshot", panel.show_snapshot)
     for snapshot in snapshots[:-1]:
         if snapshot.views:
             panel.show_snapshot(snapshot)
         else:
-            record(snapshot)
+            panel.record_snapshot(snapshot)
     panel.show_snapshot(snapshots[-1])
 
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.app.frame_budget import FrameBudget
-from nnviz.app.panels import Panel, all_panels
+from nnviz.app.panels import Panel, panel_classes
 from nnviz.session import Snapshot
 
 COLUMNS = 2
@@ -91,7 +91,7 @@ class PanelArea(QWidget):
             self.grid.setRowStretch(row, 0)
         self.panels, self.missing = [], []
         self._drawn_at, self._pending = {}, {}
-        registry = all_panels()
+        registry = panel_classes(kinds)  # imports only these kinds' modules
         for kind in kinds:
             if kind not in registry:
                 self.missing.append(kind)

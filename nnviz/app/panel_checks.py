@@ -20,6 +20,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsTextItem, QWidget
 
+from nnviz.app.panels.base import Panel
+
 #: slack for antialiasing and rounding when comparing rectangles, in pixels
 SLACK = 1.5
 
@@ -83,7 +85,8 @@ def _text_of(item: QGraphicsItem) -> str:
 
 
 def _panel_name(panel: QWidget) -> str:
-    return getattr(panel, "kind", "") or type(panel).__name__
+    """A panel's kind; any other widget (a whole window) by its class."""
+    return (panel.kind if isinstance(panel, Panel) else "") or type(panel).__name__
 
 
 # -- the checks -----------------------------------------------------------------------------

@@ -4,6 +4,10 @@ A scenario or preset that cannot open here (an optional package is missing, or a
 values need, such as a backbone's weights) is listed but disabled; its line and tooltip say
 what is missing and the command or step that fixes it. Choosing an entry emits
 ``chosen(target)`` with the scenario or preset name (the same names the CLI accepts).
+
+Filling the list imports every scenario module and reads every preset file (a few hundred
+milliseconds); the main window's picker does it right after its first paint, so the window
+shows before that work is done (``fill_after_first_paint``).
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config
 from nnviz.scenarios.presets import GROUPS as PRESET_GROUPS
 from nnviz.scenarios.presets import Preset, usable_presets
-from nnviz.scenarios.registry import all_scenarios
+from nnviz.scenarios.registry import all_scenarios, get_scenario, scenario_names
 
 __all__ = ["ScenarioPicker", "Target", "resolve_target", "usable_presets"]
 
@@ -69,7 +74,12 @@ class Target:
 
 
 def resolve_target(name: str) -> Target:
-    """A scenario or preset by the name the CLI and the picker use; KeyError if unknown."""
+    """A scenario or preset by the name the CLI and the picker use; KeyError if unknown.
+
+    A scenario's name imports only that scenario's module; a preset's reads the presets.
+    """
+    if name in scenario_names():
+        return Target(name, get_scenario(name))
     scenarios = all_scenarios()
     if name in scenarios:
         return Target(name, scenarios[name])
@@ -84,9 +94,16 @@ def resolve_target(name: str) -> Target:
 
 
 class ScenarioPicker(QTreeWidget):
+    """Every target, one line each, grouped: scenarios, lessons, classic experiments, more.
+
+    With ``fill_after_first_paint`` the list starts empty and fills on the event loop's pass
+    after its first paint (or at once when :attr:`items` is read before that).
+    """
+
     chosen = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 fill_after_first_paint: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("picker")
         self.setColumnCount(1)
@@ -98,13 +115,44 @@ class ScenarioPicker(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
-        self.items: dict[str, QTreeWidgetItem] = {}
-        self.preset_errors: list[str] = []
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._preset_errors: list[str] = []
+        self._filled = False
+        self._fill_queued = False
+        self._selected: str | None = None
         self._last_emitted: tuple[str, ...] = ()
         self._last_time = 0.0
-        self._fill()
+        if not fill_after_first_paint:
+            self.fill()
         self.itemActivated.connect(self._activated)
         self.itemClicked.connect(self._activated)
+
+    @property
+    def items(self) -> dict[str, QTreeWidgetItem]:
+        """Each entry by its target's name (the list is filled first if it is not yet)."""
+        self.fill()
+        return self._items
+
+    @property
+    def preset_errors(self) -> list[str]:
+        """One line for each preset file that does not load (those are not listed)."""
+        self.fill()
+        return self._preset_errors
+
+    def fill(self) -> None:
+        """List every scenario and preset, once; the entry last ``select``-ed is highlighted."""
+        if self._filled:
+            return
+        self._filled = True
+        self._fill()
+        if self._selected is not None:
+            self.select(self._selected)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._filled and not self._fill_queued:
+            self._fill_queued = True
+            QTimer.singleShot(0, self, self.fill)  # after this frame is on screen
 
     def _fill(self) -> None:
         scenarios = all_scenarios()
@@ -113,7 +161,7 @@ class ScenarioPicker(QTreeWidget):
             self._add(group, Target(name, scenario), scenario.description,
                       f"{scenario.title}: {scenario.description}")
         presets, errors = usable_presets()
-        self.preset_errors = errors
+        self._preset_errors = errors
         groups: dict[str, QTreeWidgetItem] = {}
         for name, preset in presets.items():
             if preset.group not in groups:
@@ -141,11 +189,12 @@ class ScenarioPicker(QTreeWidget):
             item.setText(0, f"{target.title} — unavailable: {reason}")
             tip = reason
         item.setToolTip(0, f"<p>{html.escape(tip, quote=False)}</p>")  # rich text wraps
-        self.items[target.name] = item
+        self._items[target.name] = item
 
     def select(self, name: str) -> None:
-        """Highlight ``name`` without emitting ``chosen``."""
-        item = self.items.get(name)
+        """Highlight ``name`` without emitting ``chosen`` (once the list is filled)."""
+        self._selected = name
+        item = self._items.get(name)
         if item is not None:
             self.blockSignals(True)
             self.setCurrentItem(item)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnviz.app.panels.base import Panel
 from nnviz.io.files import (
     ExportError,
     atomic_path,
@@ -403,11 +404,11 @@ class RecordingController(QObject):
             recorder.wait_saved(timeout)
         self._saving = []
 
-    def add_panel_action(self, panel: QWidget, menu: Any) -> None:
+    def add_panel_action(self, panel: Panel, menu: Any) -> None:
         recorder = self.recorder
         if recorder is not None and recorder.target is panel and recorder.recording:
             menu.addAction("Stop recording", self.stop)
         else:
-            name = getattr(panel, "kind", "") or "panel"
+            name = panel.kind or "panel"
             menu.addAction("Record this panel…",
                            lambda: self.start(panel, name.replace("_", "-")))

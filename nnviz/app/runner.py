@@ -92,7 +92,8 @@ class RunController(QObject):
     def reset(self) -> None:
         """A fresh run from the current config and seed: same data, same initial weights."""
         self._start_new(running=False)
-        self.message.emit("info", f"Reset: a new run from seed {getattr(self.config, 'seed', 0)}")
+        seed = self.config.as_dict().get("seed", 0) if self.config is not None else 0
+        self.message.emit("info", f"Reset: a new run from seed {seed}")
 
     def _start_new(self, *, running: bool, replacing: _Fallback | None = None) -> None:
         """Build and start a new run. With ``replacing``, the current run is paused and kept
@@ -270,7 +271,7 @@ class RunController(QObject):
             snapshots.append(item)
             if item.diverged:
                 self.message.emit("error", divergence_text(
-                    item.message, getattr(item.config, "learning_rate", None)))
+                    item.message, item.config.as_dict().get("learning_rate")))
                 self._set_state(FINISHED)
         if snapshots:
             self.last_snapshot = snapshots[-1]

@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
 
     def _build_layout(self) -> None:
-        self.picker = ScenarioPicker()
+        self.picker = ScenarioPicker(fill_after_first_paint=True)  # the window shows sooner
         self.picker.chosen.connect(self.open_target)
         self.lesson = QLabel()
         self.lesson.setObjectName("lesson")
@@ -206,10 +206,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.readout)
 
     def _make_exports(self) -> Any:
-        try:
-            from nnviz.app.window_exports import WindowExports
-        except ImportError:
-            return None
+        from nnviz.app.window_exports import WindowExports  # loaded with a window, not on import
+
         exports = WindowExports(self, panels=self.panels, latest=lambda: self.last_snapshot,
                                 preset=lambda: self.current_preset,
                                 final_state=self._idle_checkpoint)
@@ -276,12 +274,9 @@ class MainWindow(QMainWindow):
         self.controls_scroll.setWidget(self.controls)
         self.panel_area.set_kinds(scenario.panels)
         for panel in self.panels():
-            edits = getattr(panel, "live_change", None)  # a racer line, a word query …
-            if edits is not None:
-                edits.connect(self._panel_changed)
-            pins = getattr(panel, "pins_requested", None)  # the loss panel's pin buttons
-            if pins is not None:
-                pins.connect(lambda action, source=panel: self._pin_others(action, source))
+            panel.live_change.connect(self._panel_changed)  # a racer line, a word query …
+            panel.pins_requested.connect(  # the loss panel's pin buttons
+                lambda action, source=panel: self._pin_others(action, source))
         if self.exports is not None:
             self.exports.install(self.panels())
 
@@ -394,19 +389,15 @@ class MainWindow(QMainWindow):
     def _pin_others(self, action: str, source: Panel) -> None:
         """A panel pinned (or cleared) its own run: every other panel that pins does too."""
         for panel in self.panels():
-            method = getattr(panel, "pin_run" if action == "pin" else "clear_pinned", None)
-            if panel is not source and callable(method):
-                method()
+            if panel is not source and panel.pins_runs:
+                panel.pin_run() if action == "pin" else panel.clear_pinned()
 
     def pin_run(self) -> None:
         self.panel_area.draw_pending()  # a pin keeps what a panel shows: make it the newest
-        pinned = False
-        for panel in self.panels():
-            pin = getattr(panel, "pin_run", None)
-            if callable(pin):
-                pin()
-                pinned = True
-        if pinned:
+        pinning = [panel for panel in self.panels() if panel.pins_runs]
+        for panel in pinning:
+            panel.pin_run()
+        if pinning:
             self.show_message("info", "Pinned: the next run draws over this one")
 
     # -- persistence and closing ----------------------------------------------------------

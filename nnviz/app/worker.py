@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nnviz.core.threads import limit_blas_threads
 from nnviz.scenarios.base import MissingDependency
 from nnviz.session import Mailbox, Session, Snapshot, train
 
@@ -90,24 +91,16 @@ _limits: list[Any] = []
 
 
 def limit_worker_threads() -> None:
-    """Cap BLAS (and torch, if loaded) at one thread, once per process; see module docstring."""
+    """Cap BLAS at one thread, once per process; see the module docstring."""
     with _limits_lock:
         if _limits:
             return
-        try:  # the core's helper when present (one place that knows the BLAS knobs)
-            from nnviz.core.threads import limit_blas_threads
-        except ImportError:
-            from threadpoolctl import threadpool_limits
-
-            def limit_blas_threads(count: int) -> Any:
-                return threadpool_limits(limits=count, user_api="blas")
-
         _limits.append(limit_blas_threads(1))
 
 
 def limit_torch_threads_for(session: Session) -> None:
     """One torch thread, if torch is loaded and the run's config does not choose a count."""
-    if "torch" in sys.modules and not hasattr(session.config, "torch_threads"):
+    if "torch" in sys.modules and "torch_threads" not in session.config.params():
         from nnviz.backends.device import limit_torch_threads
 
         limit_torch_threads(1)

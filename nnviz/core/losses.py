@@ -23,7 +23,6 @@ import numpy as np
 from nnviz.core.activations import sigmoid
 
 Array = np.ndarray
-_EPS = 1e-12
 REDUCTIONS = ("mean", "sum")
 
 
@@ -160,6 +159,3 @@ def get_output_loss(kind: str) -> OutputLoss:
 def accuracy(probabilities: Array, labels: Array) -> float:
     return float(np.mean(probabilities.argmax(axis=1) == labels)) if len(labels) else float("nan")
 
-
-def clip_probability(p: Array) -> Array:
-    return np.clip(p, _EPS, 1.0 - _EPS)

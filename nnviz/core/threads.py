@@ -6,14 +6,15 @@ Two separate knobs, both process-wide:
   On two cores a BLAS call with two threads waits for its slower thread; when another Python
   thread (the GUI's) keeps one core busy, that wait makes small products 10–100× slower. A
   training worker that shares the machine with a GUI should therefore run BLAS on one thread:
-  ``limit_blas_threads(1)``, or ``with worker_threads(blas=1): …`` around the loop.
+  ``limit_blas_threads(1)``.
 * **Split threads**: :class:`~nnviz.core.mlp.MLP` cuts a batch of at least
   :func:`split_min_rows` rows into that many row blocks computed on separate Python threads
   (NumPy releases the GIL in large element-wise operations, each of which uses one core).
   Small batches are never split: starting a thread costs more than it saves there. During
   a split pass BLAS runs on one thread (:func:`single_threaded_blas`).
 
-``benchmarks/bench_core.py`` measures both with and without a busy second thread.
+``benchmarks/bench_core.py`` measures both with and without a busy second thread (its
+``worker_threads`` sets both for a block).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 #: below this many rows a batch is computed on one thread
 DEFAULT_SPLIT_MIN_ROWS = 16_384
@@ -58,12 +59,6 @@ def split_count(n_rows: int) -> int:
     return _split_threads if n_rows >= _split_min_rows else 1
 
 
-def blas_threads() -> int:
-    """The largest thread count among the BLAS libraries loaded in this process."""
-    counts = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
-    return max(counts, default=1)
-
-
 def limit_blas_threads(count: int) -> threadpool_limits:
     """Limit every loaded BLAS to ``count`` threads, now.
 
@@ -71,15 +66,6 @@ def limit_blas_threads(count: int) -> threadpool_limits:
     a context manager. Call it on the thread that trains, after NumPy is imported.
     """
     return threadpool_limits(limits=max(1, int(count)), user_api="blas")
-
-
-def limit_threads(count: int = 1) -> threadpool_limits:
-    """The training worker's call: every native pool (BLAS and OpenMP) to ``count`` threads.
-
-    The batch split is left as it is. Returns threadpoolctl's handle (see
-    :func:`limit_blas_threads`).
-    """
-    return threadpool_limits(limits=max(1, int(count)))
 
 
 @contextmanager
@@ -97,21 +83,3 @@ def single_threaded_blas() -> Iterator[None]:
         yield
     finally:
         limits.restore_original_limits()
-
-
-@contextmanager
-def worker_threads(blas: int = 1, split: int | None = None) -> Iterator[None]:
-    """Within the block, BLAS uses ``blas`` threads and large batches split over ``split``.
-
-    The setting a training worker beside a GUI wants is the default, ``blas=1`` (see the
-    module docstring); ``split=None`` keeps the current batch split.
-    """
-    previous = _split_threads
-    limits = limit_blas_threads(blas)
-    if split is not None:
-        set_split_threads(split)
-    try:
-        yield
-    finally:
-        limits.restore_original_limits()
-        set_split_threads(previous)

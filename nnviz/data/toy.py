@@ -2,6 +2,12 @@
 
 Names are the file format: a preset's ``dataset = "spiral"`` finds :data:`TOY_DATASETS`
 ["spiral"]. Every generator returns ``(points, labels)`` with points of shape (n, 2).
+
+Moons, circles and blobs give, point for point, what scikit-learn's ``make_moons``,
+``make_circles`` and ``make_blobs`` give for the same seed (a test checks it), written here in
+NumPy because importing scikit-learn costs more than a second of start-up. They draw from
+``np.random.RandomState``, as scikit-learn does: its stream is frozen by NumPy's
+compatibility policy (NEP 19), so the same seed keeps giving the same points.
 """
 
 from __future__ import annotations
@@ -10,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn import datasets as sk_datasets
 
 Array = np.ndarray
 
@@ -46,11 +51,31 @@ class Split:
 
 
 def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
-    return sk_datasets.make_moons(n, noise=noise, random_state=_sk_seed(rng))
+    """Two interleaved half circles: the upper one (class 0) of radius 1 round the origin,
+    the lower one (class 1) round (1, 0.5); ⌊n/2⌋ points on the first, evenly spaced in angle,
+    then shuffled and jittered by a Gaussian of σ = ``noise``."""
+    n_upper, n_lower = n // 2, n - n // 2
+    upper = np.linspace(0, np.pi, n_upper)
+    lower = np.linspace(0, np.pi, n_lower)
+    points = np.column_stack([np.append(np.cos(upper), 1 - np.cos(lower)),
+                              np.append(np.sin(upper), 1 - np.sin(lower) - 0.5)])
+    return _shuffled_with_noise(points, _two_class_labels(n_upper, n_lower), noise, rng)
+
+
+#: the inner circle's radius as a fraction of the outer one's
+CIRCLES_FACTOR = 0.5
 
 
 def circles(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
-    return sk_datasets.make_circles(n, noise=noise, factor=0.5, random_state=_sk_seed(rng))
+    """A unit circle (class 0, ⌊n/2⌋ points) round a circle of radius
+    :data:`CIRCLES_FACTOR` (class 1), evenly spaced in angle without repeating the first
+    point, then shuffled and jittered by a Gaussian of σ = ``noise``."""
+    n_outer, n_inner = n // 2, n - n // 2
+    outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
+    inner = np.linspace(0, 2 * np.pi, n_inner, endpoint=False)
+    points = np.column_stack([np.append(np.cos(outer), np.cos(inner) * CIRCLES_FACTOR),
+                              np.append(np.sin(outer), np.sin(inner) * CIRCLES_FACTOR)])
+    return _shuffled_with_noise(points, _two_class_labels(n_outer, n_inner), noise, rng)
 
 
 def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
@@ -77,10 +102,19 @@ BLOB_CENTRES = np.array([[0.0, -2.0], [2.0, 2.0], [-2.0, 2.0]])
 
 
 def blobs(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
-    """Three Gaussian blobs centred at (0,−2), (2,2), (−2,2); ``noise`` is their σ."""
-    return sk_datasets.make_blobs(
-        n, centers=BLOB_CENTRES, cluster_std=noise, random_state=_sk_seed(rng)
-    )
+    """Three Gaussian blobs centred at (0,−2), (2,2), (−2,2); ``noise`` is their σ.
+
+    Each blob gets ⌊n/3⌋ points, the first ``n mod 3`` blobs one more; drawn blob after
+    blob, then shuffled.
+    """
+    draw = np.random.RandomState(_legacy_seed(rng))
+    n_blobs = len(BLOB_CENTRES)
+    counts = [n // n_blobs + (index < n % n_blobs) for index in range(n_blobs)]
+    points = np.concatenate([draw.normal(loc=centre, scale=noise, size=(count, 2))
+                             for centre, count in zip(BLOB_CENTRES, counts, strict=True)])
+    labels = np.repeat(np.arange(n_blobs), counts)
+    order = _shuffled_order(len(points), draw)
+    return points[order], labels[order]
 
 
 TOY_DATASETS: dict[str, Callable[[int, float, np.random.Generator], tuple[Array, Array]]] = {
@@ -94,8 +128,29 @@ TOY_DATASETS: dict[str, Callable[[int, float, np.random.Generator], tuple[Array,
 TOY_CLASSES = {"moons": 2, "circles": 2, "xor": 2, "spiral": 2, "blobs": 3}
 
 
-def _sk_seed(rng: np.random.Generator) -> int:
+def _legacy_seed(rng: np.random.Generator) -> int:
+    """The seed of the ``RandomState`` a generator draws from, taken from ``rng``: the one
+    number scikit-learn's generators were given as ``random_state``."""
     return int(rng.integers(0, 2**31 - 1))
+
+
+def _two_class_labels(n_first: int, n_second: int) -> Array:
+    return np.append(np.zeros(n_first, dtype=int), np.ones(n_second, dtype=int))
+
+
+def _shuffled_order(n: int, draw: np.random.RandomState) -> Array:
+    """A permutation of range(n), drawn as ``sklearn.utils.shuffle`` draws it."""
+    order = np.arange(n)
+    draw.shuffle(order)
+    return order
+
+
+def _shuffled_with_noise(points: Array, labels: Array, noise: float,
+                         rng: np.random.Generator) -> tuple[Array, Array]:
+    """Shuffle the points, then add Gaussian noise of σ = ``noise`` to each coordinate."""
+    draw = np.random.RandomState(_legacy_seed(rng))
+    order = _shuffled_order(len(points), draw)
+    return points[order] + draw.normal(scale=noise, size=points.shape), labels[order]
 
 
 def split(points: Array, labels: Array, test_fraction: float, rng: np.random.Generator,

@@ -3,9 +3,9 @@
 Saved runs are ``.npz`` files that NumPy opens with ``allow_pickle=False``: every array is stored
 as an array, and everything else as one JSON header that refers to the arrays by key. Frozen
 dataclasses are stored by their kind name and rebuilt only from a mapping of names to classes
-that the caller gives (:func:`nnviz.io.record_kinds.record_kinds` for run files): no name read
-from a file is ever imported. Files from before the kind names stored ``module:qualname``;
-those are read by the part after the colon, through the same mapping.
+that the caller gives (:func:`nnviz.io.record_kinds.record_kinds` to write run files,
+:func:`~nnviz.io.record_kinds.readable_kinds` to read them, old names included): a name is
+looked up exactly as it is written, and no name read from a file is ever imported.
 
 Decoding is strict: every marker (``$array``, ``$float``, ``$tuple`` …) must have the shape the
 encoder writes, nesting is bounded, and any departure is a :class:`CodecError` with a short
@@ -79,7 +79,8 @@ class Encoder:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             name = self._names.get(type(value))
             if name is None:
-                raise CodecError(f"cannot store a {type(value).__name__}: not a known record kind")
+                raise CodecError(f"cannot store a {type(value).__name__}: not a known record kind "
+                                 "(list it in nnviz.io.record_kinds.RECORD_KINDS)")
             fields = {f.name: self.encode(getattr(value, f.name))
                       for f in dataclasses.fields(value) if f.init}
             return {"$dataclass": name, "fields": fields}
@@ -152,7 +153,7 @@ class _Decoder:
     def _dataclass(self, name: Any, fields: Any, depth: int) -> Any:
         if not isinstance(name, str):
             raise CodecError("a stored record's kind is not a name")
-        cls = self.kinds.get(name.rpartition(":")[2])
+        cls = self.kinds.get(name)
         if cls is None:
             raise CodecError(f"unknown record kind {shown(name)}")
         if not isinstance(fields, dict):

@@ -127,6 +127,36 @@ COLUMN_RULES: tuple[tuple[str, str, str], ...] = (
     (ANY, r"expected", "the word d the analogy expects"),
     (ANY, r"top3", "the three words nearest to b − a + c, best first"),
     (ANY, r"solved", "1 if the expected word is among the three, else 0"),
+    # backpropagation, step by step
+    (r"backprop_walk", r"walk_step", "position of the step in the walk (1 is the input X)"),
+    (r"backprop_walk", r"step_kind",
+     "forward, backward, parameters (the gradients ∂L/∂W, ∂L/∂b) or apply (the update)"),
+    (r"backprop_walk", r"node", "the compute-graph node the step is about (all: Apply)"),
+    (r"backprop_walk", r"term", "the matrix's symbol, as the step's formula names it"),
+    (r"backprop_walk", r"role",
+     "what the matrix is in the step: input, arriving gradient, local derivative, result …"),
+    (r"backprop_walk|gradient_check", r"row",
+     "row of the matrix, from 0: an example for a node's value or gradient, a unit of the "
+     "layer for a weight or bias"),
+    (r"backprop_walk|gradient_check", r"column",
+     "column of the matrix, from 0: a unit of the layer (for a weight: of the layer below)"),
+    (r"backprop_walk", r"value", "the matrix entry"),
+    (r"backprop_walk", r"wrong", "1 where a planted mistake made this matrix wrong, else 0"),
+    (r"gradient_check", r"parameter", "the parameter: W¹ (weights of layer 1), b¹ (biases) …"),
+    (r"gradient_check", r"analytic", "the gradient entry by the backward pass, ∂L/∂θ"),
+    (r"gradient_check", r"finite_difference",
+     "the same entry by central finite differences of the loss (float64)"),
+    (r"gradient_check", r"relative_error",
+     "|analytic − finite difference| / (|analytic| + |finite difference|), floored; empty "
+     "at a kink"),
+    (r"gradient_check", r"torch_autograd",
+     "the same entry by torch.autograd in float64 (empty where not computed)"),
+    (r"gradient_check", r"torch_relative_error",
+     "|analytic − torch| / (|analytic| + |torch|), floored (empty where not computed)"),
+    (r"gradient_check", r"kink",
+     "1 where the finite difference straddles a relu kink and is not compared, else 0"),
+    (r"gradient_check", r"wrong", "1 where the check flags the entry (relative error above "
+                                  "10⁻²), else 0"),
 )
 
 

@@ -36,7 +36,6 @@ from nnviz.core.history import History
 from nnviz.data.limits import MAX_RUN_FILE_BYTES, check_file
 from nnviz.io.codec import CodecError, Encoder, decode
 from nnviz.io.files import ExportError, atomic_open
-from nnviz.io.record_kinds import record_kinds
 from nnviz.io.sidecar import versions
 from nnviz.scenarios.params import Config, shown_text
 
@@ -190,6 +189,8 @@ def _collect_arrays(value: Any, prefix: str, found: dict[str, np.ndarray]) -> No
 def save_run(path: str | Path, record: RunRecord) -> Path:
     """Write ``record`` to ``path`` (one ``.npz``) atomically; return the path."""
     path = Path(path)
+    from nnviz.io.record_kinds import record_kinds  # every scenario: not at start-up
+
     encoder = Encoder(record_kinds())
     trace = {key: {"steps": steps, "values": values,
                    "decimation": record.trace[key].stride}
@@ -236,8 +237,9 @@ def load_run(path: str | Path) -> RunRecord:
 
     Whatever the file holds, the result is a record or a :class:`RunFileError` with one line
     naming the file: sizes are checked against :data:`MAX_RUN_BYTES` before anything is
-    unpacked, records are rebuilt only from :func:`~nnviz.io.record_kinds.record_kinds`, and
-    the structure is checked before a record is built from it.
+    unpacked, records are rebuilt only from the kinds :mod:`nnviz.io.record_kinds` names
+    (their stable names, and the ``module:qualname`` of older files), and the structure is
+    checked before a record is built from it.
     """
     path = Path(path)
     try:
@@ -245,7 +247,9 @@ def load_run(path: str | Path) -> RunRecord:
             header, arrays = _read_archive(path)
         except (NotImplementedError, RuntimeError) as error:  # zipfile: flags it cannot read
             raise ValueError(error) from None
-        payload = decode(header, arrays, record_kinds())
+        from nnviz.io.record_kinds import readable_kinds  # every scenario: not at start-up
+
+        payload = decode(header, arrays, readable_kinds())
         return _record_from(payload, path)
     except RunFileError:
         raise

@@ -119,6 +119,7 @@ def make_sidecar(
     Without a config (a panel that has shown nothing yet) only the versions and names are
     recorded, and there is no command to reproduce.
     """
+    values = config.as_dict() if config is not None else {}
     record: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -127,9 +128,8 @@ def make_sidecar(
         "panel": panel,
         "step": None if step is None else int(step),
         "epoch": None if epoch is None else round(float(epoch), 6),
-        "seed": json_value(getattr(config, "seed", None)),
-        "hyperparameters": {k: json_value(v) for k, v in config.as_dict().items()}
-        if config is not None else {},
+        "seed": json_value(values.get("seed")),
+        "hyperparameters": {k: json_value(v) for k, v in values.items()},
         "set": set_arguments(config) if config is not None else [],
         "metrics": {k: json_value(v) for k, v in (metrics or {}).items()},
         "files": list(files),

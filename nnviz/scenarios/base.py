@@ -74,5 +74,27 @@ class ResultTable:
     rows: tuple[tuple[Any, ...], ...]
 
 
+class SessionBase:
+    """What every session offers besides training, with the answers of a run that goes on
+    until it is stopped; :class:`nnviz.session.Session` declares them, sessions inherit this
+    and override what differs (the race finishes by itself, hotdog has notes).
+    """
+
+    #: True once the run has run its course (the race, when every racer is done): the
+    #: training loop then ends with a final snapshot
+    finished: bool = False
+    #: why a finished run stopped, in words the final snapshot carries
+    finish_message: str = ""
+    #: the ``step_count`` at which the run finishes by itself (None: not known, or never),
+    #: so ``nnviz run`` spreads its reports over the run's real length
+    planned_steps: int | None = None
+    #: lines ``nnviz run`` prints before training (what was chosen for the person)
+    notes: tuple[str, ...] = ()
+
+    def result_table(self) -> ResultTable | None:
+        """The run's outcome as a table printed after the last report (None: no table)."""
+        return None
+
+
 class MissingDependency(RuntimeError):
     """An optional package a scenario needs is not installed; the message says how to fix it."""

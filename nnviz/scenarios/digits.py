@@ -29,7 +29,7 @@ from nnviz.data.mnist import (
     select_classes,
 )
 from nnviz.data.scaling import INPUT_SCALINGS
-from nnviz.scenarios.base import Scenario
+from nnviz.scenarios.base import Scenario, SessionBase
 from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
 from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
@@ -145,7 +145,7 @@ def _sample(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(count, limit, replace=False))
 
 
-class DigitsSession:
+class DigitsSession(SessionBase):
     """A digits run: an inner MLP/CNN session does the training; this adds the digit views.
 
     The inner session is :class:`MLPSession` (NumPy), a torch MLP session or a torch CNN
@@ -227,12 +227,7 @@ class DigitsSession:
     # -- predictions, once per step -------------------------------------------------------
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(class probabilities, last hidden layer's activations or None)."""
-        inner = self.inner
-        if hasattr(inner, "predict"):
-            return inner.predict(inputs)
-        forward = inner.model.forward(inputs)
-        hidden = forward.activations[-2] if inner.model.n_layers > 1 else None
-        return forward.activations[-1], hidden
+        return self.inner.predict(inputs)
 
     def probe(self) -> dict[str, Any]:
         """Predictions on both evaluation samples at this step (shared by metrics and views)."""
@@ -286,9 +281,7 @@ class DigitsSession:
         }
         inner = self.inner
         if isinstance(inner, MLPSession):
-            sync = getattr(inner, "sync_mirror", None)
-            if sync is not None:
-                sync()
+            inner.sync_mirror()
             views["histograms"] = inner.histograms()
         return views
 
@@ -299,9 +292,8 @@ class DigitsSession:
             model = inner.trainer.model
             return (model.first_layer_weights(), model.first_layer_shape(),
                     "First convolution's filters")
-        trainer = getattr(inner, "trainer", None)
-        weights = (trainer.model.first_layer_weights() if trainer is not None
-                   else inner.model.weights[0].T)
+        inner.sync_mirror()  # the torch engine's weights into the NumPy model
+        weights = inner.model.weights[0].T
         if inner.model.n_layers == 1:
             title = "Output unit weights" if len(weights) == 1 else "Output units' weights"
         else:

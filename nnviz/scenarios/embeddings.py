@@ -43,7 +43,7 @@ from nnviz.data.corpus import (
     load_analogies,
     load_corpus,
 )
-from nnviz.scenarios.base import Scenario, next_run_id
+from nnviz.scenarios.base import Scenario, SessionBase, next_run_id
 from nnviz.scenarios.params import Config, ParamError, param
 from nnviz.scenarios.registry import register
 
@@ -164,7 +164,7 @@ def _metric_name(section: str) -> str:
     return "analogy_top3_" + re.sub(r"\W+", "_", section.lower()).strip("_")
 
 
-class EmbeddingsSession:
+class EmbeddingsSession(SessionBase):
     """One word2vec run on one corpus."""
 
     def __init__(self, config: EmbeddingsConfig) -> None:

@@ -48,7 +48,7 @@ from nnviz.data.images import (
 )
 from nnviz.data.toy import Split
 from nnviz.resources import resource_path
-from nnviz.scenarios.base import MissingDependency, Scenario, next_run_id
+from nnviz.scenarios.base import MissingDependency, Scenario, SessionBase, next_run_id
 from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
 from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
@@ -160,7 +160,7 @@ class FeatureLayerSession(MLPSession):
         return np.ascontiguousarray(features, dtype=self.model.dtype), self.train_y[index]
 
 
-class HotdogSession:
+class HotdogSession(SessionBase):
     """Features first (cached), then the new final layer; see the module docstring."""
 
     def __init__(self, config: HotdogConfig, folder: ImageFolder, extractor: Any) -> None:
@@ -423,9 +423,7 @@ class HotdogSession:
         """The NumPy model the views read (torch's parameters copied in when it trains)."""
         if self.layer is None:
             return self.probe
-        sync = getattr(self.layer, "sync_mirror", None)
-        if sync is not None:
-            sync()
+        self.layer.sync_mirror()
         return self.layer.model
 
     def progress(self) -> FeatureProgress:

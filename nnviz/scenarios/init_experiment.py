@@ -26,7 +26,7 @@ from nnviz.core.init_experiment import (
     shared_edges,
 )
 from nnviz.core.initializers import INITIALIZERS, THEORETICAL_Z_STD
-from nnviz.scenarios.base import Scenario, next_run_id
+from nnviz.scenarios.base import Scenario, SessionBase, next_run_id
 from nnviz.scenarios.params import Config, ParamError, param
 from nnviz.scenarios.registry import register
 
@@ -57,7 +57,7 @@ class InitConfig(Config):
             )
 
 
-class InitSession:
+class InitSession(SessionBase):
     """Draws layers step by step and keeps, per initialiser, fixed-bin counts of z, running
     moments, and how many units each activation would leave saturated."""
 

@@ -34,7 +34,7 @@ from nnviz.core.views import (
     unit_grids,
 )
 from nnviz.data.toy import Split
-from nnviz.scenarios.base import next_run_id
+from nnviz.scenarios.base import SessionBase, next_run_id
 from nnviz.scenarios.mlp_histograms import mlp_histograms
 from nnviz.scenarios.params import Config, ParamError, param
 
@@ -114,7 +114,9 @@ class MLPConfig(Config):
 
 
 def optimizer_settings(config: Config) -> dict[str, float]:
-    return {k: getattr(config, k) for k in OPTIMIZER_HYPER if hasattr(config, k)}
+    """The optimiser hyperparameters among ``config``'s, by name."""
+    values = config.as_dict()
+    return {k: values[k] for k in OPTIMIZER_HYPER if k in values}
 
 
 def learning_rate_at(config: MLPConfig, *, epoch: float, updates: int) -> float:
@@ -142,7 +144,7 @@ def split_metrics(train_loss: float, test_loss: float, train_accuracy: float,
     return metrics
 
 
-class MLPSession:
+class MLPSession(SessionBase):
     """One training run of the NumPy MLP on a fixed train/test split."""
 
     #: how many training points the histograms of pre-activations/activations look at
@@ -276,6 +278,16 @@ class MLPSession:
         test_loss, test_accuracy = self.evaluate(self.test_x, self.test_y)
         return split_metrics(train_loss, test_loss, train_accuracy, test_accuracy,
                              self.optimizer.learning_rate, has_test=len(self.test_y) > 0)
+
+    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(class probabilities, last hidden layer's activations or None) of ``inputs``."""
+        forward = self.model.forward(inputs)
+        hidden = forward.activations[-2] if self.model.n_layers > 1 else None
+        return forward.activations[-1], hidden
+
+    def sync_mirror(self) -> None:
+        """Bring :attr:`model`, which the views read, up to the step trained. The NumPy
+        engine trains it itself: nothing to do (the torch engine copies its parameters in)."""
 
     def views(self) -> dict[str, Any]:
         views: dict[str, Any] = {"histograms": self.histograms(), "network": self.network()}

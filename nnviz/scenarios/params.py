@@ -11,46 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import reprlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
+# defined in the core (its records check their own settings and word their errors the same
+# way); raised, caught and imported as this module's own
+from nnviz.core.param_error import SHOWN_CHARACTERS as SHOWN_CHARACTERS
+from nnviz.core.param_error import ParamError as ParamError
+from nnviz.core.param_error import shown as shown
+from nnviz.core.param_error import shown_text as shown_text
+
 Kind = Literal["float", "int", "optional_int", "bool", "choice", "int_list", "str", "path",
                "multi_choice"]
-
-
-class ParamError(ValueError):
-    """A value that a hyperparameter does not accept; the message names key, value and rule."""
-
-
-#: the most characters of a value an error message echoes: a message is one readable line, and
-#: a preset with a million-element list must not print a 3 MB one
-SHOWN_CHARACTERS = 80
-
-_shown = reprlib.Repr()
-_shown.maxlevel = 3
-_shown.maxlist = _shown.maxtuple = _shown.maxdict = _shown.maxset = 6
-_shown.maxstring = _shown.maxother = _shown.maxlong = SHOWN_CHARACTERS
-
-
-def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
-    """``repr(value)`` for an error message, cut to ``limit`` characters with an ellipsis.
-
-    :mod:`reprlib` abbreviates long lists, long strings and deep nesting without building the
-    whole ``repr`` first (which for a hostile value is slow, huge, or a RecursionError).
-    """
-    try:
-        text = _shown.repr(value)
-    except (ValueError, RecursionError):  # e.g. an int past Python's 4300-digit str limit
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def shown_text(text: str, limit: int = SHOWN_CHARACTERS) -> str:
-    """Free text (an OS or library message) cut to ``limit`` characters, on one line."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -64,6 +37,8 @@ class Param:
     ``group`` sorts controls into sections; ``advanced`` ones are folded away by default.
     An ``optional_int`` is an integer or None ("unset": empty text on the command line and in
     the controls), for a value that otherwise follows another one (``data_seed`` → ``seed``).
+    Each kind's check is one function in :data:`_COERCERS` (and its text form one in
+    :data:`_PARSERS`), so adding a kind adds a line, not a branch.
     """
 
     name: str
@@ -81,6 +56,9 @@ class Param:
     min_length: int = 0
     max_length: int = 16
     advanced: bool = False
+    #: turns an accepted value into the value the config keeps (the race's racers line into
+    #: its :class:`~nnviz.core.racers.Racers`, parsed once); None keeps it as it is
+    read: Callable[[Any], Any] | None = None
 
     @property
     def title(self) -> str:
@@ -118,106 +96,17 @@ class Param:
         Numbers are ASCII digits only (Python's ``int("٣")`` is 3, which nobody means on a
         command line), and a list is flat: one optional pair of brackets around it, no more.
         """
+        parser = _PARSERS.get(self.kind)
         text = text.strip()
-        if self.kind == "int_list":
-            if text in ("", "none", "[]", "()"):
-                return self.coerce(())
-            parts = _flat_list(self, text).split(",")
-            return self.coerce([_parse_int(self, p.strip(), text) for p in parts if p.strip()])
-        if self.kind == "bool":
-            lowered = text.lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
-            raise self._fail(text, "not a boolean")
-        if self.kind == "optional_int" and text.lower() in UNSET_WORDS:
-            return None
-        if self.kind in ("int", "optional_int"):
-            return self.coerce(_parse_int(self, text, text))
-        if self.kind == "float":
-            try:
-                if not text.isascii():  # float() reads other scripts' digits too
-                    raise ValueError(text)
-                number = float(text)
-            except ValueError:
-                raise self._fail(text, "not a number") from None
-            return self.coerce(number)
-        return self.coerce(text)
+        return parser(self, text) if parser is not None else self.coerce(text)
 
     def coerce(self, value: Any) -> Any:
         """Check and normalise a value from any source; raise :class:`ParamError` if invalid."""
-        kind = self.kind
-        if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self._fail(value, "not a number")
-            try:
-                number = float(value)
-            except OverflowError:  # an integer too large for a float
-                raise self._fail(value, "not a finite number") from None
-            if not math.isfinite(number):
-                raise self._fail(value, "not a finite number")
-            self._check_bounds(number, value)
-            return number
-        if kind == "optional_int" and value is None:
-            return None
-        if kind in ("int", "optional_int"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self._fail(value, "not an integer")
-            if isinstance(value, float) and not value.is_integer():
-                raise self._fail(value, "not an integer")
-            number = int(value)
-            self._check_bounds(number, value)
-            return number
-        if kind == "bool":
-            if not isinstance(value, bool):
-                raise self._fail(value, "not a boolean")
-            return value
-        if kind == "choice":
-            if not isinstance(value, str) or value not in self.choices:
-                raise self._fail(value, "unknown choice")
-            return value
-        if kind == "int_list":
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = [value]
-            if isinstance(value, str) or not isinstance(value, Sequence):
-                raise self._fail(value, "not a list of integers")
-            items = []
-            for item in value:
-                if isinstance(item, bool) or not isinstance(item, (int, float)):
-                    raise self._fail(value, f"{shown(item)} is not an integer")
-                if isinstance(item, float) and not item.is_integer():
-                    raise self._fail(value, f"{shown(item)} is not an integer")
-                self._check_bounds(int(item), value)
-                items.append(int(item))
-            if not self.min_length <= len(items) <= self.max_length:
-                raise self._fail(value, f"needs {self.min_length} to {self.max_length} entries")
-            return tuple(items)
-        if kind == "multi_choice":
-            return self._coerce_names(value)
-        if kind in ("str", "path"):
-            if not isinstance(value, str):
-                raise self._fail(value, "not text")
-            return value
-        raise AssertionError(f"unknown parameter kind {kind}")
-
-    def _coerce_names(self, value: Any) -> tuple[str, ...]:
-        """A ``multi_choice`` value: ``"a,b"`` or a sequence of names → a tuple of names."""
-        if isinstance(value, str):
-            names = [part.strip() for part in _flat_list(self, value.strip()).split(",")
-                     if part.strip()]
-        elif isinstance(value, Sequence):
-            names = list(value)
-        else:
-            raise self._fail(value, "not a list of names")
-        for name in names:
-            if not isinstance(name, str) or name not in self.choices:
-                raise self._fail(value, f"{shown(name)} is not one of the choices")
-        if len(set(names)) != len(names):
-            raise self._fail(value, "a name is repeated")
-        if not self.min_length <= len(names) <= self.max_length:
-            raise self._fail(value, f"needs {self.min_length} to {self.max_length} entries")
-        return tuple(names)
+        coercer = _COERCERS.get(self.kind)
+        if coercer is None:
+            raise AssertionError(f"unknown parameter kind {self.kind}")
+        checked = coercer(self, value)
+        return checked if self.read is None else self.read(checked)
 
     def _check_bounds(self, number: float, original: object) -> None:
         if self.minimum is not None and number < self.minimum:
@@ -266,6 +155,141 @@ def _parse_int(spec: Param, part: str, whole: str) -> int:
         if not number.is_integer():
             raise spec._fail(whole, f"{shown(part)} is not an integer") from None
         return int(number)
+
+
+def _parse_int_list(spec: Param, text: str) -> tuple[int, ...]:
+    if text in ("", "none", "[]", "()"):
+        return spec.coerce(())
+    parts = _flat_list(spec, text).split(",")
+    return spec.coerce([_parse_int(spec, p.strip(), text) for p in parts if p.strip()])
+
+
+def _parse_bool(spec: Param, text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise spec._fail(text, "not a boolean")
+
+
+def _parse_integer(spec: Param, text: str) -> int | None:
+    return spec.coerce(_parse_int(spec, text, text))
+
+
+def _parse_optional_int(spec: Param, text: str) -> int | None:
+    return None if text.lower() in UNSET_WORDS else _parse_integer(spec, text)
+
+
+def _parse_float(spec: Param, text: str) -> float:
+    try:
+        if not text.isascii():  # float() reads other scripts' digits too
+            raise ValueError(text)
+        number = float(text)
+    except ValueError:
+        raise spec._fail(text, "not a number") from None
+    return spec.coerce(number)
+
+
+#: kind → its text parser; other kinds take the text as it is (then :meth:`Param.coerce`)
+_PARSERS: dict[str, Callable[[Param, str], Any]] = {
+    "int_list": _parse_int_list, "bool": _parse_bool, "int": _parse_integer,
+    "optional_int": _parse_optional_int, "float": _parse_float,
+}
+
+
+def _is_number(value: object) -> bool:
+    """An int or a float, not a bool (``True`` is an ``int`` to Python, not to a person)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _coerce_float(spec: Param, value: Any) -> float:
+    if not _is_number(value):
+        raise spec._fail(value, "not a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise spec._fail(value, "not a finite number") from None
+    if not math.isfinite(number):
+        raise spec._fail(value, "not a finite number")
+    spec._check_bounds(number, value)
+    return number
+
+
+def _coerce_int(spec: Param, value: Any) -> int:
+    if not _is_number(value) or (isinstance(value, float) and not value.is_integer()):
+        raise spec._fail(value, "not an integer")
+    number = int(value)
+    spec._check_bounds(number, value)
+    return number
+
+
+def _coerce_optional_int(spec: Param, value: Any) -> int | None:
+    return None if value is None else _coerce_int(spec, value)
+
+
+def _coerce_bool(spec: Param, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise spec._fail(value, "not a boolean")
+    return value
+
+
+def _coerce_choice(spec: Param, value: Any) -> str:
+    if not isinstance(value, str) or value not in spec.choices:
+        raise spec._fail(value, "unknown choice")
+    return value
+
+
+def _coerce_int_list(spec: Param, value: Any) -> tuple[int, ...]:
+    if _is_number(value):
+        value = [value]
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise spec._fail(value, "not a list of integers")
+    items = []
+    for item in value:
+        if not _is_number(item) or (isinstance(item, float) and not item.is_integer()):
+            raise spec._fail(value, f"{shown(item)} is not an integer")
+        spec._check_bounds(int(item), value)
+        items.append(int(item))
+    _check_length(spec, value, items)
+    return tuple(items)
+
+
+def _coerce_names(spec: Param, value: Any) -> tuple[str, ...]:
+    """A ``multi_choice`` value: ``"a,b"`` or a sequence of names → a tuple of names."""
+    if isinstance(value, str):
+        names = [part.strip() for part in _flat_list(spec, value.strip()).split(",")
+                 if part.strip()]
+    elif isinstance(value, Sequence):
+        names = list(value)
+    else:
+        raise spec._fail(value, "not a list of names")
+    for name in names:
+        if not isinstance(name, str) or name not in spec.choices:
+            raise spec._fail(value, f"{shown(name)} is not one of the choices")
+    if len(set(names)) != len(names):
+        raise spec._fail(value, "a name is repeated")
+    _check_length(spec, value, names)
+    return tuple(names)
+
+
+def _check_length(spec: Param, value: Any, items: Sequence[Any]) -> None:
+    if not spec.min_length <= len(items) <= spec.max_length:
+        raise spec._fail(value, f"needs {spec.min_length} to {spec.max_length} entries")
+
+
+def _coerce_text(spec: Param, value: Any) -> str:
+    if not isinstance(value, str):
+        raise spec._fail(value, "not text")
+    return value
+
+
+#: kind → the function that checks and normalises a value of that kind
+_COERCERS: dict[str, Callable[[Param, Any], Any]] = {
+    "float": _coerce_float, "int": _coerce_int, "optional_int": _coerce_optional_int,
+    "bool": _coerce_bool, "choice": _coerce_choice, "int_list": _coerce_int_list,
+    "multi_choice": _coerce_names, "str": _coerce_text, "path": _coerce_text,
+}
 
 
 def number_text(number: float) -> str:

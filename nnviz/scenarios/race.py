@@ -27,278 +27,45 @@ Two problems: logistic regression (2 features + bias, convex; Newton's method ma
 MLP (:class:`~nnviz.core.mlp.MLP`) on a 2-D toy dataset. The training loss of a racer is
 measured on the whole training set, outside its compute clock: full-batch racers get it from
 their own step, mini-batch racers are evaluated every ``eval_every`` updates.
+
+This module is the race itself (the session that steps the racers and keeps their clocks). Its
+settings are in :mod:`~nnviz.scenarios.race_config`, its data in
+:mod:`~nnviz.scenarios.race_data`, its batches in :mod:`~nnviz.scenarios.race_batches`, one
+racer's state in :mod:`~nnviz.scenarios.race_racer`, the loss surface in
+:mod:`~nnviz.scenarios.race_surface`, and the records the panels draw in
+:mod:`nnviz.core.race_views`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from nnviz.core.initializers import BIAS_INITIALIZERS, INITIALIZERS
 from nnviz.core.logistic import NoFiniteMinimiser, fit_newton, newton_step, with_bias
 from nnviz.core.mlp import MLP
-from nnviz.core.optimizers import Optimizer, make_optimizer
-from nnviz.core.schedules import STEP_UNITS, schedule_position, scheduled_rate
-from nnviz.data.table_file import (
-    DATA_FILE_HELP,
-    LABEL_COLUMN_HELP,
-    label_column_of,
-    load_table_cached,
-    table_split,
-)
-from nnviz.data.toy import TOY_CLASSES, TOY_DATASETS, Split, make_toy, split
-from nnviz.scenarios.base import ResultTable, Scenario, next_run_id
-from nnviz.scenarios.params import Config, ParamError, data_seed_of, param
-from nnviz.scenarios.race_history import CurveHistory, PathHistory
+from nnviz.core.race_views import FinishTime, RacerView, RaceView, race_result
+from nnviz.core.racers import KIND_TITLES, RacerSpec
+from nnviz.core.schedules import schedule_position, scheduled_rate
+from nnviz.scenarios.base import ResultTable, Scenario, SessionBase, next_run_id
+from nnviz.scenarios.race_batches import BatchStream
+from nnviz.scenarios.race_config import RaceConfig
+from nnviz.scenarios.race_data import make_data
+from nnviz.scenarios.race_racer import Racer
 from nnviz.scenarios.race_surface import SurfaceMaker
-from nnviz.scenarios.racers import KIND_TITLES, RacerSpec, parse_racers
 from nnviz.scenarios.registry import register
 
 Array = np.ndarray
 
-PROBLEMS = ("logistic", "mlp")
-#: the dataset choice that reads ``data_file`` (as in the moons scenario)
-FILE_DATASET = "file"
-DATASETS = ("gaussians", *(name for name, k in TOY_CLASSES.items() if k == 2), FILE_DATASET)
 #: a racer whose training loss exceeds this has diverged (cross-entropy this large means
 #: logits of about this size: the weights have flown off)
 DIVERGED_LOSS = 1e6
-DEFAULT_RACERS = ("gd lr=0.5; momentum lr=0.5 momentum=0.9; nesterov lr=0.5 momentum=0.9; "
-                  "adam lr=0.3; newton")
 
 
-@dataclass(frozen=True)
-class RaceConfig(Config):
-    racers: str = param(
-        DEFAULT_RACERS, live=True, group="optimiser", label="Racers",
-        help="racers separated by ';', each KIND key=value…; kinds gd sgd momentum nesterov "
-             "adagrad rmsprop adam newton; keys name lr momentum beta1 beta2 rho eps batch "
-             "schedule every factor epochs (see nnviz.scenarios.racers)",
-    )
-    problem: str = param("logistic", choices=PROBLEMS, group="model",
-                         help="logistic regression (convex) or an MLP with hidden layers")
-    hidden_sizes: tuple[int, ...] = param(
-        (10,), minimum=1, maximum=256, min_length=1, max_length=4, group="model",
-        label="Hidden layers", help="MLP only: units per hidden layer",
-    )
-    activation: str = param("tanh", choices=("tanh", "sigmoid", "relu"), group="model",
-                            help="MLP only: hidden-layer non-linearity")
-    init: str = param("xavier", choices=INITIALIZERS, group="model", label="Initialiser",
-                      help="MLP only: how the shared initial weights are drawn")
-    bias_init: str = param("zeros", choices=BIAS_INITIALIZERS, group="model",
-                           label="Bias initialiser",
-                           help="MLP only: zeros, or a weight initialiser's name")
-    start_w1: float = param(-1.0, minimum=-50.0, maximum=50.0, group="model",
-                            label="Start w₁", help="logistic regression starts at (w₁, w₂, b=0)")
-    start_w2: float = param(-4.0, minimum=-50.0, maximum=50.0, group="model",
-                            label="Start w₂")
-    dataset: str = param("gaussians", choices=DATASETS, group="data",
-                         help="gaussians: two correlated Gaussian classes (a ravine for "
-                              "logistic regression); or a 2-D toy set; or file: your own data "
-                              "(data_file; logistic regression needs 2 features, 2 classes)")
-    data_file: str = param("", kind="path", group="data", label="Data file",
-                           help=DATA_FILE_HELP + "; read as it is, without scaling")
-    label_column: str = param("", group="data", label="Label column", help=LABEL_COLUMN_HELP)
-    n_samples: int = param(1000, minimum=20, maximum=200_000, group="data", label="Samples",
-                           help="points drawn (ignored for a data file)")
-    noise: float = param(0.2, minimum=0.0, maximum=2.0, group="data",
-                         help="toy sets: σ of the jitter")
-    correlation: float = param(0.8, minimum=0.0, maximum=0.99, group="data",
-                               help="gaussians: correlation ρ of the two features; the "
-                                    "loss surface's ravine narrows as ρ → 1")
-    test_fraction: float = param(0.0, minimum=0.0, maximum=0.9, group="data",
-                                 label="Test fraction")
-    seed: int = param(0, minimum=0, maximum=2**31 - 1, group="data",
-                      help="same seed: same data, same initial weights, same batches")
-    data_seed: int | None = param(None, kind="optional_int", minimum=0, maximum=2**31 - 1,
-                                  group="data", advanced=True, label="Data seed",
-                                  help="draws the data and its split; empty follows seed")
-    lr_step_unit: str = param("epochs", choices=STEP_UNITS, live=True, group="optimiser",
-                              advanced=True, label="LR step unit",
-                              help="what racers' step and exponential schedules count "
-                                   "(every=, factor=): epochs, or each racer's own updates")
-    epochs: float = param(100.0, minimum=0.0, maximum=1e6, live=True, group="race",
-                          help="each racer stops after this many epochs unless its own "
-                               "epochs= says otherwise; 0 runs until stopped")
-    target_loss: float = param(0.35, minimum=0.0, maximum=100.0, live=True, group="race",
-                               label="Target loss",
-                               help="the finish line: training loss each racer must reach")
-    eval_every: int = param(1, minimum=1, maximum=100_000, live=True, group="race",
-                            advanced=True, label="Evaluate every", unit="updates",
-                            help="mini-batch racers' full training loss is measured this "
-                                 "often")
-    pace: float = param(0.0, minimum=0.0, maximum=10_000.0, live=True, group="race",
-                        label="Pace", unit="updates/s",
-                        help="slow the race down to watch it: at most this many updates per "
-                             "second per racer; 0 runs as fast as the CPU allows. Waiting is "
-                             "not counted in any racer's time")
-    surface_resolution: int = param(64, minimum=8, maximum=200, live=True, group="view",
-                                    advanced=True, help="loss-surface grid points per side")
-    surface_span: float = param(1.0, minimum=0.01, maximum=100.0, live=True, group="view",
-                                advanced=True,
-                                help="MLP: half-width of the slice in units of the "
-                                     "filter-normalised directions")
-    surface_center: str = param("first", choices=("first", "mean"), live=True, group="view",
-                                advanced=True,
-                                help="MLP: slice around the first racer or the racers' mean")
-    surface_points: int = param(2000, minimum=50, maximum=200_000, live=True, group="view",
-                                advanced=True,
-                                help="training points used to draw the loss surface")
-
-    def check(self) -> None:
-        specs = parse_racers(self.racers)
-        if self.problem != "logistic":
-            for position, spec in enumerate(specs, start=1):
-                if spec.kind == "newton":
-                    raise ParamError(
-                        f"racers: racer {position} ({spec.name}): Newton's method races only "
-                        "on the convex problem; set problem=logistic or remove it"
-                    )
-
-    @property
-    def racer_specs(self) -> tuple[RacerSpec, ...]:
-        return parse_racers(self.racers)
-
-
-def correlated_gaussians(n: int, correlation: float, rng: np.random.Generator
-                         ) -> tuple[Array, Array]:
-    """Two classes N(±μ, Σ), μ = (½, −½)/√2, Σ = [[1, ρ], [ρ, 1]]; half the points each.
-
-    The classes differ along (1, −1), the direction of least spread, so the logistic loss is a
-    long ravine whose narrowness grows with ρ.
-    """
-    labels = np.arange(n) % 2
-    cholesky = np.linalg.cholesky([[1.0, correlation], [correlation, 1.0]])
-    centres = np.where(labels[:, None] == 1, 1.0, -1.0) * np.array([0.5, -0.5]) / math.sqrt(2)
-    return rng.standard_normal((n, 2)) @ cholesky.T + centres, labels
-
-
-def make_data(config: RaceConfig) -> Split:
-    if config.dataset == FILE_DATASET:
-        return file_data(config)
-    if config.dataset == "gaussians":
-        rng = np.random.default_rng(data_seed_of(config))
-        points, labels = correlated_gaussians(config.n_samples, config.correlation, rng)
-        return split(points, labels, config.test_fraction, rng, 2)
-    if config.dataset not in TOY_DATASETS:
-        raise ValueError(f"unknown dataset {config.dataset!r}")
-    return make_toy(config.dataset, config.n_samples, config.noise, data_seed_of(config),
-                    config.test_fraction)
-
-
-def file_data(config: RaceConfig) -> Split:
-    """The data file split by the data seed; logistic regression races on exactly two
-    features (its loss surface is the plane of their two weights) and two classes."""
-    table = load_table_cached(config.data_file, label_column_of(config.label_column),
-                              min_features=2)
-    if config.problem == "logistic" and (table.n_features != 2 or table.n_classes != 2):
-        raise ValueError(
-            f"{table.path}: {table.n_features} features and {table.n_classes} classes; "
-            "logistic regression races on exactly 2 features and 2 classes (its loss surface "
-            "is the plane of the two weights); choose problem=mlp for this file")
-    return table_split(table, config.test_fraction, data_seed_of(config))
-
-
-class BatchStream:
-    """The k-th mini-batch of size B, the same for every racer that asks for it.
-
-    Epoch e of size B reads the permutation drawn from the seed (seed, B, e) in order, dropping
-    the last partial batch; random access means a racer added late sees the same batches.
-    """
-
-    def __init__(self, inputs: Array, labels: Array, seed: int, cache: int = 16) -> None:
-        self.inputs, self.labels, self.seed = inputs, labels, seed
-        self._permutations: OrderedDict[tuple[int, int], Array] = OrderedDict()
-        self._cache = cache
-
-    @property
-    def n(self) -> int:
-        return len(self.labels)
-
-    def effective(self, batch_size: int) -> int:
-        return self.n if batch_size <= 0 or batch_size >= self.n else batch_size
-
-    def steps_per_epoch(self, batch_size: int) -> int:
-        return self.n // self.effective(batch_size)
-
-    def indices(self, batch_size: int, index: int) -> Array | None:
-        """Row indices of batch ``index`` of size ``batch_size``; None for the full batch."""
-        size = self.effective(batch_size)
-        if size == self.n:
-            return None
-        per_epoch = self.n // size
-        epoch, offset = divmod(index, per_epoch)
-        key = (size, epoch)
-        order = self._permutations.get(key)
-        if order is None:
-            order = np.random.default_rng([self.seed, 7, size, epoch]).permutation(self.n)
-            self._permutations[key] = order
-            while len(self._permutations) > self._cache:
-                self._permutations.popitem(last=False)
-        else:
-            self._permutations.move_to_end(key)
-        return order[offset * size:(offset + 1) * size]
-
-    def batch(self, batch_size: int, index: int) -> tuple[Array, Array]:
-        rows = self.indices(batch_size, index)
-        if rows is None:
-            return self.inputs, self.labels
-        return self.inputs[rows], self.labels[rows]
-
-
-class Racer:
-    """One optimiser in the race with its own copy of the model, its counters and its clock."""
-
-    def __init__(self, spec: RacerSpec, model: MLP) -> None:
-        self.spec = spec
-        self.model = model
-        self.optimizer: Optimizer | None = (
-            make_optimizer(spec.optimizer, **spec.optimizer_settings()) if spec.optimizer
-            else None
-        )
-        self.updates = 0
-        self.examples = 0
-        #: the racer's two clocks (see the module docstring)
-        self.compute_seconds = 0.0
-        self.wall_seconds = 0.0
-        self.loss = math.nan
-        self.measured_at = -1
-        self.learning_rate = spec.learning_rate
-        self.diverged_at: int | None = None
-        self.finished = False
-        #: creation order within the run: a stable colour for the panels
-        self.number = 0
-        self.curve = CurveHistory()
-        self.path = PathHistory()
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def running(self) -> bool:
-        return self.diverged_at is None and not self.finished
-
-    @property
-    def status(self) -> str:
-        if self.diverged_at is not None:
-            return "diverged"
-        return "finished" if self.finished else "running"
-
-    def retune(self, spec: RacerSpec) -> None:
-        """New hyperparameters for the same kind of racer: keep weights and optimiser state."""
-        self.spec = spec
-        if self.optimizer is not None:
-            self.optimizer.set(**spec.optimizer_settings())
-
-
-class RaceSession:
+class RaceSession(SessionBase):
     """All racers of one race; one :meth:`train_step` gives each running racer one update."""
 
     def __init__(self, config: RaceConfig) -> None:
@@ -650,15 +417,13 @@ class RaceSession:
                 wall_seconds=racer.wall_seconds,
                 loss=racer.loss,
                 curve=racer.curve.rows,
-                finish=None if finish is None else FinishTime(
-                    updates=int(finish[0]), epoch=float(finish[1]),
-                    compute_seconds=float(finish[2]), wall_seconds=float(finish[4]),
-                    loss=float(finish[3])),
+                finish=None if finish is None else FinishTime.from_row(finish),
                 diverged_at=racer.diverged_at,
                 number=racer.number,
                 thinned=racer.curve.thinned,
             ))
-        return RaceView(tuple(rows), target, self.config.problem, self.n_train)
+        return RaceView(tuple(rows), target, self.config.problem, self.n_train,
+                        specs=tuple(r.spec for r in self.racers))
 
     def checkpoint(self) -> dict[str, Any]:
         return {
@@ -678,115 +443,6 @@ class RaceSession:
             racer.model.set_params(params)
             if racer.optimizer is not None:
                 racer.optimizer.reset()
-
-
-@dataclass(frozen=True)
-class FinishTime:
-    """When a racer first measured a training loss ≤ the target, on both clocks."""
-
-    updates: int
-    epoch: float
-    compute_seconds: float
-    wall_seconds: float
-    loss: float
-
-
-@dataclass(frozen=True)
-class RacerView:
-    """One racer for the panels: identity, settings, state, its loss curve and finish time.
-
-    ``curve`` has columns :data:`~nnviz.scenarios.race_history.CURVE_COLUMNS` (updates,
-    epoch, compute seconds, loss, wall seconds), bounded in length (see
-    :class:`~nnviz.scenarios.race_history.CurveHistory`).
-    """
-
-    name: str
-    kind: str
-    title: str
-    settings: str
-    spec: str
-    status: str
-    updates: int
-    epoch: float
-    compute_seconds: float
-    wall_seconds: float
-    loss: float
-    curve: Array
-    finish: FinishTime | None
-    diverged_at: int | None = None
-    #: creation order in the run (stable when others are added or removed): picks the colour
-    number: int = 0
-    #: the curve's older points were thinned (each 4 → their lowest and highest loss)
-    thinned: bool = False
-
-
-@dataclass(frozen=True)
-class RaceView:
-    racers: tuple[RacerView, ...]
-    target_loss: float
-    problem: str
-    n_train: int
-
-
-#: how the finish line measures "first": (words, the finish time's field)
-FINISH_MEASURES = (("updates", "updates"), ("epochs", "epoch"),
-                   ("compute time", "compute_seconds"), ("wall time", "wall_seconds"))
-
-
-def race_result(view: RaceView) -> str:
-    """Who reached training loss ≤ the target first, in one sentence.
-
-    One racer fastest by updates, epochs, compute time and wall time alike is named once, with
-    the four; otherwise each measure names its own winner (full-batch Newton may take the
-    fewest updates and mini-batch SGD the least time). Racers that never reached it are named
-    too.
-    """
-    target = f"training loss ≤ {view.target_loss:g}"
-    reached = [r for r in view.racers if r.finish is not None]
-    if not reached:
-        lowest = min((r for r in view.racers if math.isfinite(r.loss)),
-                     key=lambda r: r.loss, default=None)
-        best = f" (lowest: {lowest.name}, {lowest.loss:.3g})" if lowest is not None else ""
-        return f"no racer reached {target}{best}."
-    winners = {words: min(reached, key=lambda r, f=field: getattr(r.finish, f))
-               for words, field in FINISH_MEASURES}
-    if len({w.name for w in winners.values()}) == 1:
-        winner = winners["updates"]
-        text = f"{winner.name} reached {target} first ({_finish_times(winner.finish)})"
-    else:
-        text = f"first to {target}: " + "; ".join(
-            f"by {words}, {w.name} ({_finish_time(w.finish, field)})"
-            for (words, field), w in zip(FINISH_MEASURES, winners.values(), strict=True))
-    missed = [_missed(r) for r in view.racers if r.finish is None]
-    return text + ("; " + ", ".join(missed) if missed else "") + "."
-
-
-def _finish_times(finish: FinishTime) -> str:
-    return ", ".join(_finish_time(finish, field) for _, field in FINISH_MEASURES)
-
-
-def _finish_time(finish: FinishTime, field: str) -> str:
-    if field == "updates":
-        return f"{finish.updates:,} updates"
-    if field == "epoch":
-        return f"{finish.epoch:.3g} epochs"
-    clock = "compute" if field == "compute_seconds" else "wall"
-    return f"{format_seconds(getattr(finish, field))} {clock}"
-
-
-def _missed(racer: RacerView) -> str:
-    if racer.status == "diverged":
-        return f"{racer.name} diverged at update {racer.diverged_at}"
-    return f"{racer.name} did not reach it (loss {racer.loss:.3g})"
-
-
-def format_seconds(seconds: float) -> str:
-    """A duration in µs, ms or s, three significant digits."""
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.3g} ms"
-    return f"{seconds:.3g} s"
 
 
 def build(config: RaceConfig) -> RaceSession:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-Array = np.ndarray
+from nnviz.core.race_views import CURVE_COLUMNS
 
-CURVE_COLUMNS = ("updates", "epoch", "compute_seconds", "loss", "wall_seconds")
+Array = np.ndarray
 
 
 class CurveHistory:

@@ -18,7 +18,7 @@ import numpy as np
 
 from nnviz.backends.device import TORCH_INSTALL_HINT, pick_device, torch_available
 from nnviz.data.toy import Split
-from nnviz.scenarios.base import MissingDependency, next_run_id
+from nnviz.scenarios.base import MissingDependency, SessionBase, next_run_id
 from nnviz.scenarios.mlp_training import (
     MLPConfig,
     MLPSession,
@@ -125,7 +125,7 @@ class TorchMLPSession(MLPSession):
         self.trainer.reset_optimizer(optimizer_settings(self.config))
 
 
-class TorchModelSession:
+class TorchModelSession(SessionBase):
     """A run of any torch model with the backend interface (e.g. a TorchCNN) on a Split.
 
     Batches are drawn exactly as :class:`MLPSession` draws them (a seeded permutation per

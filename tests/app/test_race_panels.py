@@ -15,11 +15,14 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.panels import all_panels
-from nnviz.app.panels.race import RaceCurvesPanel, RaceSurfacePanel, log_excess, racer_colour
+from nnviz.app.panels.race import racer_colour
+from nnviz.app.panels.race_curves import RaceCurvesPanel
 from nnviz.app.panels.race_editor import RacerEditorPanel
 from nnviz.app.panels.race_finish import RaceFinishPanel
-from nnviz.scenarios.race import RaceConfig, RacerView, RaceSession, format_seconds
-from nnviz.scenarios.racers import parse_racers
+from nnviz.app.panels.race_surface import RaceSurfacePanel, log_excess
+from nnviz.core.race_views import RacerView, format_seconds
+from nnviz.core.racers import parse_racers
+from nnviz.scenarios.race import RaceConfig, RaceSession
 from nnviz.scenarios.registry import get_scenario
 from nnviz.session import train
 
@@ -234,6 +237,42 @@ def test_editor_loads_edits_and_emits_a_valid_racers_line(qtbot, logistic_run):
     assert specs[0].learning_rate == 0.05 and specs[0].momentum == 0.9
     session.apply_live({"racers": line})  # the loop accepts what the editor sends
     assert session.names == ["momentum", "newton", "adam"]
+
+
+def test_editor_sends_racers_the_race_takes_as_they_are(qtbot, logistic_run):
+    """The table is read into specs once; the race takes those very specs (no line written
+    out and parsed again on the way)."""
+    from nnviz.core.racers import Racers
+
+    _, snapshots = logistic_run
+    panel = RacerEditorPanel()
+    qtbot.addWidget(panel)
+    panel.show_snapshot(snapshots[-1])
+    panel.table.item(0, 2).setText("0.25")
+    with qtbot.waitSignal(panel.live_change) as emitted:
+        assert panel.apply()
+    name, racers = emitted.args
+    assert name == "racers" and isinstance(racers, Racers)
+    assert racers == panel.racers_line() and racers.specs[0].learning_rate == 0.25
+    session = RaceSession(RaceConfig(racers=RACERS, epochs=0))
+    session.apply_live({"racers": racers})
+    assert [r.spec for r in session.racers] == list(racers.specs)
+    assert all(r.spec is spec for r, spec in zip(session.racers, racers.specs, strict=True))
+
+
+def test_editor_shows_the_racers_of_the_race_view_not_the_config(qtbot, logistic_run):
+    """What the editor shows comes in the view record: a snapshot whose config says other
+    racers (or none) still loads the racers that race."""
+    import dataclasses
+
+    _, snapshots = logistic_run
+    panel = RacerEditorPanel()
+    qtbot.addWidget(panel)
+    other = dataclasses.replace(snapshots[-1], config=RaceConfig(racers="adam"))
+    panel.show_snapshot(other)
+    assert [panel._cell(row, 1) for row in range(panel.table.rowCount())] == \
+        ["gd", "momentum", "newton"]
+    assert panel.problem == "logistic"
 
 
 def test_editor_says_what_is_wrong_and_sends_nothing(qtbot, logistic_run, mlp_run):

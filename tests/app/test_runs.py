@@ -8,15 +8,12 @@ import pytest
 from nnviz.app.runs import RunKeeper, RunViewer
 from nnviz.cli import resolve_config
 from nnviz.io.runs import load_run
-from nnviz.scenarios.registry import get_scenario
 from nnviz.session import train
 
 
 @pytest.fixture
-def moons_panels(qapp, monkeypatch):
-    from export_fakes import install_missing
-
-    install_missing(monkeypatch, get_scenario("moons").panels)
+def moons_panels(qapp):
+    """The application the moons panels of a saved run are drawn in."""
 
 
 def _feed(keeper, *assignments, steps=120):

@@ -17,9 +17,7 @@ iio = pytest.importorskip("imageio.v3")
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    from export_fakes import BoundaryStandIn, LossStandIn, install_missing
-
-    install_missing(monkeypatch, ("loss", "decision_boundary"))
+    from export_fakes import BoundaryStandIn, LossStandIn
 
     main = QMainWindow()
     qtbot.addWidget(main)

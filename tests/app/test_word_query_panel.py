@@ -83,3 +83,12 @@ def test_a_typed_query_is_answered_by_the_training_loop(qtbot, tmp_path):
     assert panel.query_edit.text() == "queen - woman + man"
     for snap in loop:
         panel.show_snapshot(snap)
+
+
+def test_the_query_box_follows_the_answered_query_from_the_view(qtbot):
+    """The query the run answers comes in its view record; the panel reads no config."""
+    panel = WordQueryPanel()
+    qtbot.addWidget(panel)
+    answer = QueryAnswer("king", "neighbours", (("queen", 0.9),))
+    panel.show_snapshot(snapshot({"word_query": answer}, query="paris"))
+    assert panel.query_edit.text() == "king"

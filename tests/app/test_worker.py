@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from nnviz.app.worker import KEEP_VIEWS, Outbox, TrainingWorker, WorkerEvent
-from nnviz.scenarios.base import MissingDependency
+from nnviz.scenarios.base import MissingDependency, SessionBase
 from nnviz.scenarios.registry import get_scenario
 from nnviz.session import Snapshot
 
@@ -53,7 +53,7 @@ def test_build_errors_become_messages():
         assert isinstance(event, WorkerEvent) and event.kind == kind and text in event.message
 
 
-class DivergingSession:
+class DivergingSession(SessionBase):
     run_id = 991
     scenario = "stub"
     steps_per_epoch = 1

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.data.digits import make_digits
+from nnviz.data.mnist import load_sklearn_digits
+
+
+def make_digits(seed):
+    """The digits as the MLP sees them: flat rows of [0, 1] pixels, split 80/20."""
+    return load_sklearn_digits(seed=seed).split()
 
 
 def test_digits_split_80_20():

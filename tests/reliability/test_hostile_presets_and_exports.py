@@ -58,10 +58,7 @@ def _folder_state(folder: Path) -> dict[str, bytes]:
 # -- faults while writing ---------------------------------------------------------------------
 
 @pytest.fixture
-def moons_panels(qapp, monkeypatch):
-    from export_fakes import install_missing
-
-    install_missing(monkeypatch, get_scenario("moons").panels)
+def moons_panels(qapp):
     return get_scenario("moons").panels
 
 

@@ -107,3 +107,20 @@ def test_an_optional_integer_is_unset_by_empty_text_and_round_trips():
     for bad in (True, 1.5, "3", -1):
         with pytest.raises(ParamError, match=r"^data_seed=.*accepted: an integer from 0"):
             spec.coerce(bad)
+
+
+def test_every_kind_has_one_coercer_and_a_param_may_read_its_value_further():
+    """Param.coerce is a table of coercers, one per kind (a kind without one is a bug, not a
+    silent pass), and ``read`` turns the checked value into what the config keeps (the race's
+    racers line into its racers, once)."""
+    from typing import get_args
+
+    from nnviz.scenarios.params import _COERCERS, Kind
+
+    assert set(_COERCERS) == set(get_args(Kind))
+    shouted = Param("x", "str", "a", read=str.upper)
+    assert shouted.coerce("b") == "B" and shouted.parse(" c ") == "C"
+    with pytest.raises(ParamError, match=r"^x=3: not text; accepted: text$"):
+        shouted.coerce(3)
+    with pytest.raises(AssertionError, match="unknown parameter kind"):
+        Param("x", "colour", "red").coerce("red")  # type: ignore[arg-type]

@@ -13,13 +13,13 @@ import pytest
 from nnviz.cli import main
 from nnviz.core.logistic import logistic_gradient
 from nnviz.core.loss_surface import LossSurface, unflatten
+from nnviz.core.racers import RacerSpecError, format_racers, parse_racers
 from nnviz.scenarios import race
 from nnviz.scenarios.params import ParamError
 from nnviz.scenarios.presets import find_preset
 from nnviz.scenarios.race import BatchStream, RaceConfig, RaceSession, RaceView
 from nnviz.scenarios.race_history import CurveHistory
 from nnviz.scenarios.race_surface import batched_losses
-from nnviz.scenarios.racers import RacerSpecError, format_racers, parse_racers
 from nnviz.scenarios.registry import get_scenario
 from nnviz.session import Mailbox, train
 

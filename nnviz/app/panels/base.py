@@ -7,11 +7,13 @@ Each panel class registers under a ``kind`` name that scenarios list in ``Scenar
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
 #: one CSV table: column names and equally long columns of numbers or text
@@ -35,9 +37,8 @@ class Panel(QWidget):
     :meth:`show_snapshot`. Export (PNG/SVG/CSV) works through :meth:`export_target` and
     :meth:`csv_tables`, so the GUI, the CLI and tests share one code path.
 
-    A panel that lets a person edit a hyperparameter in place (a racer line, a word query, an
-    image to classify) declares ``live_change = Signal(str, object)`` and emits
-    ``(param name, value)``; the window applies it exactly as an edit in the controls.
+    Everything the window and the exporter ask of a panel is declared here with the answer of
+    a plain panel, so they call it on any panel; a panel overrides what it does differently.
     """
 
     kind: ClassVar[str] = ""
@@ -48,6 +49,18 @@ class Panel(QWidget):
     #: the most draws per second the window asks of this panel (0: every frame). Painting
     #: competes with training for the GIL; slow-moving curves look the same at 10 Hz.
     max_fps: ClassVar[float] = 0.0
+    #: True for a panel that keeps pinned runs drawn under the current one (:meth:`pin_run`)
+    pins_runs: ClassVar[bool] = False
+    #: True for a panel that can export a pinned run beside the current one
+    #: (:meth:`comparison_figure`): its export menu offers that, enabled by :meth:`can_compare`
+    compares_runs: ClassVar[bool] = False
+
+    #: (param name, value): the panel edited a hyperparameter in place (a racer line, a word
+    #: query, an image to classify); the window applies it exactly as an edit in the controls
+    live_change = Signal(str, object)
+    #: "pin" or "clear": a person pressed this panel's own pin buttons; the window does the
+    #: same to every other panel that pins runs
+    pins_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,3 +99,27 @@ class Panel(QWidget):
     def csv_tables(self) -> dict[str, CsvTable]:
         """The numbers this panel draws, as named CSV tables (empty if it draws none)."""
         return {}
+
+    def csv_notes(self) -> dict[str, TableNotes]:
+        """What this panel can say of its tables beyond the shared column vocabulary
+        (:mod:`nnviz.io.columns`), by table name; empty for most panels."""
+        return {}
+
+    def sidecar_fields(self) -> dict[str, Any]:
+        """More fields for an export's sidecar (a comparison: the pinned run's settings)."""
+        return {}
+
+    def pin_run(self) -> None:
+        """Keep the current run drawn under the next ones (a panel that ``pins_runs``)."""
+
+    def clear_pinned(self) -> None:
+        """Forget the pinned runs (a panel that ``pins_runs``)."""
+
+    def can_compare(self) -> bool:
+        """Whether :meth:`comparison_figure` has a pinned run to put beside this one."""
+        return False
+
+    def comparison_figure(self) -> Panel | None:
+        """A new panel with the last pinned run beside the current one, for one export; the
+        caller closes it (None: nothing to compare)."""
+        return None

@@ -1,8 +1,14 @@
-"""Class colours and the diverging colour map shared by the 2-D panels.
+"""The palettes every panel draws with: class colours, a diverging map, and Tableau 10.
 
 Two classes: orange for class 0 and blue for class 1 (TensorFlow Playground's pair), with a
 near-white middle so the uncertain band around p = 0.5 reads as "undecided". More classes mix
 their colours by probability: a pixel's colour is Σ_c p_c · colour_c.
+
+Things that are told apart rather than ordered (racers, word groups, the classes of a
+projection) take :data:`TABLEAU_10` in turn, so every panel gives the n-th one the same colour.
+
+Names in code say ``color``, as Qt and pyqtgraph do (``QColor``, ``mkPen(color=…)``); prose
+keeps the British "colour".
 """
 
 from __future__ import annotations
@@ -26,10 +32,21 @@ CLASS_COLORS = np.array([
 
 MIDDLE = (247, 247, 247)
 
+#: Tableau 10: distinct on white and in print, and in pairs for most colour-blind readers
+TABLEAU_10: tuple[tuple[int, int, int], ...] = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+)
+
 
 def class_color(index: int) -> tuple[int, int, int]:
     r, g, b = CLASS_COLORS[index % len(CLASS_COLORS)]
     return int(r), int(g), int(b)
+
+
+def qualitative_color(index: int) -> tuple[int, int, int]:
+    """The ``index``-th of :data:`TABLEAU_10`, starting again after ten."""
+    return TABLEAU_10[index % len(TABLEAU_10)]
 
 
 def diverging_map() -> pg.ColorMap:

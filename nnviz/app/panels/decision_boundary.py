@@ -30,13 +30,12 @@ from nnviz.app.panels.colors import class_color, class_mix, diverging_lut, softe
 from nnviz.app.panels.field_table import field_notes, field_table
 from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.app.panels.loss import MAX_PINNED, PINNED_STYLES
-from nnviz.app.panels.pinning import describe_pinned, settings_title
+from nnviz.app.panels.pinning import RunSettings, describe_pinned, settings_title
 from nnviz.app.panels.side_by_side import SideBySide
 from nnviz.core.contour import chain_segments
 from nnviz.core.views import DecisionGrid
 from nnviz.io.columns import TableNotes
 from nnviz.io.sidecar import json_value, set_arguments
-from nnviz.scenarios.params import Config
 from nnviz.session import Snapshot
 
 #: the field is drawn this much lighter than the class colours, so points stand out
@@ -55,7 +54,7 @@ AXIS_LABEL_MARGIN = 12
 class PinnedBoundary:
     """A pinned run's last field (for the side-by-side figure) and its dashed border."""
 
-    config: Config | None
+    config: RunSettings | None
     grid: DecisionGrid
     step: int
     item: pg.PlotCurveItem
@@ -68,6 +67,8 @@ class PinnedBoundary:
 class DecisionBoundaryPanel(Panel):
     kind = "decision_boundary"
     title = "Decision boundary"
+    pins_runs = True
+    compares_runs = True
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -105,7 +106,7 @@ class DecisionBoundaryPanel(Panel):
         self.legend = legend
         self.plot_item = item
         self.pinned: list[PinnedBoundary] = []
-        self.config: Config | None = None
+        self.config: RunSettings | None = None
         self.layout_.addWidget(self.plot)
         self._points_key: tuple | None = None
         self._points_refs: tuple | None = None

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from nnviz.app.panels.axes import EmptyState, plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.gallery_table import gallery_table
 from nnviz.app.panels.legends import caption_below, fit_title
 from nnviz.core.classifier_views import ConfusionMatrix, ExampleGallery, ImageTiles
 from nnviz.session import Snapshot
@@ -118,8 +119,8 @@ class ConfusionMatrixPanel(Panel):
             row, column = divmod(index, n)
             count = int(matrix.counts[row, column])
             dark = fractions[row, column] > 0.55
-            colour = (255, 255, 255) if dark else ((20, 20, 20) if count else (170, 170, 170))
-            text.setText(str(count), color=colour)
+            color = (255, 255, 255) if dark else ((20, 20, 20) if count else (170, 170, 170))
+            text.setText(str(count), color=color)
             text.setPos(column, row)
             text.setVisible(not small or count > 0 or n <= 12)
         self.plot.setTitle(
@@ -171,14 +172,14 @@ class WeightTilesPanel(Panel):
     view_name: ClassVar[str] = "weight_tiles"
     #: tiles get a caption when there are at most this many
     max_captions: ClassVar[int] = 12
-    colour_map: ClassVar[pg.ColorMap] = DIVERGING
+    color_map: ClassVar[pg.ColorMap] = DIVERGING
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot, self.image = _image_plot()
         self.plot.hideAxis("bottom")
         self.plot.hideAxis("left")
-        self.image.setLookupTable(self.colour_map.getLookupTable(nPts=256))
+        self.image.setLookupTable(self.color_map.getLookupTable(nPts=256))
         self.layout_.addWidget(self.plot)
         self.captions: list[pg.TextItem] = []
         self.tiles: ImageTiles | None = None
@@ -270,7 +271,7 @@ class AverageDigitsPanel(WeightTilesPanel):
     kind: ClassVar[str] = "average_digits"
     title: ClassVar[str] = "Average digits"
     view_name: ClassVar[str] = "class_means"
-    colour_map: ClassVar[pg.ColorMap] = GRAYSCALE_INK
+    color_map: ClassVar[pg.ColorMap] = GRAYSCALE_INK
 
     def levels(self, tiles: ImageTiles) -> tuple[float, float]:
         return 0.0, tiles.scale
@@ -333,10 +334,10 @@ class MisclassifiedPanel(Panel):
         height, width = images.shape[1:3]
         gap = max(1, round(height * self.caption_rows))
         columns = mosaic_columns(count, aspect=1.3)
-        colour = images.ndim == 4
-        fill = 1.0 if colour else np.nan
+        color = images.ndim == 4
+        fill = 1.0 if color else np.nan
         mosaic = tile_mosaic(_padded_below(images, gap, fill), columns, gap=1, fill=fill)
-        self.image.setLookupTable(None if colour else self._ink)
+        self.image.setLookupTable(None if color else self._ink)
         self.image.setImage(mosaic, levels=(0.0, 1.0), autoLevels=False)
         key = (count, height, width, columns)
         if key != self._layout_key:
@@ -394,18 +395,7 @@ class MisclassifiedPanel(Panel):
         return self.plot.getPlotItem()
 
     def csv_tables(self) -> dict[str, CsvTable]:
-        gallery = self.gallery
-        if gallery is None:
-            return {}
-        names = gallery.class_names
-        columns: list[list[object]] = [
-            [int(i) for i in gallery.indices],
-            [names[int(k)] for k in gallery.labels],
-            [names[int(k)] for k in gallery.predicted],
-        ]
-        columns += [[float(v) for v in gallery.scores[:, k]] for k in range(len(names))]
-        return {"examples": (["index", "true", "predicted", *(f"score_{n}" for n in names)],
-                             columns)}
+        return {"examples": gallery_table(self.gallery)} if self.gallery is not None else {}
 
 
 def tile_frames(indices: np.ndarray, columns: int, width: int, height: int,
@@ -429,8 +419,8 @@ def gallery_key(gallery: ExampleGallery) -> str:
     """
     wrong = int(np.count_nonzero(gallery.wrong))
     right = len(gallery.labels) - wrong
-    red = _coloured("Red frames", WRONG)
-    green = _coloured("green frames" if wrong else "Green frames", RIGHT)
+    red = _colored("Red frames", WRONG)
+    green = _colored("green frames" if wrong else "Green frames", RIGHT)
     parts = []
     if wrong == gallery.n_wrong and wrong:
         parts.append(f"{red}: {'the' if wrong == 1 else 'all'} {_count(wrong, 'mistake')}, "
@@ -449,7 +439,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def _coloured(text: str, rgb: tuple[int, int, int]) -> str:
+def _colored(text: str, rgb: tuple[int, int, int]) -> str:
     return f"<b style='color: rgb{rgb}'>{text}</b>"
 
 

@@ -26,7 +26,7 @@ from typing import ClassVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -40,8 +40,10 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.colors import qualitative_color
 from nnviz.app.panels.field_table import field_notes, field_table
-from nnviz.app.panels.projection import ProjectionPanel, group_colour
+from nnviz.app.panels.gallery_table import gallery_table
+from nnviz.app.panels.projection import ProjectionPanel
 from nnviz.core.classifier_views import ExampleGallery
 from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress, class_scores
 from nnviz.core.views import DecisionGrid
@@ -85,14 +87,14 @@ class _Tile(QWidget):
 
     def show_example(self, image: np.ndarray, scores: np.ndarray, true: str,
                      names: tuple[str, ...], wrong: bool) -> None:
-        colour = WRONG if wrong else RIGHT
+        color = WRONG if wrong else RIGHT
         self.image.setPixmap(to_pixmap(image, self.size))
-        self.image.setStyleSheet(f"border: 3px solid {colour}; background: white;")
+        self.image.setStyleSheet(f"border: 3px solid {color}; background: white;")
         said = f" (said {names[int(np.argmax(scores))]})" if wrong else ""
         mark = "✗" if wrong else "✓"
         lines = class_scores(scores, names)
         self.caption.setText(
-            f"<span style='color:{colour}'><b>{mark} {_escape(true + said)}</b></span><br>"
+            f"<span style='color:{color}'><b>{mark} {_escape(true + said)}</b></span><br>"
             + "<br>".join(_escape(line) for line in lines)
         )
 
@@ -109,9 +111,6 @@ class ImageScoresPanel(Panel):
     title: ClassVar[str] = "Validation images and scores"
     view_name: ClassVar[str] = "gallery"
     thumbnail_size: ClassVar[int] = 104
-
-    #: (hyperparameter name, value) the window should post to the run as a live change
-    live_change = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -263,25 +262,16 @@ class ImageScoresPanel(Panel):
         self.set_status("Starting…")
 
     def csv_tables(self) -> dict[str, CsvTable]:
-        gallery = self.gallery
-        if gallery is None:
+        if self.gallery is None:
             return {}
-        names = gallery.class_names
-        columns: list[list[object]] = [
-            [int(i) for i in gallery.indices],
-            [names[int(k)] for k in gallery.labels],
-            [names[int(k)] for k in gallery.predicted],
-        ]
-        columns += [[float(v) for v in gallery.scores[:, k]] for k in range(len(names))]
-        return {"validation_scores": (["index", "true", "predicted",
-                                       *(f"score_{n}" for n in names)], columns)}
+        return {"validation_scores": gallery_table(self.gallery)}
 
 
 def class_colour_image(probabilities: np.ndarray, strength: float = 0.45) -> np.ndarray:
     """RGBA (ny, nx, 4) uint8: each class's palette colour weighted by its probability,
     washed towards white so the points on top stay readable."""
     k = probabilities.shape[-1]
-    palette = np.array([group_colour(g) for g in range(k)], dtype=np.float64)
+    palette = np.array([qualitative_color(g) for g in range(k)], dtype=np.float64)
     mixed = probabilities.astype(np.float64) @ palette
     rgb = 255.0 - strength * (255.0 - mixed)
     alpha = np.full((*rgb.shape[:2], 1), 255.0)

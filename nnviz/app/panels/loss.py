@@ -19,15 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton
 
 from nnviz.app.panels.axes import EmptyState, plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.app.panels.legends import OutsideLegend
-from nnviz.app.panels.pinning import describe_pinned
+from nnviz.app.panels.pinning import RunSettings, describe_pinned
 from nnviz.core.history import History
-from nnviz.scenarios.params import Config
 from nnviz.session import TRACE_LABELS, Snapshot
 
 HISTORY_CAPACITY = 2048
@@ -59,7 +57,7 @@ def curve_label(name: str, per_step: bool) -> str:
 
 @dataclass
 class PinnedRun:
-    config: Config | None
+    config: RunSettings | None
     curves: dict[str, History]
     items: list[pg.PlotDataItem] = field(default_factory=list)
     legend_item: pg.PlotDataItem | None = None
@@ -70,8 +68,7 @@ class LossPanel(Panel):
     kind = "loss"
     title = "Loss and accuracy"
     max_fps = 5.0
-    #: "pin" or "clear", pressed on this panel's buttons: for the other panels that pin
-    pins_requested = Signal(str)
+    pins_runs = True
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -126,7 +123,7 @@ class LossPanel(Panel):
         self.items: dict[str, pg.PlotDataItem] = {}
         self.per_step: set[str] = set()
         self.pinned: list[PinnedRun] = []
-        self.config: Config | None = None
+        self.config: RunSettings | None = None
         self._last_recorded: Snapshot | None = None
         self._decimated = False
         self._accuracy_shown = True
@@ -317,7 +314,7 @@ class LossPanel(Panel):
             run.legend_item = sample
             self.loss_legend.addItem(sample, f"pinned {number}: {self.describe(run.config)}")
 
-    def describe(self, pinned: Config | None) -> str:
+    def describe(self, pinned: RunSettings | None) -> str:
         """What differed from the current run: "Hidden layers 3 (now 10), …"."""
         return describe_pinned(pinned, self.config)
 

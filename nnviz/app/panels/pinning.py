@@ -8,10 +8,30 @@ as the titles of two boundaries side by side.
 
 from __future__ import annotations
 
-from nnviz.scenarios.params import Config
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 
-def describe_pinned(pinned: Config | None, current: Config | None) -> str:
+class DescribedSetting(Protocol):
+    """How one setting is named and written (a scenario's ``Param``)."""
+
+    @property
+    def title(self) -> str: ...
+
+    def format(self, value: Any) -> str: ...
+
+
+class RunSettings(Protocol):
+    """What the words for a pinned run need of a run's settings (a scenario's config): which
+    settings differ from another run's, and how each is named and written. Panels know
+    configs only this way: they import no scenario."""
+
+    def differences(self, other: Any) -> Mapping[str, tuple[Any, Any]]: ...
+
+    def param(self, name: str) -> DescribedSetting: ...
+
+
+def describe_pinned(pinned: RunSettings | None, current: RunSettings | None) -> str:
     """What differed from the current run: "Hidden layers 3 (now 10), …"."""
     if pinned is None or current is None or type(pinned) is not type(current):
         return "another scenario" if pinned is not None else "earlier run"
@@ -25,7 +45,7 @@ def describe_pinned(pinned: Config | None, current: Config | None) -> str:
     return ", ".join(parts)
 
 
-def settings_title(config: Config | None, other: Config | None) -> str:
+def settings_title(config: RunSettings | None, other: RunSettings | None) -> str:
     """``config``'s own values of the settings that differ from ``other``: "Hidden layers 3".
 
     Empty when nothing differs or the two cannot be compared (no config, other scenarios).

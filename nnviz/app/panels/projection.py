@@ -26,22 +26,13 @@ from PySide6.QtWidgets import QWidget
 
 from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.colors import qualitative_color
 from nnviz.app.panels.label_layout import HIDDEN, candidate_offsets, choose_positions
 from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.core.similarity import QueryAnswer, parse_query
 from nnviz.core.views import Projection
 from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
-
-#: Tableau's ten qualitative colours: distinct for colour-blind readers and in print
-PALETTE = (
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-)
-
-
-def group_colour(group: int) -> tuple[int, int, int]:
-    return PALETTE[group % len(PALETTE)]
 
 
 def arrow_segments(starts: np.ndarray, ends: np.ndarray, head: float) -> np.ndarray:
@@ -153,9 +144,9 @@ class ProjectionPanel(Panel):
 
     def _ensure_groups(self, n_groups: int, names: tuple[str, ...]) -> None:
         while len(self.scatters) < n_groups:
-            colour = group_colour(len(self.scatters))
+            color = qualitative_color(len(self.scatters))
             scatter = pg.ScatterPlotItem(pen=pg.mkPen(255, 255, 255, 200, width=0.8),
-                                         brush=pg.mkBrush(*colour))
+                                         brush=pg.mkBrush(*color))
             self.scatters.append(scatter)
             self.plot.addItem(scatter)
         shown = tuple(names[g] if g < len(names) else f"group {g}" for g in range(n_groups))
@@ -180,10 +171,10 @@ class ProjectionPanel(Panel):
         if len(sizes) != needed:
             sizes = np.zeros((needed, 2))
         for index, text in enumerate(self.texts[:needed]):
-            red, green, blue = group_colour(int(groups[index]))
-            colour = (int(red * 0.6), int(green * 0.6), int(blue * 0.6))
-            if text.toPlainText() != str(labels[index]) or text.color.getRgb()[:3] != colour:
-                text.setText(str(labels[index]), color=colour)
+            red, green, blue = qualitative_color(int(groups[index]))
+            color = (int(red * 0.6), int(green * 0.6), int(blue * 0.6))
+            if text.toPlainText() != str(labels[index]) or text.color.getRgb()[:3] != color:
+                text.setText(str(labels[index]), color=color)
                 sizes[index] = 0.0  # measured again below
             if not sizes[index].any():
                 box = text.textItem.boundingRect()

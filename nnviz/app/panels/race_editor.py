@@ -1,12 +1,16 @@
 """The racer editor: a table of racers to change while the race runs.
 
-It composes a racers line, checks it against the run's config, and emits
-:attr:`RacerEditorPanel.live_change` ("racers", line); the window posts that to the training
-loop's mailbox like any live control.
+It shows the racers of the ``"race"`` view (their :class:`~nnviz.core.racers.RacerSpec`
+records), reads its cells with the racers grammar (:func:`~nnviz.core.racers.parse_racers`,
+the one place text becomes racers), checks them against the race's problem, and emits
+:attr:`RacerEditorPanel.live_change` ("racers", :class:`~nnviz.core.racers.Racers`); the
+window posts that to the training loop's mailbox like any live control, and the race takes the
+specs as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from PySide6.QtCore import Signal
@@ -23,8 +27,16 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
-from nnviz.scenarios.params import ParamError
-from nnviz.scenarios.racers import KINDS, RacerSpec, parse_racers
+from nnviz.app.panels.race import race_view_of
+from nnviz.core.racers import (
+    KINDS,
+    Racers,
+    RacerSpec,
+    RacerSpecError,
+    check_problem,
+    default_spec,
+    parse_racers,
+)
 from nnviz.session import Snapshot
 
 EDITOR_COLUMNS = ("kind", "name", "learning rate", "batch", "more (key=value …)")
@@ -40,8 +52,9 @@ EDITOR_TIPS = ("the optimiser; newton races only on logistic regression",
 class RacerEditorPanel(Panel):
     """A small table of racers: change settings, add or remove racers, then Apply.
 
-    Apply composes the racers line (:mod:`nnviz.scenarios.racers`), validates it against the
-    run's config and emits :attr:`live_change` ("racers", line); errors name the racer and key.
+    Apply reads the table into racers (:mod:`nnviz.core.racers`), checks them against the
+    race's problem and emits :attr:`live_change` ("racers", racers); errors name the racer and
+    key.
     """
 
     kind: ClassVar[str] = "race_editor"
@@ -83,32 +96,35 @@ class RacerEditorPanel(Panel):
         self.remove_button.clicked.connect(self.remove_selected)
         self.apply_button.clicked.connect(self.apply)
         self.table.itemChanged.connect(self._edited)
-        self.loaded_line: str | None = None
+        #: the racers the table was last filled with or applied (from the race view)
+        self.loaded: tuple[RacerSpec, ...] = ()
         self.dirty = False
-        self.config = None
+        #: the race's problem (from the race view): Newton's method races only on one
+        self.problem: str | None = None
 
     # -- loading ----------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        self.config = snapshot.config
-        line = getattr(snapshot.config, "racers", None)
-        if isinstance(line, str) and line != self.loaded_line and not self.dirty:
-            self.load(line)
+        view = race_view_of(snapshot)
+        if view is None:
+            return
+        self.problem = view.problem
+        if view.specs and view.specs != self.loaded and not self.dirty:
+            self.load(view.specs)
 
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
         self.dirty = False
-        self.loaded_line = None
+        self.loaded = ()
 
-    def load(self, line: str) -> None:
-        """Fill the table from a racers line (the run's current one)."""
-        specs = parse_racers(line)
+    def load(self, specs: Sequence[RacerSpec]) -> None:
+        """Fill the table with ``specs`` (the run's current racers)."""
         self.table.blockSignals(True)
         self.table.setRowCount(0)
         for spec in specs:
             self._append_row(spec)
         self.table.blockSignals(False)
-        self.loaded_line = line
+        self.loaded = tuple(specs)
         self.dirty = False
         self._say("", error=False)
 
@@ -140,7 +156,7 @@ class RacerEditorPanel(Panel):
         while name in taken:
             count += 1
             name = f"{kind}-{count}"
-        spec = parse_racers(f"{kind} name={name}")[0]
+        spec = default_spec(kind, name)
         self.table.blockSignals(True)
         self._append_row(spec)
         self.table.blockSignals(False)
@@ -176,21 +192,26 @@ class RacerEditorPanel(Panel):
             parts.append(" ".join(words))
         return "; ".join(parts)
 
-    def apply(self) -> bool:
-        """Validate the table and emit it as a live change; say what is wrong otherwise."""
+    def racers(self) -> Racers:
+        """The racers the table describes, read once and checked against the race's problem;
+        :class:`~nnviz.core.racers.RacerSpecError` names the racer and key that are wrong."""
         line = self.racers_line()
+        racers = Racers(parse_racers(line), line)
+        if self.problem is not None:
+            check_problem(racers.specs, self.problem)
+        return racers
+
+    def apply(self) -> bool:
+        """Emit the table's racers as a live change; say what is wrong otherwise."""
         try:
-            if self.config is not None:
-                self.config.with_values({"racers": line})
-            else:
-                parse_racers(line)
-        except ParamError as error:
+            racers = self.racers()
+        except RacerSpecError as error:
             self._say(str(error), error=True)
             return False
-        self.live_change.emit("racers", line)
+        self.live_change.emit("racers", racers)
         self.dirty = False
-        self.loaded_line = line
-        self._say(f"Applied: {line}", error=False)
+        self.loaded = racers.specs
+        self._say(f"Applied: {racers}", error=False)
         return True
 
     def _say(self, text: str, *, error: bool) -> None:

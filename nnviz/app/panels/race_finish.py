@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.app.panels.legends import SIDE_MARGIN, Caption
-from nnviz.app.panels.race import _race_view, racer_colour
-from nnviz.scenarios.race import RacerView, RaceView, format_seconds
+from nnviz.app.panels.race import race_view_of, racer_colour
+from nnviz.core.race_views import RacerView, RaceView, format_seconds
 from nnviz.session import Snapshot
 
 TABLE_TEXT = (30, 30, 30)
@@ -62,7 +62,7 @@ class RaceFinishPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        view = _race_view(snapshot)
+        view = race_view_of(snapshot)
         if view is not None:
             self.draw(view)
 

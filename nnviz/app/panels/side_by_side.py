@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from nnviz.app.panels.base import CsvTable, Panel
+from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
 
@@ -52,14 +53,10 @@ class SideBySide(Panel):
         return {f"{prefix}_{name}": table for prefix, half in self.halves.items()
                 for name, table in half.csv_tables().items()}
 
-    def csv_notes(self) -> dict[str, Any]:
+    def csv_notes(self) -> dict[str, TableNotes]:
         """The halves' notes on their tables, under the same prefixed names."""
-        notes: dict[str, Any] = {}
-        for prefix, half in self.halves.items():
-            describe = getattr(half, "csv_notes", None)
-            if callable(describe):
-                notes.update({f"{prefix}_{name}": note for name, note in describe().items()})
-        return notes
+        return {f"{prefix}_{name}": note for prefix, half in self.halves.items()
+                for name, note in half.csv_notes().items()}
 
     def titles(self) -> Sequence[str]:
         """Each half's plot title, left to right (what a reader sees above each)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,17 +43,17 @@ def _table(columns: list[str]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[str]], colours: list[QColor | None]) -> None:
+def _fill(table: QTableWidget, rows: list[list[str]], colors: list[QColor | None]) -> None:
     table.setRowCount(len(rows))
-    for r, (row, colour) in enumerate(zip(rows, colours, strict=True)):
+    for r, (row, color) in enumerate(zip(rows, colors, strict=True)):
         for c, text in enumerate(row):
             item = table.item(r, c)
             if item is None:
                 item = QTableWidgetItem()
                 table.setItem(r, c, item)
             item.setText(text)
-            if colour is not None:
-                item.setBackground(colour)
+            if color is not None:
+                item.setBackground(color)
             else:
                 item.setData(Qt.ItemDataRole.BackgroundRole, None)
 
@@ -64,8 +64,6 @@ class WordQueryPanel(Panel):
 
     kind: ClassVar[str] = "word_query"
     title: ClassVar[str] = "Ask the vectors"
-    #: (name, value): the window posts it to the running session as a live hyperparameter
-    live_change = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,12 +103,12 @@ class WordQueryPanel(Panel):
         answer = snapshot.views.get("word_query")
         if isinstance(answer, QueryAnswer):
             self.show_answer(answer)
-        config_query = getattr(snapshot.config, "query", None)
-        if (isinstance(config_query, str) and not self.query_edit.hasFocus()
-                and self._asked in (None, config_query)):
-            if self.query_edit.text() != config_query:
-                self.query_edit.setText(config_query)
-            self._asked = None
+            # the box follows the query the run answers (a preset's, or one typed and
+            # answered), but never while a person types or waits for their own answer
+            if not self.query_edit.hasFocus() and self._asked in (None, answer.query):
+                if self.query_edit.text() != answer.query:
+                    self.query_edit.setText(answer.query)
+                self._asked = None
         check = snapshot.views.get("analogies")
         if isinstance(check, AnalogyCheck):
             self.show_check(check)
@@ -138,8 +136,8 @@ class WordQueryPanel(Panel):
         )
         rows = [[f"{b} − {a} + {c}", d, ", ".join(best)] for a, b, c, d, best, _ in
                 check.examples]
-        colours = [SOLVED if solved else MISSED for *_, solved in check.examples]
-        _fill(self.examples, rows, colours)
+        colors = [SOLVED if solved else MISSED for *_, solved in check.examples]
+        _fill(self.examples, rows, colors)
 
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)

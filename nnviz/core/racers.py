@@ -1,6 +1,9 @@
-"""The racers of the optimiser race, written as one line of text.
+"""The racers of the optimiser race: one record per racer, and the line of text that names them.
 
-The CLI's ``--set racers=…``, preset files and the GUI's racer editor all share this grammar::
+A race's racers are a tuple of :class:`RacerSpec` records. The racer editor builds that tuple
+and the race takes it as it is (:class:`Racers`); text enters in one place, :func:`parse_racers`,
+which the CLI's ``--set racers=…``, preset files, the controls' racers line and the editor's
+table cells all go through. The grammar::
 
     racers := racer (";" racer)*            (a newline also separates racers)
     racer  := KIND (KEY "=" VALUE)*
@@ -25,17 +28,17 @@ The CLI's ``--set racers=…``, preset files and the GUI's racer editor all shar
            search=1|0      newton: backtracking line search (1) or the pure step (0)
 
 Example: ``gd lr=0.1; momentum lr=0.1 momentum=0.9 batch=500; newton``. Errors name the racer
-(by position and kind) and the key.
+(by position and kind) and the key, and echo at most a short stretch of what was typed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 
+from nnviz.core.param_error import ParamError, shown
 from nnviz.core.schedules import SCHEDULES
-from nnviz.scenarios.params import ParamError
 
 #: kind → the optimiser (from :mod:`nnviz.core.optimizers`) it uses; newton has none
 KINDS: dict[str, str | None] = {
@@ -65,6 +68,9 @@ DEFAULT_LEARNING_RATES = {
     "rmsprop": 0.01, "adam": 0.01, "newton": 1.0,
 }
 
+#: the only problem Newton's method races on: convex, with a Hessian it can invert
+CONVEX_PROBLEM = "logistic"
+
 _COMMON = ("name", "lr", "schedule", "every", "factor", "epochs")
 _KEYS: dict[str, tuple[str, ...]] = {
     "gd": (*_COMMON,),
@@ -89,6 +95,12 @@ _NUMBERS: dict[str, tuple[str, float, float, bool]] = {
     "factor": ("decay", 0.0, 1.0, False),
     "epochs": ("epochs", 0.0, 1e6, True),
 }
+#: keys whose maximum is allowed (the others must stay below it)
+_MAXIMUM_ALLOWED = ("lr", "every", "epochs", "factor", "eps")
+
+#: RacerSpec field → its key in the grammar
+_KEY_OF_FIELD = {spec_field: key for key, (spec_field, *_) in _NUMBERS.items()} | {
+    "batch_size": "batch", "schedule": "schedule", "line_search": "search"}
 
 #: the RacerSpec fields that are a kind's own hyperparameters
 _OWN_KEYS = {"momentum": ("momentum",), "nesterov": ("momentum",), "adam": ("beta1", "beta2"),
@@ -143,24 +155,36 @@ class RacerSpec:
         what its schedule counts (the race's ``lr_step_unit``)."""
         parts = [f"η={self.learning_rate:g}" if self.kind != "newton"
                  else f"step {self.learning_rate:g}"]
-        keys = _KEYS[self.kind]
-        if "momentum" in keys:
-            parts.append(f"γ={self.momentum:g}")
-        if "beta1" in keys:
-            parts.append(f"β=({self.beta1:g}, {self.beta2:g})")
-        if "rho" in keys:
-            parts.append(f"ρ={self.rho:g}")
+        parts += self._own_symbols()
         parts.append("full batch" if self.full_batch else f"batch {self.batch_size}")
-        if self.schedule == "step":
-            unit = "ep" if step_unit == "epochs" else "updates"
-            parts.append(f"η×{self.decay:g} every {self.step_every:g} {unit}")
-        elif self.schedule == "exponential":
-            parts.append(f"η×{self.decay:g}/{'epoch' if step_unit == 'epochs' else 'update'}")
+        parts += self._schedule_words(step_unit)
         if self.kind == "newton":
             parts.append("line search" if self.line_search else "pure step")
         if self.epochs:
             parts.append(f"{self.epochs:g} epoch{'' if self.epochs == 1 else 's'}")
         return ", ".join(parts)
+
+    def _own_symbols(self) -> list[str]:
+        """The kind's own hyperparameters in symbols: γ, β or ρ."""
+        keys = _KEYS[self.kind]
+        symbols = []
+        if "momentum" in keys:
+            symbols.append(f"γ={self.momentum:g}")
+        if "beta1" in keys:
+            symbols.append(f"β=({self.beta1:g}, {self.beta2:g})")
+        if "rho" in keys:
+            symbols.append(f"ρ={self.rho:g}")
+        return symbols
+
+    def _schedule_words(self, step_unit: str) -> list[str]:
+        """How the learning rate decays, if it does, in the unit the schedule counts."""
+        per_epochs = step_unit == "epochs"
+        if self.schedule == "step":
+            unit = "ep" if per_epochs else "updates"
+            return [f"η×{self.decay:g} every {self.step_every:g} {unit}"]
+        if self.schedule == "exponential":
+            return [f"η×{self.decay:g}/{'epoch' if per_epochs else 'update'}"]
+        return []
 
     def text(self, *, hyperparameters: bool = False) -> str:
         """This racer in the grammar, with only the keys that differ from the defaults.
@@ -173,23 +197,25 @@ class RacerSpec:
         words = [self.kind]
         if self.name != self.kind:
             words.append(f"name={self.name}")
-        by_field = {spec_field: key for key, (spec_field, *_) in _NUMBERS.items()}
         for item in fields(self):
-            if item.name in ("kind", "name"):
-                continue
             value = getattr(self, item.name)
-            if value == getattr(default, item.name) and item.name not in always:
+            if item.name in ("kind", "name") or (value == getattr(default, item.name)
+                                                 and item.name not in always):
                 continue
-            if item.name == "line_search":
-                words.append(f"search={int(value)}")
-                continue
-            key = {"batch_size": "batch", "schedule": "schedule"}.get(item.name)
-            key = key or by_field[item.name]
-            words.append(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}")
+            words.append(_assignment(item.name, value))
         return " ".join(words)
 
 
+def _assignment(spec_field: str, value: object) -> str:
+    """``key=value`` for one RacerSpec field, as :func:`parse_racers` reads it back."""
+    key = _KEY_OF_FIELD[spec_field]
+    if isinstance(value, bool):
+        return f"{key}={int(value)}"
+    return f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+
+
 def default_spec(kind: str, name: str | None = None) -> RacerSpec:
+    """A racer of ``kind`` with its default settings (SGD's default batch is 32)."""
     batch = 32 if kind == "sgd" else 0
     return RacerSpec(kind=kind, name=name or kind, learning_rate=DEFAULT_LEARNING_RATES[kind],
                      batch_size=batch)
@@ -201,7 +227,7 @@ def parse_racers(text: str) -> tuple[RacerSpec, ...]:
     chunks = [c for c in chunks if c]
     if not chunks:
         raise RacerSpecError(
-            f"racers={text!r}: no racer; write e.g. 'gd lr=0.1; momentum lr=0.1 momentum=0.9'"
+            f"racers={shown(text)}: no racer; write e.g. 'gd lr=0.1; momentum lr=0.1 momentum=0.9'"
         )
     specs: list[RacerSpec] = []
     explicit_names: set[str] = set()
@@ -210,8 +236,8 @@ def parse_racers(text: str) -> tuple[RacerSpec, ...]:
         if named:
             if spec.name in explicit_names:
                 raise RacerSpecError(
-                    f"racers: racer {position} ({chunk!r}): the name {spec.name!r} is taken; "
-                    "give each racer its own name="
+                    f"racers: racer {position} ({shown(chunk)}): the name {shown(spec.name)} "
+                    "is taken; give each racer its own name="
                 )
             explicit_names.add(spec.name)
         specs.append(spec)
@@ -219,55 +245,78 @@ def parse_racers(text: str) -> tuple[RacerSpec, ...]:
 
 
 def _parse_one(position: int, chunk: str) -> tuple[RacerSpec, bool]:
+    """One racer from its words; True when it names itself (``name=``)."""
     words = chunk.split()
     kind = words[0].lower()
-    where = f"racers: racer {position} ({chunk!r})"
+    where = f"racers: racer {position} ({shown(chunk)})"
     if kind not in KINDS:
-        raise RacerSpecError(f"{where}: unknown kind {words[0]!r}; kinds: {', '.join(KINDS)}")
+        raise RacerSpecError(f"{where}: unknown kind {shown(words[0])}; kinds: {', '.join(KINDS)}")
     spec = default_spec(kind)
     named = False
+    for key, value in _assignments(where, kind, words[1:]):
+        spec = _SETTERS.get(key, _set_number)(spec, where, key, value)
+        named = named or key == "name"
+    return spec, named
+
+
+def _assignments(where: str, kind: str, words: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(key, value) of each ``KEY=VALUE`` word, each key one the kind has, given once."""
     seen: set[str] = set()
-    for word in words[1:]:
+    for word in words:
         key, sep, value = word.partition("=")
         key = key.lower()
         if not sep or not value:
-            raise RacerSpecError(f"{where}: {word!r} is not KEY=VALUE")
+            raise RacerSpecError(f"{where}: {shown(word)} is not KEY=VALUE")
         if key not in _KEYS[kind]:
             allowed = ", ".join(_KEYS[kind])
-            raise RacerSpecError(f"{where}: {kind} has no key {key!r}; keys: {allowed}")
+            raise RacerSpecError(f"{where}: {kind} has no key {shown(key)}; keys: {allowed}")
         if key in seen:
-            raise RacerSpecError(f"{where}: {key!r} is given twice")
+            raise RacerSpecError(f"{where}: {shown(key)} is given twice")
         seen.add(key)
-        if key == "name":
-            if not _NAME.match(value):
-                raise RacerSpecError(
-                    f"{where}: name={value!r}: use up to 24 letters, digits, '_', '-', '.', '+'"
-                )
-            spec, named = replace(spec, name=value), True
-        elif key == "schedule":
-            if value not in SCHEDULES:
-                raise RacerSpecError(
-                    f"{where}: schedule={value!r}; accepted: {', '.join(SCHEDULES)}"
-                )
-            spec = replace(spec, schedule=value)
-        elif key == "batch":
-            spec = replace(spec, batch_size=_integer(where, key, value))
-        elif key == "search":
-            if value.lower() not in _SWITCH:
-                raise RacerSpecError(f"{where}: search={value!r}; accepted: 1 or 0")
-            spec = replace(spec, line_search=_SWITCH[value.lower()])
-        else:
-            spec = replace(spec, **{_NUMBERS[key][0]: _number(where, key, value)})
-    return spec, named
+        yield key, value
+
+
+def _set_name(spec: RacerSpec, where: str, key: str, value: str) -> RacerSpec:
+    if not _NAME.match(value):
+        raise RacerSpecError(
+            f"{where}: name={shown(value)}: use up to 24 letters, digits, '_', '-', '.', '+'")
+    return replace(spec, name=value)
+
+
+def _set_schedule(spec: RacerSpec, where: str, key: str, value: str) -> RacerSpec:
+    if value not in SCHEDULES:
+        raise RacerSpecError(f"{where}: schedule={shown(value)}; accepted: {', '.join(SCHEDULES)}")
+    return replace(spec, schedule=value)
+
+
+def _set_batch(spec: RacerSpec, where: str, key: str, value: str) -> RacerSpec:
+    return replace(spec, batch_size=_integer(where, key, value))
+
+
+def _set_search(spec: RacerSpec, where: str, key: str, value: str) -> RacerSpec:
+    if value.lower() not in _SWITCH:
+        raise RacerSpecError(f"{where}: search={shown(value)}; accepted: 1 or 0")
+    return replace(spec, line_search=_SWITCH[value.lower()])
+
+
+def _set_number(spec: RacerSpec, where: str, key: str, value: str) -> RacerSpec:
+    return replace(spec, **{_NUMBERS[key][0]: _number(where, key, value)})
+
+
+#: key → how its value is checked and set; every other key is a number of :data:`_NUMBERS`
+_SETTERS: dict[str, Callable[[RacerSpec, str, str, str], RacerSpec]] = {
+    "name": _set_name, "schedule": _set_schedule, "batch": _set_batch, "search": _set_search,
+}
 
 
 def _integer(where: str, key: str, text: str) -> int:
     try:
         number = float(text)
     except ValueError:
-        raise RacerSpecError(f"{where}: {key}={text!r} is not an integer") from None
+        raise RacerSpecError(f"{where}: {key}={shown(text)} is not an integer") from None
     if not number.is_integer() or number < 0 or number > 10_000_000:
-        raise RacerSpecError(f"{where}: {key}={text!r}: accepted: an integer ≥ 0 (0 = full batch)")
+        raise RacerSpecError(
+            f"{where}: {key}={shown(text)}: accepted: an integer ≥ 0 (0 = full batch)")
     return int(number)
 
 
@@ -276,14 +325,14 @@ def _number(where: str, key: str, text: str) -> float:
     try:
         number = float(text)
     except ValueError:
-        raise RacerSpecError(f"{where}: {key}={text!r} is not a number") from None
+        raise RacerSpecError(f"{where}: {key}={shown(text)} is not a number") from None
     above_low = number >= low if low_ok else number > low
-    upper_ok = key in ("lr", "every", "epochs", "factor", "eps")
-    below_high = number <= high if upper_ok else number < high
+    high_ok = key in _MAXIMUM_ALLOWED
+    below_high = number <= high if high_ok else number < high
     if not (above_low and below_high):
         low_text = f"≥ {low:g}" if low_ok else f"> {low:g}"
-        high_text = f"≤ {high:g}" if upper_ok else f"< {high:g}"
-        raise RacerSpecError(f"{where}: {key}={text!r}: accepted: a number {low_text} and "
+        high_text = f"≤ {high:g}" if high_ok else f"< {high:g}"
+        raise RacerSpecError(f"{where}: {key}={shown(text)}: accepted: a number {low_text} and "
                              f"{high_text}")
     return number
 
@@ -307,3 +356,55 @@ def _unique_names(specs: Sequence[RacerSpec], taken: set[str]) -> tuple[RacerSpe
 def format_racers(specs: Sequence[RacerSpec]) -> str:
     """The racers line that :func:`parse_racers` turns back into ``specs``."""
     return "; ".join(spec.text() for spec in specs)
+
+
+class Racers(str):
+    """The racers of one race: their specs (``specs``), and the line of text that names them.
+
+    It is a ``str`` so that everything that shows, compares, saves or edits a setting as text
+    (the controls, ``--set``, sidecars, run files) takes it as it is; the race reads
+    ``specs``. So a line is parsed once, where it enters as text (:func:`read_racers`), and the
+    racer editor's specs reach the race without being written out and parsed again.
+    """
+
+    specs: tuple[RacerSpec, ...]
+
+    def __new__(cls, specs: Sequence[RacerSpec], text: str | None = None) -> Racers:
+        specs = tuple(specs)
+        _check_names(specs)
+        racers = super().__new__(cls, format_racers(specs) if text is None else text)
+        racers.specs = specs
+        return racers
+
+    def __getnewargs__(self) -> tuple[tuple[RacerSpec, ...], str]:  # copies keep the specs
+        return self.specs, str(self)
+
+
+def _check_names(specs: Sequence[RacerSpec]) -> None:
+    """At least one racer, each under its own name (the race tells racers apart by name)."""
+    if not specs:
+        raise RacerSpecError("racers: no racer; add one")
+    names = [spec.name for spec in specs]
+    for position, spec in enumerate(specs, start=1):
+        if names.index(spec.name) != position - 1:
+            raise RacerSpecError(f"racers: racer {position} ({spec.kind}): the name "
+                                 f"{shown(spec.name)} is taken; give each racer its own name=")
+
+
+def read_racers(text: str) -> Racers:
+    """The racers ``text`` names, parsed once; :class:`Racers` pass as they are."""
+    if isinstance(text, Racers):
+        return text
+    return Racers(parse_racers(text), text)
+
+
+def check_problem(specs: Sequence[RacerSpec], problem: str) -> None:
+    """Refuse racers that cannot race on ``problem``: Newton's method needs the convex one."""
+    if problem == CONVEX_PROBLEM:
+        return
+    for position, spec in enumerate(specs, start=1):
+        if spec.kind == "newton":
+            raise RacerSpecError(
+                f"racers: racer {position} ({spec.name}): Newton's method races only on the "
+                f"convex problem; set problem={CONVEX_PROBLEM} or remove it"
+            )
