@@ -7,11 +7,11 @@ by itself in :class:`~nnviz.scenarios.base.SessionBase`; a session overrides wha
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import types
 
 import pytest
+from scenario_sessions import default_session
 
 import nnviz.backends.device
 from nnviz.app.worker import limit_torch_threads_for
@@ -25,10 +25,7 @@ def test_every_scenario_s_session_answers_the_whole_protocol(name, tmp_path):
     scenario = all_scenarios()[name]
     if scenario.missing_requirements():
         pytest.skip(f"needs {scenario.missing_requirements()}")
-    config = scenario.default_config()
-    if "cache_dir" in {f.name for f in dataclasses.fields(config)}:
-        config = config.with_values({"cache_dir": str(tmp_path / "cache")})
-    session = scenario.create_session(config)
+    session = default_session(scenario, tmp_path)
     assert isinstance(session, SessionBase) and isinstance(session, Session)
     assert isinstance(session.finished, bool) and isinstance(session.finish_message, str)
     assert session.planned_steps is None or isinstance(session.planned_steps, int)

@@ -8,13 +8,13 @@ open: its ``RacerView`` had one ``seconds`` field where the race now keeps two c
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scenario_sessions import records_in
 
 from nnviz.io.codec import CodecError, Encoder, decode
 from nnviz.io.record_kinds import OLD_NAMES, RECORD_KINDS, readable_kinds, record_kinds
@@ -32,15 +32,6 @@ def stored_names(path: Path) -> set[str]:
     return set(re.findall(r'"\$dataclass": "([^"]+)"', header))
 
 
-def records_in(value):
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        yield value
-        for field in dataclasses.fields(value):
-            yield from records_in(getattr(value, field.name))
-    elif isinstance(value, dict):
-        yield from (r for item in value.values() for r in records_in(item))
-    elif isinstance(value, (list, tuple)):
-        yield from (r for item in value for r in records_in(item))
 
 
 def test_both_generations_of_old_files_are_here():

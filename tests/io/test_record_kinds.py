@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
+from scenario_sessions import default_session, records_in
 
 from nnviz.io.record_kinds import record_kinds
 from nnviz.io.runs import RunRecord, load_run, save_run
@@ -12,29 +11,12 @@ from nnviz.scenarios.registry import all_scenarios
 from nnviz.session import train
 
 
-def records_in(value):
-    """Every dataclass instance inside ``value``, depth first."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        yield value
-        for field in dataclasses.fields(value):
-            yield from records_in(getattr(value, field.name))
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from records_in(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from records_in(item)
-
-
 @pytest.mark.parametrize("name", list(all_scenarios()))
 def test_a_run_of_every_scenario_round_trips(name, tmp_path):
     scenario = all_scenarios()[name]
     if scenario.missing_requirements():
         pytest.skip(f"needs {scenario.missing_requirements()}")
-    config = scenario.default_config()
-    if "cache_dir" in {f.name for f in dataclasses.fields(config)}:
-        config = config.with_values({"cache_dir": str(tmp_path / "cache")})
-    session = scenario.create_session(config)
+    session = default_session(scenario, tmp_path)
     record = None
     for snapshot in train(session, max_steps=3, every=1):
         record = record or RunRecord.from_snapshot(snapshot)
@@ -44,4 +26,4 @@ def test_a_run_of_every_scenario_round_trips(name, tmp_path):
     loaded = load_run(save_run(tmp_path / f"{name}.nnviz-run.npz", record))
     assert [s.step for s in loaded.snapshots] == [s.step for s in record.snapshots]
     assert {type(r).__name__ for s in loaded.snapshots for r in records_in(s)} == kinds
-    assert type(loaded.config) is type(config)
+    assert type(loaded.config) is type(session.config)
