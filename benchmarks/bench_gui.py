@@ -2,12 +2,14 @@
 
 Three measurements, each over ``--seconds`` (default 20) of the default moons scenario:
 
-1. headless: the same worker (train() on a thread, views every snapshot) with a plain thread
-   draining its outbox: the throughput to compare against;
+1. headless: the same worker (train() on a thread, every view at every snapshot, as before
+   views were computed on demand) with a plain thread draining its outbox: the throughput to
+   compare against; and the same worker computing no views (the most training can do);
 2. with the window: the main window (offscreen, 1440×900) trains and draws, while a 5 ms
    QTimer records how late each tick is (the event loop's worst gap), an event filter counts
    the decision-boundary plot's paint events (frames/s), and the session's step count gives
-   the training throughput;
+   the training throughput; the window asks the loop only for the views its panels draw, at
+   the rates they are drawn (:class:`~nnviz.session.ViewDemand`);
 3. the ratio of 2 to 1.
 
 Aims (issue 3): worst gap < 50 ms, ≥ 30 boundary frames/s, GUI throughput ≥ 80 % of headless.
@@ -40,14 +42,17 @@ from PySide6.QtWidgets import QApplication
 
 from nnviz.app.worker import TrainingWorker
 from nnviz.scenarios.registry import get_scenario
+from nnviz.session import ViewDemand
 
 TICK_MS = 5
 
 
-def headless(seconds: float) -> float:
-    """Steps/s of the GUI's worker with a consumer thread instead of a window."""
+def headless(seconds: float, *, views: bool = True) -> float:
+    """Steps/s of the GUI's worker with a consumer thread instead of a window: every view at
+    every snapshot, or (``views`` False) none."""
     scenario = get_scenario("moons")
-    worker = TrainingWorker(build=lambda: scenario.create_session()).start()
+    demand = None if views else ViewDemand({})
+    worker = TrainingWorker(build=lambda: scenario.create_session(), views=demand).start()
     stop = threading.Event()
 
     def consume() -> None:
@@ -159,13 +164,15 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     for round_ in range(args.repeat):
         base = headless(args.seconds)
+        bare = headless(args.seconds, views=False)
         gui = with_window(app, args.seconds,
                           [k for k in args.panels.split(",") if k] or None)
         ratio = gui["steps_per_s"] / base
         shown = args.panels or "all of moons' panels"
         print(f"round {round_ + 1}: {args.seconds:g} s each, panels: {shown}, "
               f"load {os.getloadavg()[0]:.2f}")
-        print(f"  headless worker          {base:10,.0f} steps/s")
+        print(f"  headless worker          {base:10,.0f} steps/s   (every view, every snapshot)")
+        print(f"  headless, no views       {bare:10,.0f} steps/s")
         print(f"  with the window          {gui['steps_per_s']:10,.0f} steps/s"
               f"   ({ratio:.0%} of headless; aim ≥ 80%)")
         print(f"  boundary frames drawn    {gui['frames_per_s']:10.1f} /s"

@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -102,7 +102,8 @@ def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return code
 
 
-def train_for_export(session: Any, steps: int) -> list[Any]:
+def train_for_export(session: Any, steps: int, kinds: Collection[str] | None = None
+                     ) -> list[Any]:
     """Train ``steps`` steps and return the snapshots the panels are fed, ending at the
     final one (or at a diverged one).
 
@@ -110,7 +111,8 @@ def train_for_export(session: Any, steps: int) -> list[Any]:
     more: the final snapshot has them, and so does the first. When the first views keep a
     history of the run (:func:`views_keep_history`), views are computed :data:`VIEW_POINTS`
     times over the run as well, as the app's worker computes them with its snapshots: the
-    history is then what a person watching the run would have seen, not one point.
+    history is then what a person watching the run would have seen, not one point. Only the
+    view ``kinds`` the exported panels draw are computed (None: every kind).
     """
     from nnviz.cli import run_length
     from nnviz.session import train
@@ -126,11 +128,22 @@ def train_for_export(session: Any, steps: int) -> list[Any]:
             return [*snapshots, snapshot]
         first = not snapshots
         if first or snapshot.final or (history and snapshot.step - viewed_at >= view_every):
-            snapshot = dataclasses.replace(snapshot, views=session.views())
+            snapshot = dataclasses.replace(snapshot, views=session.views(kinds))
             viewed_at = snapshot.step
             history = history or (first and views_keep_history(snapshot.views))
         snapshots.append(snapshot)
     return snapshots
+
+
+def exported_view_kinds(scenario: Any) -> set[str] | None:
+    """The view kinds the scenario's panels draw, so an export computes no other; None (every
+    kind) when the app's libraries are missing, and the export says so after training."""
+    try:
+        from nnviz.app.panels import panel_classes
+    except ImportError:
+        return None
+    return {kind for panel in panel_classes(scenario.panels).values()
+            for kind in (*panel.draws, *panel.may_draw)}
 
 
 def views_keep_history(views: Mapping[str, Any]) -> bool:
@@ -166,13 +179,13 @@ def _train_and_export(args: argparse.Namespace, folder: Path, formats: tuple[str
     except (OSError, ValueError) as error:
         raise UsageError(f"{scenario.name}: {error}") from None
 
-    snapshots = train_for_export(session, steps)
+    if _needs_offscreen():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    snapshots = train_for_export(session, steps, exported_view_kinds(scenario))
     if snapshots[-1].diverged:
         err.write(f"{divergence_line(snapshots[-1])}\n")
         return EXIT_DIVERGED
 
-    if _needs_offscreen():
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:
         from nnviz.app.headless_export import export_scenario_panels
     except ImportError as error:

@@ -3,7 +3,8 @@
 ``train(session)`` is a plain generator: it steps a :class:`Session` as fast as it can, applies
 live hyperparameter changes posted to a :class:`Mailbox` between steps, and yields an immutable
 :class:`Snapshot` when one is due (every ``every`` steps for the CLI, about every ``interval``
-seconds for the GUI). The GUI runs the same generator on a worker thread (``nnviz.app.worker``);
+seconds for the GUI), carrying the views its consumer draws when they are due
+(:class:`ViewDemand`). The GUI runs the same generator on a worker thread (``nnviz.app.worker``);
 tests iterate it on the main thread.
 """
 
@@ -12,17 +13,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
 from nnviz.scenarios.base import ResultTable, next_run_id
 from nnviz.scenarios.params import Config
 
-__all__ = ["TRACE_LABELS", "Diverged", "Mailbox", "Session", "Snapshot", "next_run_id",
-           "train"]
+__all__ = ["TRACE_LABELS", "Diverged", "Mailbox", "Session", "Snapshot", "ViewDemand",
+           "next_run_id", "train"]
 
 #: What the per-step trace series that several scenarios share are, in the words a legend
 #: shows. ``loss`` is the loss of the examples one update was computed on, before that
@@ -30,6 +31,10 @@ __all__ = ["TRACE_LABELS", "Diverged", "Mailbox", "Session", "Snapshot", "next_r
 #: ``train_loss`` metric (mean cross-entropy over the training split), measured on the batch,
 #: so the two can share an axis whatever ``loss_reduction`` scales the gradient by.
 TRACE_LABELS: Mapping[str, str] = {"loss": "batch loss (mean per example)"}
+
+
+#: a view record type (each declares its default kind as the ClassVar ``view_kind``)
+RecordT = TypeVar("RecordT")
 
 
 class Diverged(ArithmeticError):
@@ -44,8 +49,9 @@ class Snapshot:
     per-step series since the previous snapshot (``trace["step"]`` and e.g. ``trace["loss"]``,
     the batch loss of every update as :data:`TRACE_LABELS` defines it) so curves miss no
     spike between frames. ``views``
-    maps a view name (``"decision_grid"``, ``"histograms"`` …) to the data a panel draws; it is
-    empty when the consumer asked for metrics only.
+    maps a view kind (``"decision_grid"``, ``"histograms"`` …) to the record a panel draws,
+    read with :meth:`view`; it holds only the kinds the consumer asked for and was due for
+    (:class:`ViewDemand`), and is empty when it asked for metrics only.
     """
 
     run_id: int
@@ -60,6 +66,13 @@ class Snapshot:
     message: str = ""
     diverged: bool = False
     final: bool = False
+
+    def view(self, record_type: type[RecordT], kind: str | None = None) -> RecordT | None:
+        """The view of ``kind`` (by default the record type's own ``view_kind``) if the
+        snapshot holds one of ``record_type``, else None: a panel asks for what it draws by
+        type, and a misspelt or missing kind gives None, never a record of another type."""
+        found = self.views.get(kind if kind is not None else record_type.view_kind)
+        return found if isinstance(found, record_type) else None
 
     def report(self) -> dict[str, Any]:
         """The flat record the CLI prints as one JSON line."""
@@ -141,8 +154,9 @@ class Session(Protocol):
         """Evaluate the scalar report (train/test loss, accuracy …) at the current step."""
         ...
 
-    def views(self) -> dict[str, Any]:
-        """Compute the expensive views (grids, histograms, projections) for a snapshot."""
+    def views(self, kinds: Collection[str] | None = None) -> dict[str, Any]:
+        """Compute the expensive views (grids, histograms, projections) for a snapshot:
+        those named in ``kinds``, or every one the session makes when ``kinds`` is None."""
         ...
 
     def checkpoint(self) -> Any:
@@ -254,6 +268,52 @@ class Mailbox:
             return True
 
 
+class ViewDemand:
+    """Which views a consumer draws and how often, so the loop computes nothing thrown away.
+
+    Views cost training time (the worker and the GUI share one GIL), and a panel drawn at a
+    few frames per second has no use for the 45 views a second the loop could make. The
+    consumer (the window, an export, a test) says, for each view kind it draws, the least
+    interval in seconds between two computations of it (0: every snapshot); a kind nobody
+    wants is never computed. Thread-safe: the GUI thread replaces the wants with :meth:`want`
+    while the loop reads them with :meth:`due`. Until a consumer has said what it wants
+    (``wants`` None), every kind is computed at every snapshot, as with ``views=True``.
+    """
+
+    def __init__(self, wants: Mapping[str, float] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._wants: dict[str, float] | None = None
+        self._computed_at: dict[str, float] = {}
+        if wants is not None:
+            self.want(wants)
+
+    def want(self, wants: Mapping[str, float] | None) -> None:
+        """Replace what is wanted: view kind -> least seconds between two computations
+        (None: every kind, every snapshot)."""
+        with self._lock:
+            self._wants = None if wants is None else {
+                kind: max(0.0, float(gap)) for kind, gap in wants.items()}
+
+    @property
+    def wants(self) -> dict[str, float] | None:
+        with self._lock:
+            return None if self._wants is None else dict(self._wants)
+
+    def due(self, now: float, *, every_wanted: bool = False) -> frozenset[str] | None:
+        """The wanted kinds whose interval has passed by ``now`` (all wanted ones with
+        ``every_wanted``: a pause or the end must show every panel's view of that step),
+        counted as computed at ``now``; None while every kind is wanted."""
+        with self._lock:
+            if self._wants is None:
+                return None
+            due = frozenset(
+                kind for kind, gap in self._wants.items()
+                if every_wanted or now - self._computed_at.get(kind, -math.inf) >= gap
+            )
+            self._computed_at.update(dict.fromkeys(due, now))
+            return due
+
+
 def _finite(values: Mapping[str, float]) -> bool:
     return all(math.isfinite(float(v)) for v in values.values())
 
@@ -282,7 +342,7 @@ def train(
     max_steps: int | None = None,
     every: int | None = None,
     interval: float | None = 1 / 30,
-    views: bool = True,
+    views: bool | ViewDemand = True,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Iterator[Snapshot]:
     """Step ``session`` and yield snapshots; see the module docstring.
@@ -293,16 +353,21 @@ def train(
     non-finite loss or metric restores that checkpoint, yields a ``diverged`` snapshot with a
     message saying what to try, and ends the generator. Floating-point warnings are silenced:
     divergence is reported by that snapshot, never as a warning.
+
+    ``views`` says which views a snapshot carries: True every kind the session makes, False
+    none (the CLI's metrics-only run), a :class:`ViewDemand` the kinds its consumer wants and
+    is due for (every wanted kind on the first, paused and final snapshots).
     """
     mailbox = mailbox or Mailbox()
     started = clock()
     trace_rows: list[tuple[int, Mapping[str, float]]] = []
 
-    def snapshot(*, final: bool = False, message: str = "", diverged: bool = False) -> Snapshot:
+    def snapshot(*, final: bool = False, message: str = "", diverged: bool = False,
+                 every_wanted: bool = True) -> Snapshot:
         with np.errstate(all="ignore"):
             metrics = session.metrics()
             if diverged or _finite(metrics):
-                computed_views = session.views() if views else {}
+                computed_views = _compute_views(session, views, clock(), every_wanted)
             else:
                 computed_views = {}
         trace = _stack_trace(trace_rows)
@@ -356,8 +421,9 @@ def train(
         due = (every is not None and session.step_count - step_at_yield >= every) or (
             every is None and interval is not None and clock() - last_yield >= interval
         )
-        if due or mailbox.take_flush():
-            current = snapshot()
+        flush = not due and mailbox.take_flush()
+        if due or flush:
+            current = snapshot(every_wanted=flush)  # a budget ran out: the views of a pause
             if not _finite(current.metrics):
                 yield diverge(_non_finite(current.metrics), current.step)
                 return
@@ -366,6 +432,17 @@ def train(
             last_yield = clock()
             step_at_yield = session.step_count
     yield snapshot(final=True, message=session.finish_message if session.finished else "")
+
+
+def _compute_views(session: Session, views: bool | ViewDemand, now: float,
+                   every_wanted: bool) -> dict[str, Any]:
+    """The views one snapshot carries (see ``train``'s ``views``)."""
+    if isinstance(views, ViewDemand):
+        kinds = views.due(now, every_wanted=every_wanted)
+        if kinds is None:
+            return session.views()
+        return session.views(kinds) if kinds else {}
+    return session.views() if views else {}
 
 
 def _non_finite(values: Mapping[str, float]) -> dict[str, float]:

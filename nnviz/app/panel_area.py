@@ -38,6 +38,15 @@ def columns_for(width: int, panels: int) -> int:
     return 3 if width >= 3 * MIN_PANEL_WIDTH else COLUMNS
 
 
+def newest_drawable(panel: Panel, snapshots: Sequence[Snapshot]) -> Snapshot | None:
+    """The newest of ``snapshots`` that holds every view ``panel`` draws (the loop computes
+    each view only as often as its panels are drawn), None if none does."""
+    for snapshot in reversed(snapshots):
+        if all(kind in snapshot.views for kind in panel.draws):
+            return snapshot
+    return None
+
+
 class PanelFrame(QFrame):
     """A panel under a bold title, with a thin border."""
 
@@ -132,28 +141,46 @@ class PanelArea(QWidget):
         for panel in self.panels:
             panel.start_run(run_id)
 
+    def view_wants(self) -> dict[str, float]:
+        """The view kinds the shown panels draw, each with the least seconds between two
+        draws of it (0: every snapshot), for the training loop to compute nothing else
+        (:class:`~nnviz.session.ViewDemand`). A hidden panel wants nothing."""
+        wants: dict[str, float] = {}
+        for panel in self.panels:
+            if panel.isHidden() or panel.parentWidget().isHidden():
+                continue
+            rate = self.budget.rate(panel)
+            gap = 1.0 / rate if rate else 0.0
+            for kind in (*panel.draws, *panel.may_draw):
+                wants[kind] = min(gap, wants.get(kind, gap))
+        return wants
+
     def show_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
-        """Every snapshot to curves (``record_snapshot``); the newest drawn by every panel.
+        """Every snapshot to curves (``record_snapshot``); the newest a panel can draw (one
+        holding the views it draws) drawn by it.
 
         A panel drawn less than 1/rate ago (its ``max_fps``, or the rate the frame budget
-        allows it, see :mod:`nnviz.app.frame_budget`) only records the newest, and is drawn
-        when it is due (by the next frame, or by a timer if no frame comes).
+        allows it, see :mod:`nnviz.app.frame_budget`) only records it, and is drawn when it
+        is due (by the next frame, or by a timer if no frame comes).
         """
         if not snapshots:
             return
         now = time.monotonic()
         for panel in self.panels:
-            for snapshot in snapshots[:-1]:
-                panel.record_snapshot(snapshot)
-            newest = snapshots[-1]
+            drawable = newest_drawable(panel, snapshots)
+            for snapshot in snapshots:
+                if snapshot is not drawable:
+                    panel.record_snapshot(snapshot)
+            if drawable is None:
+                continue  # views computed for other panels only: keep what it shows
             wait = self._wait(panel, now)
             if wait > 0:
-                panel.record_snapshot(newest)
-                self._pending[panel] = newest
+                panel.record_snapshot(drawable)
+                self._pending[panel] = drawable
                 if not self._flush_timer.isActive():
                     self._flush_timer.start(max(1, int(wait * 1000)))
             else:
-                self._draw(panel, newest, now)
+                self._draw(panel, drawable, now)
 
     def _wait(self, panel: Panel, now: float) -> float:
         rate = self.budget.rate(panel)

@@ -24,7 +24,7 @@ from nnviz.app import gui_gc
 from nnviz.app.worker import SNAPSHOT_INTERVAL, TrainingWorker, WorkerEvent
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config, ParamError
-from nnviz.session import Session, Snapshot
+from nnviz.session import Session, Snapshot, ViewDemand
 
 POLL_MS = 16
 
@@ -77,6 +77,9 @@ class RunController(QObject):
         self._gc_held = False
         #: the step at which every run pauses by itself, once (a preset's planned length)
         self.hold_at: int | None = None
+        #: the views the window draws, by kind, and the least seconds between two of each
+        #: (None: not said yet for this scenario, so every view is computed)
+        self.view_wants: dict[str, float] | None = None
 
     # -- what runs ------------------------------------------------------------------------
     @property
@@ -87,6 +90,7 @@ class RunController(QObject):
         """Switch to ``scenario`` with ``config`` and build a fresh run (paused unless asked)."""
         self.scenario = scenario
         self.config = config
+        self.view_wants = None  # another scenario's panels: every view until they say
         self._start_new(running=running)
 
     def reset(self) -> None:
@@ -115,7 +119,7 @@ class RunController(QObject):
         scenario, config = self.scenario, self.config
         self.worker = TrainingWorker(
             build=lambda: scenario.create_session(config), paused=not running,
-            interval=self.interval, hold_at=self.hold_at,
+            interval=self.interval, hold_at=self.hold_at, views=ViewDemand(self.view_wants),
         ).start()
         self._set_state(RUNNING if running else PAUSED)
         self._timer.start()
@@ -128,7 +132,7 @@ class RunController(QObject):
         self._retire()
         self._hold_gc()
         worker = TrainingWorker(session=session, paused=paused, interval=self.interval,
-                                hold_at=self.hold_at)
+                                hold_at=self.hold_at, views=ViewDemand(self.view_wants))
         live, _ = session.config.live_changes(self.config)
         for name, value in live.items():
             worker.mailbox.post(name, value)
@@ -171,6 +175,13 @@ class RunController(QObject):
         reason = why.removeprefix("Training stopped: ")
         self.message.emit("error", f"Could not apply {fallback.change}: {reason}. "
                                    "Kept the previous run and settings.")
+
+    def want_views(self, wants: dict[str, float] | None) -> None:
+        """The views the panels draw (kind -> least seconds between two), for this run and
+        the next ones of the scenario: the loop computes no other (:class:`ViewDemand`)."""
+        self.view_wants = None if wants is None else dict(wants)
+        if self.worker is not None and self.worker.views is not None:
+            self.worker.views.want(self.view_wants)
 
     # -- buttons --------------------------------------------------------------------------
     def run(self) -> None:

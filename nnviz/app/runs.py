@@ -135,7 +135,8 @@ class RunViewer(QWidget):
         return " · ".join(parts)
 
     def _metric_names(self) -> list[str]:
-        names = [k for k in self.record.history if k not in ("step", "epoch", "wall_seconds")]
+        names = [k for k in self.record.history_arrays()
+                 if k not in ("step", "epoch", "wall_seconds")]
         names.sort(key=lambda n: (0 if "loss" in n else 1, n))
         if self.record.trace:
             names.insert(0, f"{next(iter(self.record.trace))} (every step)")
@@ -149,10 +150,10 @@ class RunViewer(QWidget):
                 steps, values = record.trace_arrays()[key]
                 return steps.astype(float), values
             return np.zeros(0), np.zeros(0)
-        if name not in record.history:
+        history = record.history_arrays()
+        if name not in history:
             return np.zeros(0), np.zeros(0)
-        return (np.asarray(record.history["step"], float),
-                np.asarray(record.history[name], float))
+        return history["step"], history[name]
 
     def draw_curves(self) -> None:
         name = self.metric_box.currentData()

@@ -346,6 +346,7 @@ class MainWindow(QMainWindow):
 
     def _frame(self, snapshots: list[Snapshot]) -> None:
         self.panel_area.show_snapshots(snapshots)
+        self.runner.want_views(self.panel_area.view_wants())  # at the rates just measured
         newest = snapshots[-1]
         self.readout.show_snapshot(newest)
         if self.exports is not None:

@@ -8,6 +8,9 @@ Why a plain thread and a polled outbox rather than a QThread with signals:
 - The GUI can never be flooded: a GUI-thread timer drains the outbox at the display rate and
   draws only the newest snapshot's views, however fast the worker produces them. Curves still
   see every snapshot's ``trace`` and ``metrics``, so no point is lost.
+- The worker computes only the views the window's panels draw, as often as they are drawn
+  (its :class:`~nnviz.session.ViewDemand`, which the window updates every frame): a view
+  computed and never drawn is training time lost, the two threads sharing one GIL.
 - This module imports no Qt, so its tests and benchmarks run without a QApplication.
 
 Each :class:`TrainingWorker` owns one outbox. Starting a new run gives a new worker; the old
@@ -33,13 +36,14 @@ from typing import Any
 
 from nnviz.core.threads import limit_blas_threads
 from nnviz.scenarios.base import MissingDependency
-from nnviz.session import Mailbox, Session, Snapshot, train
+from nnviz.session import Mailbox, Session, Snapshot, ViewDemand, train
 
 #: seconds of training between snapshots; with the views' own cost (~5 ms for moons) this
 #: gives the boundary ~35-40 frames/s
 SNAPSHOT_INTERVAL = 1 / 45
 
-#: queued snapshots beyond this many newest ones lose their views (only the newest is drawn)
+#: a queued snapshot loses a view kind once this many newer ones hold it (only the newest of
+#: each kind is drawn)
 KEEP_VIEWS = 4
 
 
@@ -58,26 +62,32 @@ class Outbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: deque[Snapshot | WorkerEvent] = deque()
-        self._with_views: deque[int] = deque()  # sequence numbers of queued snapshots with views
+        #: per view kind, the sequence numbers of the queued snapshots that hold it
+        self._holding: dict[str, deque[int]] = {}
         self._sequence = 0
         self._first = 0
 
     def put(self, item: Snapshot | WorkerEvent) -> None:
         with self._lock:
             self._items.append(item)
-            if isinstance(item, Snapshot) and item.views:
-                self._with_views.append(self._sequence)
-                while len(self._with_views) > KEEP_VIEWS:
-                    index = self._with_views.popleft() - self._first
-                    old = self._items[index]
-                    self._items[index] = dataclasses.replace(old, views={})
+            if isinstance(item, Snapshot):
+                for kind in item.views:
+                    holders = self._holding.setdefault(kind, deque())
+                    holders.append(self._sequence)
+                    if len(holders) > KEEP_VIEWS:
+                        self._drop_view(holders.popleft() - self._first, kind)
             self._sequence += 1
+
+    def _drop_view(self, index: int, kind: str) -> None:
+        old = self._items[index]
+        views = {name: view for name, view in old.views.items() if name != kind}
+        self._items[index] = dataclasses.replace(old, views=views)
 
     def take_all(self) -> list[Snapshot | WorkerEvent]:
         with self._lock:
             items = list(self._items)
             self._items.clear()
-            self._with_views.clear()
+            self._holding.clear()
             self._first = self._sequence
             return items
 
@@ -111,7 +121,8 @@ class TrainingWorker:
 
     Give either a built ``session`` (to continue it, e.g. after a divergence) or a ``build``
     callable that creates one on the worker thread (so a slow build never blocks the GUI and
-    its errors arrive as messages).
+    its errors arrive as messages). ``views`` says which views to compute and how often
+    (:class:`~nnviz.session.ViewDemand`); without it every snapshot carries every view.
     """
 
     def __init__(
@@ -123,6 +134,7 @@ class TrainingWorker:
         interval: float = SNAPSHOT_INTERVAL,
         name: str = "nnviz-training",
         hold_at: int | None = None,
+        views: ViewDemand | None = None,
     ) -> None:
         if (session is None) == (build is None):
             raise ValueError("give exactly one of session or build")
@@ -131,6 +143,8 @@ class TrainingWorker:
         self.mailbox = Mailbox(paused=paused, hold_at=hold_at)
         self.outbox = Outbox()
         self.interval = interval
+        #: the views the consumer draws and how often (None: every view, every snapshot)
+        self.views = views
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     @property
@@ -163,7 +177,9 @@ class TrainingWorker:
                 self.session = self._build()
             limit_torch_threads_for(self.session)
             diverged = False
-            for snapshot in train(self.session, mailbox=self.mailbox, interval=self.interval):
+            views = self.views if self.views is not None else True
+            for snapshot in train(self.session, mailbox=self.mailbox, interval=self.interval,
+                                  views=views):
                 if self.mailbox.stopped:
                     break
                 self.outbox.put(snapshot)

@@ -10,6 +10,7 @@ each node of the graph shows at a step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -85,6 +86,9 @@ class GraphEdge:
 @dataclass(frozen=True)
 class BackpropWalk:
     """Everything the backprop panel draws for one batch at the current parameters."""
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "backprop_walk"
 
     sizes: tuple[int, ...]
     activation: str

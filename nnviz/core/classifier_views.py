@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -17,6 +18,9 @@ Array = np.ndarray
 @dataclass(frozen=True)
 class ConfusionMatrix:
     """``counts[i, j]``: examples of true class i predicted as class j (rows sum to support)."""
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "confusion_matrix"
 
     counts: Array
     class_names: tuple[str, ...]
@@ -49,6 +53,9 @@ class ImageTiles:
     says the weight's sign and size the same way in every tile.
     """
 
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "weight_tiles"
+
     tiles: Array
     scale: float
     title: str = ""
@@ -77,6 +84,9 @@ class ExampleGallery:
     ``images`` is (n, height, width) or (n, height, width, 3); ``scores`` is (n, classes);
     ``indices`` are positions in the evaluated split; ``n_wrong`` counts all mistakes there.
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "misclassified"
 
     images: Array
     labels: Array

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -155,6 +156,9 @@ class ParameterCheck:
 @dataclass(frozen=True)
 class GradientCheck:
     """Every parameter checked; the maxima are over compared (non-kink) entries."""
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "gradient_check"
 
     parameters: tuple[ParameterCheck, ...]
     step: float

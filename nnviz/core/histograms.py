@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -76,6 +77,9 @@ class HistogramSet:
     ``dead[l]`` the fraction of its units for which that holds on *every* example (dead
     units); ``gradient_norms[l]`` is ‖dLoss/dW_l‖ (Frobenius).
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "histograms"
 
     step: int
     histograms: dict[Key, LayerHistogram]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -113,6 +114,9 @@ class InitHistograms:
 
     ``saturated`` is the fraction of units whose |f'(z)| is below ``threshold``.
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "init_histograms"
 
     step: int
     fan_in: int

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -113,6 +114,9 @@ class LossSurface:
     minimiser on the plane (Newton's solution of a convex problem), if any. ``revision``
     changes only when ``values`` are recomputed, so a view can skip redrawing the image.
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "loss_surface"
 
     extent: tuple[float, float, float, float]
     values: Array

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class RacerView:
     diverged_at: int | None = None
     #: creation order in the run (stable when others are added or removed): picks the colour
     number: int = 0
-    #: the curve's older points were thinned (each 4 → their lowest and highest loss)
+    #: the curve's older points were thinned (each bucket → its lowest and highest loss)
     thinned: bool = False
 
 
@@ -73,6 +74,9 @@ class RaceView:
     """The whole race: every racer, the finish line, the problem, the training-set size, and
     the racers' specs as the racer editor edits them (empty in runs saved before they were
     kept)."""
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "race"
 
     racers: tuple[RacerView, ...]
     target_loss: float

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -29,6 +30,9 @@ class QueryAnswer:
     ``kind`` is "neighbours" (one word), "analogy" (words joined by + and −), "empty" or
     "error"; ``message`` says what went wrong (an unknown word …).
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "word_query"
 
     query: str
     kind: str
@@ -88,6 +92,9 @@ class AnalogyCheck:
 
     ``examples`` holds a few questions as (a, b, c, expected, top-3 answers, solved top 3).
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "analogies"
 
     questions: int
     skipped: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -22,6 +23,9 @@ class FeatureProgress:
     ``from_cache`` of the ``done`` images came from the disk cache; ``seconds_per_image`` is
     the backbone's mean forward time per image in this run (0 before the first).
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "feature_progress"
 
     done: int
     total: int
@@ -50,6 +54,9 @@ class FeatureProgress:
 @dataclass(frozen=True)
 class ClassifiedImage:
     """Scores of the current classifier for one image file (``error`` when it failed)."""
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "classified"
 
     path: str
     image: Array | None

@@ -8,8 +8,9 @@ side, only when a snapshot is due.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -30,6 +31,20 @@ from nnviz.core.histograms import (  # noqa: F401
 
 Array = np.ndarray
 
+#: the view kinds a consumer wants from ``Session.views`` (None: every kind the session makes)
+ViewKinds = Collection[str] | None
+
+
+def wanted_views(producers: Mapping[str, Callable[[], object] | None],
+                 kinds: ViewKinds) -> dict[str, object]:
+    """Call the producer of each wanted kind only: a view nobody draws costs nothing.
+
+    ``producers`` maps a view kind to the function that computes it, or to None when the
+    session cannot make that kind now (no grid for a plane it does not have).
+    """
+    return {kind: produce() for kind, produce in producers.items()
+            if produce is not None and (kinds is None or kind in kinds)}
+
 
 @dataclass(frozen=True)
 class DecisionGrid:
@@ -41,6 +56,9 @@ class DecisionGrid:
     its axes and ``title`` says what the slice is. ``class_names`` are the classes' names
     from a data file (empty: classes are numbered).
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "decision_grid"
 
     extent: tuple[float, float, float, float]
     probabilities: Array
@@ -161,6 +179,9 @@ class NetworkView:
     ``extent`` grid (empty when the input is not 2-D).
     """
 
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "network"
+
     sizes: tuple[int, ...]
     weights: tuple[Array, ...]
     biases: tuple[Array, ...]
@@ -180,6 +201,9 @@ class Projection:
     legend. ``arrows`` is an (m, 2) array of point indices: an arrow is drawn from the first
     point of each row to the second (country → capital), so parallel offsets show.
     """
+
+    #: the snapshot view kind it is computed as (``Snapshot.view``'s default key)
+    view_kind: ClassVar[str] = "projection"
 
     points: Array
     labels: Sequence[str] | Array

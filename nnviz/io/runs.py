@@ -3,12 +3,12 @@
 :class:`RunRecord` is fed the snapshots of one run (by the GUI or the CLI) and stays bounded:
 
 - ``history``: one row of metrics per snapshot (step, epoch, wall seconds, every metric), at
-  most ``history_capacity`` rows: when full, every other row but the newest is dropped, so
-  old stretches of a long run get coarser while the first and the latest rows stay;
+  most ``history_capacity`` rows, in a :class:`~nnviz.core.history.HistoryTable`: thinned
+  evenly by the one rule of :mod:`nnviz.core.history` (each bucket keeps the rows of its
+  lowest and highest training loss, so loss spikes stay), the latest row always kept;
 - ``trace``: the per-step series (e.g. the mini-batch loss of every update), each a
-  :class:`~nnviz.core.history.History` of at most ``trace_capacity`` points that keeps the
-  minimum and maximum of every bucket when it thins out, so spikes stay visible however long
-  the run (its ``stride`` says by how much);
+  :class:`~nnviz.core.history.History` of at most ``trace_capacity`` points, thinned by the
+  same rule, so spikes stay visible however long the run (its ``stride`` says by how much);
 - ``snapshots``: at most ``max_snapshots`` snapshots with their views, evenly spaced in arrival
   order (when full, every other one is dropped and the stride doubles); the latest is always
   kept;
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from nnviz.core.history import History
+from nnviz.core.history import History, HistoryTable
 from nnviz.data.limits import MAX_RUN_FILE_BYTES, check_file
 from nnviz.io.codec import CodecError, Encoder, decode
 from nnviz.io.files import ExportError, atomic_open
@@ -58,6 +58,12 @@ def _capacity(points: int) -> int:
     return max(8, (points + 3) // 4 * 4)
 
 
+def _table_capacity(rows: int) -> int:
+    """A store capacity whose table never holds more than ``rows`` rows (a store holds up to
+    its capacity, the newest bucket's two rows, and the newest row)."""
+    return max(8, (rows - 3) // 4 * 4)
+
+
 @dataclass
 class RunRecord:
     """Everything about one run that is worth keeping; see the module docstring."""
@@ -69,7 +75,6 @@ class RunRecord:
     max_snapshots: int = 60
     trace_capacity: int = 100_000
     history_capacity: int = 5_000
-    history: dict[str, list[float]] = field(default_factory=dict)
     trace: dict[str, History] = field(default_factory=dict)
     _kept: list[Any] = field(default_factory=list, repr=False)
     _tail: Any = field(default=None, repr=False)
@@ -79,6 +84,7 @@ class RunRecord:
     label: str = ""
     _stride: int = 1
     _arrivals: int = 0
+    _table: HistoryTable | None = field(default=None, repr=False)
 
     @classmethod
     def from_snapshot(cls, snapshot: Any, **options: Any) -> RunRecord:
@@ -117,15 +123,14 @@ class RunRecord:
         row = {"step": float(snapshot.step), "epoch": float(snapshot.epoch),
                "wall_seconds": float(snapshot.wall_seconds)}
         row.update({k: float(v) for k, v in snapshot.metrics.items()})
-        length = len(self.history.get("step", []))
-        for key in row:
-            if key not in self.history:
-                self.history[key] = [float("nan")] * length
-        for key, column in self.history.items():
-            column.append(row.get(key, float("nan")))
-        if length + 1 > max(self.history_capacity, 2):
-            for column in self.history.values():
-                column[:] = column[:-1:2] + column[-1:]
+        if self._table is None:
+            self._table = HistoryTable(_table_capacity(self.history_capacity))
+        self._table.add(row)
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """The metric rows as columns: step, epoch, wall seconds, then every metric."""
+        return {k: v.tolist() for k, v in self.history_arrays().items()}
 
     def _add_snapshot(self, snapshot: Any) -> None:
         if self._tail is not None and self._tail.step == snapshot.step:
@@ -150,7 +155,13 @@ class RunRecord:
         return [*self._kept, self._tail] if self._tail is not None else list(self._kept)
 
     def history_arrays(self) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v, dtype=np.float64) for k, v in self.history.items()}
+        return self._table.columns() if self._table is not None else {}
+
+    def set_history(self, columns: dict[str, np.ndarray]) -> None:
+        """Take metric columns read back from a file, as they are (nothing thinned again)."""
+        self._table = HistoryTable.from_columns(
+            {k: np.asarray(v, dtype=np.float64).ravel() for k, v in columns.items()},
+            _capacity(self.history_capacity))
 
     def trace_arrays(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         return {k: series_arrays(series) for k, series in self.trace.items()}
@@ -339,6 +350,7 @@ def _record_from(payload: Any, path: Path) -> RunRecord:
          "history is not a set of number columns")
     need(len({np.asarray(v).size for v in history.values()}) <= 1,
          "history columns of different lengths")
+    need(not history or "step" in history, "history has no step column")
     trace = payload.get("trace", {})
     need(isinstance(trace, dict), "trace is not a mapping")
     for stored in trace.values():
@@ -360,11 +372,11 @@ def _record_from(payload: Any, path: Path) -> RunRecord:
     record = RunRecord(scenario=payload["scenario"], config=payload["config"],
                        preset=payload.get("preset"), run_id=run_id,
                        label=payload.get("label") or path.name.removesuffix(SUFFIX))
-    record.history = {k: [float(x) for x in np.asarray(v, dtype=np.float64).ravel()]
-                      for k, v in history.items()}
+    record.set_history(history)
     for key, stored in trace.items():
         steps, values = np.asarray(stored["steps"]).ravel(), np.asarray(stored["values"]).ravel()
-        series = History(_capacity(max(record.trace_capacity, len(steps))))
+        # room for one more than it holds: a full store would thin what it reads back
+        series = History(_capacity(max(record.trace_capacity, len(steps) + 1)))
         series.extend(steps, values)
         series.stride = stored["decimation"]
         record.trace[key] = series

@@ -14,6 +14,7 @@ The network is float64 throughout, so the check measures the gradient, not the p
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from nnviz.core.initializers import INITIALIZERS
 from nnviz.core.losses import accuracy
 from nnviz.core.mlp import MLP
 from nnviz.core.optimizers import make_optimizer
+from nnviz.core.views import ViewKinds, wanted_views
+from nnviz.data.batches import EpochSampler
 from nnviz.data.toy import TOY_CLASSES, TOY_DATASETS, Split, make_toy
 from nnviz.scenarios.base import Scenario, SessionBase, next_run_id
 from nnviz.scenarios.mlp_training import split_metrics
@@ -138,20 +141,15 @@ class BackpropSession(SessionBase):
         self.train_y = np.asarray(self.data.train_y)
         self.step_count = 0
         self._examples_seen = 0
-        self._batch_rng = np.random.default_rng([config.seed, 1])
-        self._order = self._batch_rng.permutation(len(self.train_y))
-        self._cursor = 0
+        self.batches = EpochSampler(len(self.train_y), [config.seed, 1])
         self._examined: tuple[tuple, Examined] | None = None
 
     # -- batches ----------------------------------------------------------------------------
     def batch_indices(self) -> np.ndarray:
         """The training examples of the next update (the batch the walk shows); a new epoch's
         permutation is drawn when the current one has too few examples left."""
-        size = min(self.config.batch_size, len(self._order))
-        if self._cursor + size > len(self._order):
-            self._order = self._batch_rng.permutation(len(self.train_y))
-            self._cursor = 0
-        return self._order[self._cursor:self._cursor + size]
+        index = self.batches.peek_indices(self.config.batch_size)
+        return np.arange(len(self.train_y)) if index is None else index
 
     def batch(self) -> tuple[np.ndarray, np.ndarray]:
         index = self.batch_indices()
@@ -164,7 +162,7 @@ class BackpropSession(SessionBase):
 
     @property
     def steps_per_epoch(self) -> int:
-        return math.ceil(len(self.train_y) / self.config.batch_size)
+        return self.batches.steps_per_epoch(self.config.batch_size)
 
     def train_step(self) -> dict[str, float]:
         """One update on the batch the walk shows; ``loss`` is its mean cross-entropy before."""
@@ -177,7 +175,7 @@ class BackpropSession(SessionBase):
         optimizer = make_optimizer("sgd", learning_rate=self.config.learning_rate)
         optimizer.step(self.model.params, gradients)
         self.step_count += 1
-        self._cursor += len(labels)
+        self.batches.next_indices(self.config.batch_size)  # the batch just trained on
         self._examples_seen += len(labels)
         return {"loss": float(loss)}
 
@@ -235,22 +233,21 @@ class BackpropSession(SessionBase):
                 examined.check.torch_max_relative_error
         return metrics
 
-    def views(self) -> dict[str, Any]:
-        examined = self.examine()
-        return {"backprop_walk": examined.walk, "gradient_check": examined.check}
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
+        examined = functools.cache(self.examine)  # one walk serves both views
+        return wanted_views({"backprop_walk": lambda: examined().walk,
+                             "gradient_check": lambda: examined().check}, kinds)
 
     def checkpoint(self) -> dict[str, Any]:
         return {"step_count": self.step_count, "params": self.model.copy_params(),
-                "examples_seen": self._examples_seen, "order": self._order.copy(),
-                "cursor": self._cursor, "rng": self._batch_rng.bit_generator.state}
+                "examples_seen": self._examples_seen, "batches": self.batches.state()}
 
     def restore(self, state: dict[str, Any]) -> None:
         self.model.set_params(state["params"])
         self.step_count = state["step_count"]
         self._examples_seen = state["examples_seen"]
-        self._order = state["order"].copy()
-        self._cursor = state["cursor"]
-        self._batch_rng.bit_generator.state = state["rng"]
+        if "batches" in state:  # a checkpoint from before the sampler was saved: as is
+            self.batches.restore(state["batches"])
         self._examined = None
 
 

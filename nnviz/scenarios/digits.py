@@ -10,6 +10,7 @@ activations coloured by digit (axes matched frame to frame so clusters do not fl
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ import numpy as np
 from nnviz.backends.device import TORCH_INSTALL_HINT
 from nnviz.core.classifier_views import ConfusionMatrix, confusion_matrix, gallery, weight_tiles
 from nnviz.core.nearest_mean import NearestMean
-from nnviz.core.views import Projection, pca_2d
+from nnviz.core.views import Projection, ViewKinds, pca_2d, wanted_views
 from nnviz.data.mnist import (
     DIGIT_SOURCES,
     DigitImages,
@@ -263,27 +264,32 @@ class DigitsSession(SessionBase):
         return values
 
     # -- views ----------------------------------------------------------------------------
-    def views(self) -> dict[str, Any]:
-        probe = self.probe()
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
         names = self.images.class_names
         labels = self._eval_labels["test"]
-        probabilities = probe["test"]
-        predicted = probabilities.argmax(axis=1)
-        test_images = self.images.test_images[self._test_eval]
-        views: dict[str, Any] = {
-            "confusion_matrix": ConfusionMatrix(
-                confusion_matrix(labels, predicted, len(names)), names, "test"),
-            "weight_tiles": self.weight_tiles(),
-            "misclassified": gallery(test_images, labels, probabilities, names,
-                                     limit=self.config.gallery_size),
-            "projection": self.projection(probe["test_hidden"], labels),
-            "class_means": self.class_means,
-        }
+        probe = functools.cache(self.probe)  # shared by three views, computed for the first
+
+        def confusion() -> ConfusionMatrix:
+            predicted = probe()["test"].argmax(axis=1)
+            return ConfusionMatrix(confusion_matrix(labels, predicted, len(names)), names, "test")
+
+        def misclassified() -> Any:
+            return gallery(self.images.test_images[self._test_eval], labels, probe()["test"],
+                           names, limit=self.config.gallery_size)
+
         inner = self.inner
-        if isinstance(inner, MLPSession):
-            inner.sync_mirror()
-            views["histograms"] = inner.histograms()
-        return views
+        return wanted_views({
+            "confusion_matrix": confusion,
+            "weight_tiles": self.weight_tiles,
+            "misclassified": misclassified,
+            "projection": lambda: self.projection(probe()["test_hidden"], labels),
+            "class_means": lambda: self.class_means,
+            "histograms": self._inner_histograms if isinstance(inner, MLPSession) else None,
+        }, kinds)
+
+    def _inner_histograms(self) -> Any:
+        self.inner.sync_mirror()
+        return self.inner.histograms()
 
     def first_layer(self) -> tuple[np.ndarray, tuple[int, int], str]:
         """(weights as (units, pixels), tile shape, title) of the first layer."""

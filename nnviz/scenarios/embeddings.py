@@ -25,7 +25,7 @@ from nnviz.core.similarity import (
     check_analogies,
     unit_rows,
 )
-from nnviz.core.views import Projection, pca_2d
+from nnviz.core.views import Projection, ViewKinds, pca_2d
 from nnviz.core.word2vec import (
     METHODS,
     OBJECTIVES,
@@ -246,10 +246,12 @@ class EmbeddingsSession(SessionBase):
                 metrics[_metric_name(name)] = top3
         return metrics
 
-    def views(self) -> dict[str, Any]:
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
         """The projection, the query's answers and the analogy check of this step; for a
         vocabulary too large to redo them at every snapshot (``CHEAP_VIEWS``), the last ones
         until they are due again (see :class:`TimeShare`); a changed setting redoes them."""
+        if kinds is not None and not kinds:
+            return {}
         small = len(self.words) * self.config.dimension <= CHEAP_VIEWS
         if self._views is None or (self._views[0] != self.step_count
                                    and (small or self._views_share.due())):
@@ -260,10 +262,11 @@ class EmbeddingsSession(SessionBase):
                     "word_query": answer_query(self.config.query, unit, self.words,
                                                self.index)})
         views = dict(self._views[1])
-        check = self.analogy_check()
-        if check is not None:
-            views["analogies"] = check
-        return views
+        if kinds is None or "analogies" in kinds:
+            check = self.analogy_check()
+            if check is not None:
+                views["analogies"] = check
+        return views if kinds is None else {k: v for k, v in views.items() if k in kinds}
 
     def checkpoint(self) -> dict[str, Any]:
         return {"step_count": self.step_count, "params": self.model.copy_params(),

@@ -25,6 +25,7 @@ passes over the training images, or once every mini-batch loss of a whole epoch 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -37,7 +38,15 @@ from nnviz.core.classifier_views import ExampleGallery, gallery
 from nnviz.core.losses import accuracy
 from nnviz.core.mlp import MLP
 from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress
-from nnviz.core.views import DecisionGrid, Projection, grid_points, pca_2d
+from nnviz.core.views import (
+    DecisionGrid,
+    Projection,
+    ViewKinds,
+    grid_points,
+    pca_2d,
+    wanted_views,
+)
+from nnviz.data.batches import steps_per_epoch
 from nnviz.data.images import (
     ImageFolder,
     ImageReadError,
@@ -145,17 +154,12 @@ class FeatureLayerSession(MLPSession):
         self.augment: Any = None  # callable: training indices → features, or None
 
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sampler's next batch; with ``augment``, its images' augmented features."""
         if self.augment is None:
             return super().next_batch()
-        size = self.batch
-        if size >= self.n_train:
+        index = self.next_batch_index()
+        if index is None:
             index = np.arange(self.n_train)
-        else:
-            if self._cursor + size > len(self._order):
-                self._order = self._batch_rng.permutation(self.n_train)
-                self._cursor = 0
-            index = self._order[self._cursor:self._cursor + size]
-            self._cursor += size
         features = self.augment(index)
         return np.ascontiguousarray(features, dtype=self.model.dtype), self.train_y[index]
 
@@ -319,9 +323,7 @@ class HotdogSession(SessionBase):
     def steps_per_epoch(self) -> int:
         if self.layer is not None:
             return self.layer.steps_per_epoch
-        size = self.config.batch_size
-        n = len(self.train_index)
-        return math.ceil(n / (n if size <= 0 or size >= n else size))
+        return steps_per_epoch(len(self.train_index), self.config.batch_size)
 
     def train_step(self) -> dict[str, float]:
         """One update of the new layer; during the feature phase, a few images' features
@@ -435,16 +437,17 @@ class HotdogSession(SessionBase):
                 note for note in (self.backbone_reason, self.folder.skipped_message()) if note),
         )
 
-    def views(self) -> dict[str, Any]:
-        model = self.model()
-        views: dict[str, Any] = {"feature_progress": self.progress()}
-        views["gallery"] = self.gallery(model)
-        views["projection"] = self.projection()
-        if self.layer is not None:
-            views["projection_boundary"] = self.boundary(model)
-        if self._query is not None:
-            views["classified"] = self.classified(model)
-        return views
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
+        model = functools.cache(self.model)
+        return wanted_views({
+            "feature_progress": self.progress,
+            "gallery": lambda: self.gallery(model()),
+            "projection": self.projection,
+            "projection_boundary": (lambda: self.boundary(model())) if self.layer is not None
+            else None,
+            "classified": (lambda: self.classified(model())) if self._query is not None
+            else None,
+        }, kinds)
 
     def gallery(self, model: MLP) -> ExampleGallery:
         rows = np.flatnonzero(self.ready[self.validation_index])

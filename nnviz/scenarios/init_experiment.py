@@ -26,6 +26,7 @@ from nnviz.core.init_experiment import (
     shared_edges,
 )
 from nnviz.core.initializers import INITIALIZERS, THEORETICAL_Z_STD
+from nnviz.core.views import ViewKinds, wanted_views
 from nnviz.scenarios.base import Scenario, SessionBase, next_run_id
 from nnviz.scenarios.params import Config, ParamError, param
 from nnviz.scenarios.registry import register
@@ -154,21 +155,23 @@ class InitSession(SessionBase):
                 record[f"saturated/{stats.name}"] = stats.saturated
         return record
 
-    def views(self) -> dict[str, Any]:
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
+        return wanted_views({"init_histograms": self.init_histograms}, kinds)
+
+    def init_histograms(self) -> InitHistograms:
+        """The histograms of every activation's inputs and outputs so far."""
         spec = ACTIVATIONS[self.config.activation]
         z, derivative = derivative_curve(spec.name, self.edges)
-        return {
-            "init_histograms": InitHistograms(
-                step=self.step_count,
-                fan_in=self.config.fan_in,
-                activation=spec.name,
-                edges=self.edges,
-                stats=self.stats(),
-                derivative_z=z,
-                derivative=derivative,
-                threshold=spec.saturation_threshold,
-            )
-        }
+        return InitHistograms(
+            step=self.step_count,
+            fan_in=self.config.fan_in,
+            activation=spec.name,
+            edges=self.edges,
+            stats=self.stats(),
+            derivative_z=z,
+            derivative=derivative,
+            threshold=spec.saturation_threshold,
+        )
 
     def checkpoint(self) -> dict[str, Any]:
         return {"step_count": self.step_count, "state": copy.deepcopy(self._state)}

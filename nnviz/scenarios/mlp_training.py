@@ -28,11 +28,14 @@ from nnviz.core.views import (
     InputPlane,
     NetworkView,
     StableBins,
+    ViewKinds,
     grid_points,
     padded_extent,
     thinned,
     unit_grids,
+    wanted_views,
 )
+from nnviz.data.batches import EpochSampler
 from nnviz.data.toy import Split
 from nnviz.scenarios.base import SessionBase, next_run_id
 from nnviz.scenarios.mlp_histograms import mlp_histograms
@@ -170,9 +173,7 @@ class MLPSession(SessionBase):
         self.test_x = np.ascontiguousarray(data.test_x, dtype=dtype)
         self.test_y = np.asarray(data.test_y)
         self.optimizer = make_optimizer(config.optimizer, **optimizer_settings(config))
-        self._batch_rng = np.random.default_rng([config.seed, 1])
-        self._order = np.arange(len(self.train_x))
-        self._cursor = len(self._order)  # forces a shuffle on the first mini-batch
+        self.batches = EpochSampler(len(self.train_x), [config.seed, 1])
         self._examples_seen = 0
         self.last_gradients: list[np.ndarray] | None = None
         self._bins = StableBins()
@@ -214,8 +215,7 @@ class MLPSession(SessionBase):
 
     @property
     def batch(self) -> int:
-        size = self.config.batch_size
-        return self.n_train if size <= 0 or size >= self.n_train else size
+        return self.batches.effective(self.config.batch_size)
 
     @property
     def epoch(self) -> float:
@@ -223,18 +223,18 @@ class MLPSession(SessionBase):
 
     @property
     def steps_per_epoch(self) -> int:
-        return math.ceil(self.n_train / self.batch)
+        return self.batches.steps_per_epoch(self.config.batch_size)
+
+    def next_batch_index(self) -> np.ndarray | None:
+        """Positions of the next mini-batch in the training split (None: the whole split);
+        see :mod:`nnviz.data.batches`."""
+        return self.batches.next_indices(self.config.batch_size)
 
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
         """The next mini-batch: epochs are seeded permutations, read in order."""
-        size = self.batch
-        if size >= self.n_train:
+        index = self.next_batch_index()
+        if index is None:
             return self.train_x, self.train_y
-        if self._cursor + size > len(self._order):
-            self._order = self._batch_rng.permutation(self.n_train)
-            self._cursor = 0
-        index = self._order[self._cursor:self._cursor + size]
-        self._cursor += size
         return self.train_x[index], self.train_y[index]
 
     def train_step(self) -> dict[str, float]:
@@ -289,24 +289,33 @@ class MLPSession(SessionBase):
         """Bring :attr:`model`, which the views read, up to the step trained. The NumPy
         engine trains it itself: nothing to do (the torch engine copies its parameters in)."""
 
-    def views(self) -> dict[str, Any]:
-        views: dict[str, Any] = {"histograms": self.histograms(), "network": self.network()}
-        if self._grid is not None:
-            views["decision_grid"] = self.decision_grid()
-        return views
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
+        return wanted_views({
+            "histograms": self.histograms,
+            "network": self.network,
+            "decision_grid": self.decision_grid if self._grid is not None else None,
+        }, kinds)
 
     def checkpoint(self) -> dict[str, Any]:
         return {
             "step_count": self.step_count,
             "params": self.model.copy_params(),
             "examples_seen": self._examples_seen,
+            "batches": self.batches.state(),
         }
 
     def restore(self, state: dict[str, Any]) -> None:
         self.model.set_params(state["params"])
         self.step_count = state["step_count"]
         self._examples_seen = state["examples_seen"]
+        self.restore_batches(state)
         self.optimizer.reset()
+
+    def restore_batches(self, state: dict[str, Any]) -> None:
+        """Put the sampler back where the checkpoint was taken, so the batches that followed
+        it follow again (a checkpoint from before the sampler was saved leaves it as is)."""
+        if "batches" in state:
+            self.batches.restore(state["batches"])
 
     # -- views ------------------------------------------------------------------------------
     def decision_grid(self) -> DecisionGrid:

@@ -2,7 +2,8 @@
 
 Fairness is built in. Every racer starts from the same initial weights (one draw from the
 seed), and racers with the same batch size see the same sequence of mini-batches
-(:class:`BatchStream`). One loop steps all racers in turn, one update each per session step.
+(:class:`~nnviz.data.batches.IndexedBatches`). One loop steps all racers in turn, one update
+each per session step.
 
 Each racer has two clocks, and every report names which it gives:
 
@@ -30,10 +31,10 @@ their own step, mini-batch racers are evaluated every ``eval_every`` updates.
 
 This module is the race itself (the session that steps the racers and keeps their clocks). Its
 settings are in :mod:`~nnviz.scenarios.race_config`, its data in
-:mod:`~nnviz.scenarios.race_data`, its batches in :mod:`~nnviz.scenarios.race_batches`, one
-racer's state in :mod:`~nnviz.scenarios.race_racer`, the loss surface in
-:mod:`~nnviz.scenarios.race_surface`, and the records the panels draw in
-:mod:`nnviz.core.race_views`.
+:mod:`~nnviz.scenarios.race_data`, its batches in :mod:`nnviz.data.batches` (shared with every
+session that trains on mini-batches), one racer's state in
+:mod:`~nnviz.scenarios.race_racer`, the loss surface in :mod:`~nnviz.scenarios.race_surface`,
+and the records the panels draw in :mod:`nnviz.core.race_views`.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ from nnviz.core.mlp import MLP
 from nnviz.core.race_views import FinishTime, RacerView, RaceView, race_result
 from nnviz.core.racers import KIND_TITLES, RacerSpec
 from nnviz.core.schedules import schedule_position, scheduled_rate
+from nnviz.core.views import ViewKinds, wanted_views
+from nnviz.data.batches import IndexedBatches
 from nnviz.scenarios.base import ResultTable, Scenario, SessionBase, next_run_id
-from nnviz.scenarios.race_batches import BatchStream
 from nnviz.scenarios.race_config import RaceConfig
 from nnviz.scenarios.race_data import make_data
 from nnviz.scenarios.race_racer import Racer
@@ -81,7 +83,7 @@ class RaceSession(SessionBase):
         self.train_y = np.asarray(self.data.train_y)
         self.test_x = np.ascontiguousarray(self.data.test_x, dtype=np.float64)
         self.test_y = np.asarray(self.data.test_y)
-        self.batches = BatchStream(self.train_x, self.train_y, config.seed)
+        self.batches = IndexedBatches(self.train_x, self.train_y, config.seed)
         self.initial_params = self._build_model().copy_params()
         self.design: Array | None = None
         #: logistic regression's minimiser θ* = (w₁, w₂, b) by Newton's method; None when
@@ -396,8 +398,8 @@ class RaceSession(SessionBase):
             report[f"diverged/{name}"] = float(racer.diverged_at is not None)
         return report
 
-    def views(self) -> dict[str, Any]:
-        return {"race": self.race_view(), "loss_surface": self.surface.view()}
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
+        return wanted_views({"race": self.race_view, "loss_surface": self.surface.view}, kinds)
 
     def race_view(self) -> RaceView:
         target = self.config.target_loss

@@ -1,8 +1,11 @@
 """Bounded per-racer histories: the loss curve and the path through parameter space.
 
-Both keep memory bounded over long races. :class:`CurveHistory` halves itself when full by
-keeping, of every four points, the lowest and the highest loss (in their order), so spikes and
-the best loss survive and the first point below a target moves by at most a few updates.
+:class:`CurveHistory` is the race's view of the one bounded curve store,
+:class:`~nnviz.core.history.History`: x is the racer's update count, the thinned value is its
+training loss, and the epoch and the two clocks ride along with each loss, so every row keeps
+the meaning of :data:`~nnviz.core.race_views.CURVE_COLUMNS`. Thinning keeps each bucket's
+lowest and highest loss, so spikes and the best loss survive and the first point below a
+target moves by less than one bucket of updates.
 :class:`PathHistory` keeps every ``stride``-th parameter vector and doubles the stride when full.
 """
 
@@ -10,9 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz.core.history import History
 from nnviz.core.race_views import CURVE_COLUMNS
 
 Array = np.ndarray
+
+#: where each of CURVE_COLUMNS sits in a stored row (x = updates, y = loss, then the extras)
+_STORED_ORDER = ("updates", "loss", "epoch", "compute_seconds", "wall_seconds")
+_TO_CURVE_COLUMNS = [_STORED_ORDER.index(name) for name in CURVE_COLUMNS]
 
 
 class CurveHistory:
@@ -20,43 +28,40 @@ class CurveHistory:
     the two clocks are defined in :mod:`nnviz.scenarios.race`."""
 
     def __init__(self, capacity: int = 4000) -> None:
-        self.capacity = max(8, capacity)
-        self._rows = np.empty((self.capacity, len(CURVE_COLUMNS)))
-        self.count = 0
-        #: True once old points have been thinned (panels say so on the axis)
-        self.thinned = False
+        self._store = History(max(8, (capacity + 3) // 4 * 4), extra_columns=3)
+
+    @property
+    def capacity(self) -> int:
+        return self._store.capacity
+
+    @property
+    def thinned(self) -> bool:
+        """True once old points have been thinned (panels say so on the axis)."""
+        return self._store.decimated
+
+    @property
+    def count(self) -> int:
+        return len(self._store)
 
     def append(self, updates: int, epoch: float, compute_seconds: float, loss: float,
                wall_seconds: float) -> None:
-        row = (updates, epoch, compute_seconds, loss, wall_seconds)
-        if self.count and self._rows[self.count - 1, 0] == updates:
-            self._rows[self.count - 1] = row
+        """Log one measurement. A second one at the same update count (the same weights,
+        measured again) replaces the first while the curve is not thinned yet, and is left
+        out once it is, so no update count is stored twice."""
+        if self._store.replace_newest(updates, loss, epoch, compute_seconds, wall_seconds):
             return
-        if self.count == self.capacity:
-            self._halve()
-        self._rows[self.count] = row
-        self.count += 1
-
-    def _halve(self) -> None:
-        self.thinned = True
-        whole = self.count - self.count % 4
-        blocks = self._rows[:whole, 3].reshape(-1, 4)
-        low, high = blocks.argmin(axis=1), blocks.argmax(axis=1)
-        high = np.where(high == low, np.where(low < 3, low + 1, low - 1), high)
-        keep = np.sort(np.stack([low, high], axis=1), axis=1) + 4 * np.arange(len(blocks))[:, None]
-        kept = np.concatenate([self._rows[keep.ravel()], self._rows[whole:self.count]])
-        self.count = len(kept)
-        self._rows[:self.count] = kept
+        if self._store.newest_x != updates:
+            self._store.append(updates, loss, epoch, compute_seconds, wall_seconds)
 
     @property
     def rows(self) -> Array:
         """A copy of the rows so far, shape (count, 5), columns :data:`CURVE_COLUMNS`."""
-        return self._rows[:self.count].copy()
+        return self._store.rows[:, _TO_CURVE_COLUMNS]
 
     def first_below(self, target: float) -> Array | None:
         """The first row whose loss is ≤ ``target`` (the finish line), or None."""
-        hits = np.flatnonzero(self._rows[:self.count, 3] <= target)
-        return self._rows[hits[0]].copy() if len(hits) else None
+        hits = np.flatnonzero(self._store.y <= target)
+        return self.rows[hits[0]] if len(hits) else None
 
 
 class PathHistory:

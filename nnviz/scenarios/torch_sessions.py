@@ -10,13 +10,14 @@ session raises :class:`~nnviz.scenarios.base.MissingDependency` with the install
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from nnviz.backends.device import TORCH_INSTALL_HINT, pick_device, torch_available
+from nnviz.core.views import ViewKinds
+from nnviz.data.batches import EpochSampler
 from nnviz.data.toy import Split
 from nnviz.scenarios.base import MissingDependency, SessionBase, next_run_id
 from nnviz.scenarios.mlp_training import (
@@ -105,21 +106,23 @@ class TorchMLPSession(MLPSession):
             self.last_gradients = self.trainer.gradients()
         self._mirror_step = self.step_count
 
-    def views(self) -> dict[str, Any]:
-        self.sync_mirror()
-        return super().views()
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
+        if kinds is None or kinds:
+            self.sync_mirror()
+        return super().views(kinds)
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         return self.trainer.predict(self.trainer.tensor(inputs))
 
     def checkpoint(self) -> dict[str, Any]:
         return {"step_count": self.step_count, "params": self.trainer.model.state(),
-                "examples_seen": self._examples_seen}
+                "examples_seen": self._examples_seen, "batches": self.batches.state()}
 
     def restore(self, state: dict[str, Any]) -> None:
         self.trainer.model.load_state(state["params"])
         self.step_count = state["step_count"]
         self._examples_seen = state["examples_seen"]
+        self.restore_batches(state)
         self._mirror_step = -1
         self.optimizer.reset()
         self.trainer.reset_optimizer(optimizer_settings(self.config))
@@ -128,8 +131,9 @@ class TorchMLPSession(MLPSession):
 class TorchModelSession(SessionBase):
     """A run of any torch model with the backend interface (e.g. a TorchCNN) on a Split.
 
-    Batches are drawn exactly as :class:`MLPSession` draws them (a seeded permutation per
-    epoch, read in order), so a seed means the same batches on every backend.
+    Batches are drawn exactly as :class:`MLPSession` draws them (the same
+    :class:`~nnviz.data.batches.EpochSampler` and seed), so a seed means the same batches on
+    every backend.
     """
 
     def __init__(self, scenario: str, config: MLPConfig, data: Split, model_factory: Any
@@ -151,9 +155,7 @@ class TorchModelSession(SessionBase):
         self._test_x = self.trainer.tensor(data.test_x)
         self._test_y = self.trainer.tensor(data.test_y, labels=True)
         self.learning_rate = config.learning_rate
-        self._batch_rng = np.random.default_rng([config.seed, 1])
-        self._order = np.arange(len(self.train_y))
-        self._cursor = len(self._order)
+        self.batches = EpochSampler(len(self.train_y), [config.seed, 1])
         self._examples_seen = 0
 
     @property
@@ -162,8 +164,7 @@ class TorchModelSession(SessionBase):
 
     @property
     def batch(self) -> int:
-        size = self.config.batch_size
-        return self.n_train if size <= 0 or size >= self.n_train else size
+        return self.batches.effective(self.config.batch_size)
 
     @property
     def epoch(self) -> float:
@@ -171,19 +172,12 @@ class TorchModelSession(SessionBase):
 
     @property
     def steps_per_epoch(self) -> int:
-        return math.ceil(self.n_train / self.batch)
+        return self.batches.steps_per_epoch(self.config.batch_size)
 
     def next_batch_index(self) -> np.ndarray | None:
-        """Positions of the next mini-batch in the training split (None: the whole split)."""
-        size = self.batch
-        if size >= self.n_train:
-            return None
-        if self._cursor + size > len(self._order):
-            self._order = self._batch_rng.permutation(self.n_train)
-            self._cursor = 0
-        index = self._order[self._cursor:self._cursor + size]
-        self._cursor += size
-        return index
+        """Positions of the next mini-batch in the training split (None: the whole split);
+        see :mod:`nnviz.data.batches`."""
+        return self.batches.next_indices(self.config.batch_size)
 
     def train_step(self) -> dict[str, float]:
         config = self.config
@@ -212,7 +206,7 @@ class TorchModelSession(SessionBase):
         return split_metrics(train_loss, test_loss, train_accuracy, test_accuracy,
                              self.learning_rate, has_test=len(self._test_y) > 0)
 
-    def views(self) -> dict[str, Any]:
+    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
         return {}
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -220,10 +214,12 @@ class TorchModelSession(SessionBase):
 
     def checkpoint(self) -> dict[str, Any]:
         return {"step_count": self.step_count, "params": self.trainer.model.state(),
-                "examples_seen": self._examples_seen}
+                "examples_seen": self._examples_seen, "batches": self.batches.state()}
 
     def restore(self, state: dict[str, Any]) -> None:
         self.trainer.model.load_state(state["params"])
         self.step_count = state["step_count"]
         self._examples_seen = state["examples_seen"]
+        if "batches" in state:  # a checkpoint from before the sampler was saved: as is
+            self.batches.restore(state["batches"])
         self.trainer.reset_optimizer(optimizer_settings(self.config))

@@ -1,13 +1,15 @@
 """Every registered panel, fed a real run of a scenario that shows it, exports and reopens.
 
 Panels land from several people; this catches one whose figure comes out blank, whose SVG
-does not parse (pyqtgraph's exporter and closed paths), or whose CSV is ragged.
+does not parse (pyqtgraph's exporter and closed paths), or whose CSV is ragged, and, for the
+record types below, one whose exported table does not hold the rows its view holds.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 import xml.etree.ElementTree as ET
 from unittest import mock
 
@@ -18,10 +20,28 @@ from PySide6.QtWidgets import QWidget
 
 from nnviz.app import export
 from nnviz.app.panels import all_panels
+from nnviz.app.panels.field_table import field_stride
+from nnviz.core.classifier_views import ConfusionMatrix, ExampleGallery, ImageTiles
+from nnviz.core.loss_surface import LossSurface
+from nnviz.core.similarity import QueryAnswer
+from nnviz.core.views import DecisionGrid, NetworkView, Projection
 from nnviz.scenarios.registry import all_scenarios
 from nnviz.session import train
 
 STEPS = 6
+
+#: record type -> (the CSV table a panel drawing it writes, the data rows the view holds)
+ROWS_OF_VIEW = {
+    DecisionGrid: ("probability_field", lambda v: math.prod(
+        len(range(0, side, field_stride(v))) for side in v.probabilities.shape[:2])),
+    NetworkView: ("weights", lambda v: sum(w.size for w in v.weights)),
+    Projection: ("points", lambda v: len(v.points)),
+    ConfusionMatrix: ("confusion_matrix", lambda v: len(v.class_names)),
+    ImageTiles: ("weights", lambda v: len(v.tiles)),
+    ExampleGallery: ("examples", lambda v: len(v.images)),
+    LossSurface: ("loss_surface", lambda v: v.values.size),
+    QueryAnswer: ("answers", lambda v: len(v.answers)),
+}
 
 
 def _cases():
@@ -82,6 +102,25 @@ def test_panel_exports_open(qtbot, tmp_path, scenario_name, kind):
     for table in (p for p in written if p.suffix == ".csv"):
         rows = list(csv.reader(table.read_text().splitlines()))
         assert len(rows) >= 2 and len({len(r) for r in rows}) == 1, table.name
+    assert_tables_hold_the_views(panel, written, _run(scenario_name)[-1])
+
+
+def assert_tables_hold_the_views(panel, written, snapshot) -> None:
+    """Each view the panel draws (of a type in :data:`ROWS_OF_VIEW`) is in its exported CSV
+    table, one data row per value the view holds."""
+    for kind, record_type in panel.draws.items():
+        if record_type not in ROWS_OF_VIEW:
+            continue
+        view = snapshot.view(record_type, kind)
+        assert view is not None, f"{panel.kind}: the run made no {kind}"
+        table, rows_of = ROWS_OF_VIEW[record_type]
+        tables = [p for p in written if p.suffix == ".csv"]
+        if len(tables) == 1:  # a panel's one table is written under the panel's own name
+            assert set(panel.csv_tables()) == {table}, panel.kind
+        path = next((p for p in tables if len(tables) == 1 or p.stem.endswith(table)), None)
+        assert path is not None, f"{panel.kind}: no {table} table in {[p.name for p in written]}"
+        data_rows = list(csv.reader(path.read_text().splitlines()))[1:]
+        assert len(data_rows) == rows_of(view), f"{panel.kind}: {path.name}"
 
 
 def test_a_widget_panel_exports_without_its_buttons_and_scroll_bars(qtbot):

@@ -128,6 +128,7 @@ def test_crafted_headers_give_one_line(tmp_path, damage):
     ("history", [1, 2]),
     ("history", {"step": [0, 1], "train_loss": [0.5]}),
     ("history", {"step": ["a"]}),
+    ("history", {"train_loss": [0.5]}),
     ("snapshots", [1, 2]),
     ("latest", {"$tuple": []}),
     ("trace", {"loss": {"steps": [1], "values": [], "decimation": 1}}),

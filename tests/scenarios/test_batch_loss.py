@@ -101,8 +101,9 @@ def test_the_cnn_reports_its_batch_loss_as_a_mean_without_the_penalty():
         {"loss_reduction": "sum", "weight_decay": 0.5, "batch_size": 16, "device": "cpu"})
     session = scenario.build(config).inner  # the TorchModelSession under the digits views
     before = [p.detach().clone() for p in session.trainer.model.parameters()]
+    before_draw = session.batches.state()
     index = session.next_batch_index()
-    session._cursor -= len(index)  # the next train_step takes this same batch
+    session.batches.restore(before_draw)  # the next train_step takes this same batch
     with torch.no_grad():
         batch_x = session.trainer.tensor(session.train_x[index])
         batch_y = session.trainer.tensor(session.train_y[index], labels=True)

@@ -14,10 +14,11 @@ from nnviz.cli import main
 from nnviz.core.logistic import logistic_gradient
 from nnviz.core.loss_surface import LossSurface, unflatten
 from nnviz.core.racers import RacerSpecError, format_racers, parse_racers
+from nnviz.data.batches import IndexedBatches
 from nnviz.scenarios import race
 from nnviz.scenarios.params import ParamError
 from nnviz.scenarios.presets import find_preset
-from nnviz.scenarios.race import BatchStream, RaceConfig, RaceSession, RaceView
+from nnviz.scenarios.race import RaceConfig, RaceSession, RaceView
 from nnviz.scenarios.race_history import CurveHistory
 from nnviz.scenarios.race_surface import batched_losses
 from nnviz.scenarios.registry import get_scenario
@@ -60,8 +61,8 @@ def test_every_racer_starts_from_the_same_weights(config):
 
 
 def test_same_batch_size_means_the_same_batches():
-    stream = BatchStream(np.arange(103.0)[:, None], np.arange(103), seed=4)
-    other = BatchStream(np.arange(103.0)[:, None], np.arange(103), seed=4)
+    stream = IndexedBatches(np.arange(103.0)[:, None], np.arange(103), seed=4)
+    other = IndexedBatches(np.arange(103.0)[:, None], np.arange(103), seed=4)
     epoch = np.concatenate([stream.indices(10, k) for k in range(10)])
     assert sorted(epoch) == sorted(set(epoch)) and len(epoch) == 100  # a permutation, no repeats
     np.testing.assert_array_equal(stream.indices(10, 17), other.indices(10, 17))

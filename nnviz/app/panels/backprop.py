@@ -37,7 +37,7 @@ from nnviz.app.panels.backprop_cards import (
     text_width,
 )
 from nnviz.app.panels.backprop_graph import ComputeGraph
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.core.backprop_walk import BackpropWalk, WalkStep
 from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
@@ -56,6 +56,7 @@ NO_WALK_YET = "No walk yet: the first snapshot brings the batch's compute graph"
 @register_panel
 class BackpropPanel(Panel):
     kind = "backprop"
+    draws = view_types(backprop_walk=BackpropWalk)
     title = "Backpropagation, step by step"
     max_fps = 10.0
 
@@ -199,8 +200,8 @@ class BackpropPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        walk = snapshot.views.get("backprop_walk")
-        if not isinstance(walk, BackpropWalk):
+        walk = snapshot.view(BackpropWalk)
+        if walk is None:
             return
         self.show_walk(walk)
 

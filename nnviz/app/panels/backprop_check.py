@@ -30,7 +30,7 @@ from nnviz.app.panels.backprop_cards import (
     text_item,
     text_width,
 )
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.core.gradient_check import GradientCheck, ParameterCheck
 from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
@@ -107,6 +107,7 @@ def verdict(check: GradientCheck) -> tuple[str, str, tuple[int, int, int]]:
 @register_panel
 class GradientCheckPanel(Panel):
     kind = "gradient_check"
+    draws = view_types(gradient_check=GradientCheck)
     title = "Gradient check"
     max_fps = 10.0
 
@@ -137,8 +138,8 @@ class GradientCheckPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        check = snapshot.views.get("gradient_check")
-        if isinstance(check, GradientCheck):
+        check = snapshot.view(GradientCheck)
+        if check is not None:
             self.check = check
             self.canvas.refit()
 

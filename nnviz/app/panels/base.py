@@ -7,6 +7,8 @@ Each panel class registers under a ``kind`` name that scenarios list in ``Scenar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import pyqtgraph as pg
@@ -20,6 +22,11 @@ from nnviz.session import Snapshot
 CsvTable = tuple[list[str], list[list[object]]]
 
 PANELS: dict[str, type[Panel]] = {}
+
+
+def view_types(**kinds: type) -> Mapping[str, type]:
+    """What a panel draws (``Panel.draws``): view kind -> record type, read-only."""
+    return MappingProxyType(kinds)
 
 
 def register_panel(cls: type[Panel]) -> type[Panel]:
@@ -49,6 +56,14 @@ class Panel(QWidget):
     #: the most draws per second the window asks of this panel (0: every frame). Painting
     #: competes with training for the GIL; slow-moving curves look the same at 10 Hz.
     max_fps: ClassVar[float] = 0.0
+    #: the views this panel draws: snapshot view kind -> the record type it reads there
+    #: (``Snapshot.view``). The window asks the training loop for exactly these kinds, at the
+    #: rate the panel is drawn, and a test checks that every scenario's session makes them,
+    #: of these types, for its panels (empty: a panel of metrics and trace only)
+    draws: ClassVar[Mapping[str, type]] = view_types()
+    #: views the panel also reads when a snapshot has them (a word query to highlight), which
+    #: a scenario may not make
+    may_draw: ClassVar[Mapping[str, type]] = view_types()
     #: True for a panel that keeps pinned runs drawn under the current one (:meth:`pin_run`)
     pins_runs: ClassVar[bool] = False
     #: True for a panel that can export a pinned run beside the current one

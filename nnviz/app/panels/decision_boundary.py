@@ -25,7 +25,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from nnviz.app.panels.axes import plain_axes
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.colors import class_color, class_mix, diverging_lut, soften
 from nnviz.app.panels.field_table import field_notes, field_table
 from nnviz.app.panels.legends import fit_title, legend_below
@@ -66,6 +66,7 @@ class PinnedBoundary:
 @register_panel
 class DecisionBoundaryPanel(Panel):
     kind = "decision_boundary"
+    draws = view_types(decision_grid=DecisionGrid)
     title = "Decision boundary"
     pins_runs = True
     compares_runs = True
@@ -124,8 +125,8 @@ class DecisionBoundaryPanel(Panel):
         if snapshot.config is not self.config:
             self.config = snapshot.config
             self._relabel_pinned()
-        grid = snapshot.views.get("decision_grid")
-        if isinstance(grid, DecisionGrid):
+        grid = snapshot.view(DecisionGrid)
+        if grid is not None:
             self.draw(grid)
 
     def draw(self, grid: DecisionGrid) -> None:

@@ -18,7 +18,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from nnviz.app.panels.axes import EmptyState, plain_axes
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.gallery_table import gallery_table
 from nnviz.app.panels.legends import caption_below, fit_title
 from nnviz.core.classifier_views import ConfusionMatrix, ExampleGallery, ImageTiles
@@ -79,6 +79,7 @@ class ConfusionMatrixPanel(Panel):
     """Rows are the true classes, columns the predicted ones; colour is the row's fraction."""
 
     kind: ClassVar[str] = "confusion_matrix"
+    draws = view_types(confusion_matrix=ConfusionMatrix)
     title: ClassVar[str] = "Confusion matrix"
     view_name: ClassVar[str] = "confusion_matrix"
 
@@ -97,8 +98,8 @@ class ConfusionMatrixPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        view = snapshot.views.get(self.view_name)
-        if isinstance(view, ConfusionMatrix):
+        view = snapshot.view(ConfusionMatrix, self.view_name)
+        if view is not None:
             self.draw(view)
 
     def draw(self, matrix: ConfusionMatrix) -> None:
@@ -168,6 +169,7 @@ class WeightTilesPanel(Panel):
     """
 
     kind: ClassVar[str] = "weight_tiles"
+    draws = view_types(weight_tiles=ImageTiles)
     title: ClassVar[str] = "First-layer weights"
     view_name: ClassVar[str] = "weight_tiles"
     #: tiles get a caption when there are at most this many
@@ -189,8 +191,8 @@ class WeightTilesPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        view = snapshot.views.get(self.view_name)
-        if isinstance(view, ImageTiles):
+        view = snapshot.view(ImageTiles, self.view_name)
+        if view is not None:
             self.draw(view)
 
     def draw(self, tiles: ImageTiles) -> None:
@@ -269,6 +271,7 @@ class AverageDigitsPanel(WeightTilesPanel):
     """The mean training image of each class: the templates of the nearest-mean baseline."""
 
     kind: ClassVar[str] = "average_digits"
+    draws = view_types(class_means=ImageTiles)
     title: ClassVar[str] = "Average digits"
     view_name: ClassVar[str] = "class_means"
     color_map: ClassVar[pg.ColorMap] = GRAYSCALE_INK
@@ -285,6 +288,7 @@ class MisclassifiedPanel(Panel):
     """Examples with true class, prediction and top scores, mistakes first."""
 
     kind: ClassVar[str] = "misclassified"
+    draws = view_types(misclassified=ExampleGallery)
     title: ClassVar[str] = "Misclassified examples"
     view_name: ClassVar[str] = "misclassified"
     #: empty rows of pixels under each image, for its caption
@@ -314,8 +318,8 @@ class MisclassifiedPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        view = snapshot.views.get(self.view_name)
-        if isinstance(view, ExampleGallery):
+        view = snapshot.view(ExampleGallery, self.view_name)
+        if view is not None:
             self.draw(view)
 
     def draw(self, gallery: ExampleGallery) -> None:

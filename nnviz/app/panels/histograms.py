@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 
 from nnviz.app.panels.axes import plain_axes
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import Caption, fit_title
 from nnviz.core.histograms import PERCENTILES, HistogramSet, LayerHistogram
 from nnviz.session import Snapshot
@@ -46,6 +46,7 @@ def summary_text(found: LayerHistogram, what: str) -> str:
 @register_panel
 class HistogramsPanel(Panel):
     kind = "histograms"
+    draws = view_types(histograms=HistogramSet)
     title = "Histograms"
     #: a redraw costs 20–35 ms (two histograms and the over-steps image); distributions move
     #: slowly, and at 5 Hz the window keeps its frame budget for the boundary
@@ -170,8 +171,8 @@ class HistogramsPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        histograms = snapshot.views.get("histograms")
-        if not isinstance(histograms, HistogramSet):
+        histograms = snapshot.view(HistogramSet)
+        if histograms is None:
             return
         self.histograms = histograms
         self._fill_layers(histograms)

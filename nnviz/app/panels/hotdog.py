@@ -39,14 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.colors import qualitative_color
 from nnviz.app.panels.field_table import field_notes, field_table
 from nnviz.app.panels.gallery_table import gallery_table
 from nnviz.app.panels.projection import ProjectionPanel
 from nnviz.core.classifier_views import ExampleGallery
 from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress, class_scores
-from nnviz.core.views import DecisionGrid
+from nnviz.core.views import DecisionGrid, Projection
 from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
@@ -108,6 +108,8 @@ class ImageScoresPanel(Panel):
     """Validation images with the new layer's class scores, misclassified first."""
 
     kind: ClassVar[str] = "image_scores"
+    draws = view_types(feature_progress=FeatureProgress, gallery=ExampleGallery)
+    may_draw = view_types(classified=ClassifiedImage)
     title: ClassVar[str] = "Validation images and scores"
     view_name: ClassVar[str] = "gallery"
     thumbnail_size: ClassVar[int] = 104
@@ -160,15 +162,12 @@ class ImageScoresPanel(Panel):
     # -- drawing ----------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        views = snapshot.views
         self.finish_message = snapshot.message if snapshot.final and not snapshot.diverged else ""
-        progress = views.get("feature_progress")
-        self.progress = progress if isinstance(progress, FeatureProgress) else None
-        view = views.get(self.view_name)
-        if isinstance(view, ExampleGallery):
+        self.progress = snapshot.view(FeatureProgress)
+        view = snapshot.view(ExampleGallery, self.view_name)
+        if view is not None:
             self.draw(view)
-        classified = views.get("classified")
-        self.show_classified(classified if isinstance(classified, ClassifiedImage) else None)
+        self.show_classified(snapshot.view(ClassifiedImage))
 
     def draw(self, gallery: ExampleGallery) -> None:
         self.gallery = gallery
@@ -283,6 +282,8 @@ class ProjectionBoundaryPanel(ProjectionPanel):
     """The projection panel with a classifier's probabilities drawn behind the points."""
 
     kind: ClassVar[str] = "projection_boundary"
+    draws = view_types(projection=Projection)
+    may_draw = view_types(projection_boundary=DecisionGrid)
     title: ClassVar[str] = "Features (PCA) and the new layer's boundary"
     boundary_view: ClassVar[str] = "projection_boundary"
 
@@ -300,8 +301,7 @@ class ProjectionBoundaryPanel(ProjectionPanel):
         self.plot.setAspectLocked(False)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        grid = snapshot.views.get(self.boundary_view)
-        self.draw_boundary(grid if isinstance(grid, DecisionGrid) else None)
+        self.draw_boundary(snapshot.view(DecisionGrid, self.boundary_view))
         super().show_snapshot(snapshot)
 
     def draw_boundary(self, grid: DecisionGrid | None) -> None:

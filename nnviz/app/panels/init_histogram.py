@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel
 
 from nnviz.app.panels.axes import plain_axes
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.core.init_experiment import InitHistograms, InitStats
 from nnviz.session import Snapshot
@@ -60,6 +60,7 @@ def is_point_mass(stats: InitStats) -> bool:
 @register_panel
 class InitHistogramPanel(Panel):
     kind = "init_histogram"
+    draws = view_types(init_histograms=InitHistograms)
     title = "Initialisation: z = x·W + b"
 
     def __init__(self, parent=None) -> None:
@@ -146,8 +147,8 @@ class InitHistogramPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        data = snapshot.views.get("init_histograms")
-        if not isinstance(data, InitHistograms):
+        data = snapshot.view(InitHistograms)
+        if data is None:
             return
         first = self.view_data is None or not np.array_equal(self.view_data.edges, data.edges)
         self.view_data = data

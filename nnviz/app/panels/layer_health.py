@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from nnviz.app.panels.axes import EmptyState, plain_axes
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.core.histograms import HistogramSet
 from nnviz.session import Snapshot
@@ -51,6 +51,7 @@ def share_text(fraction: float) -> str:
 @register_panel
 class LayerHealthPanel(Panel):
     kind = "layer_health"
+    draws = view_types(histograms=HistogramSet)
     title = "Layer health"
     #: health figures move slowly; drawing them at the display rate only costs training time
     max_fps = 5.0
@@ -116,8 +117,8 @@ class LayerHealthPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        histograms = snapshot.views.get("histograms")
-        if not isinstance(histograms, HistogramSet):
+        histograms = snapshot.view(HistogramSet)
+        if histograms is None:
             return
         self.histograms = histograms
         self._draw_saturation(histograms)

@@ -29,7 +29,7 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from nnviz.app.panels.axes import plain_axes
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.colors import class_color, diverging_lut
 from nnviz.core.views import NetworkView
 from nnviz.session import Snapshot
@@ -273,6 +273,7 @@ def preview_titles(layer: int, unit: int, activation: str) -> list[str]:
 @register_panel
 class NetworkPanel(Panel):
     kind = "network"
+    draws = view_types(network=NetworkView)
     title = "Network"
     max_fps = 10.0
 
@@ -341,8 +342,8 @@ class NetworkPanel(Panel):
     # -- drawing --------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        network = snapshot.views.get("network")
-        if isinstance(network, NetworkView):
+        network = snapshot.view(NetworkView)
+        if network is not None:
             self.draw(network)
 
     def draw(self, network: NetworkView) -> None:

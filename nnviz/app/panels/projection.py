@@ -25,7 +25,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from nnviz.app.panels.axes import plain_axes
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.colors import qualitative_color
 from nnviz.app.panels.label_layout import HIDDEN, candidate_offsets, choose_positions
 from nnviz.app.panels.legends import fit_title, legend_below
@@ -60,6 +60,8 @@ class ProjectionPanel(Panel):
     """Labelled points in the plane of the top two principal axes, coloured by group."""
 
     kind: ClassVar[str] = "projection"
+    draws = view_types(projection=Projection)
+    may_draw = view_types(word_query=QueryAnswer)
     title: ClassVar[str] = "Projection (PCA)"
     #: the key of the snapshot's views this panel draws
     view_name: ClassVar[str] = "projection"
@@ -107,8 +109,8 @@ class ProjectionPanel(Panel):
             self.draw(projection)
 
     def find_projection(self, snapshot: Snapshot) -> Projection | None:
-        view = snapshot.views.get(self.view_name)
-        if isinstance(view, Projection):
+        view = snapshot.view(Projection, self.view_name)
+        if view is not None:
             return view
         return next((v for v in snapshot.views.values() if isinstance(v, Projection)), None)
 
@@ -293,8 +295,8 @@ class ProjectionPanel(Panel):
 def highlighted_words(snapshot: Snapshot) -> tuple[str, ...]:
     """The words a snapshot asks about: those of the word query, then its answers, best
     first (empty when the scenario has no word query)."""
-    answer = snapshot.views.get("word_query")
-    if not isinstance(answer, QueryAnswer):
+    answer = snapshot.view(QueryAnswer)
+    if answer is None:
         return ()
     try:
         positive, negative = parse_query(answer.query)

@@ -36,5 +36,4 @@ def white_plot() -> pg.PlotWidget:
 
 def race_view_of(snapshot: Snapshot) -> RaceView | None:
     """The snapshot's race view, if it carries one."""
-    view = snapshot.views.get("race")
-    return view if isinstance(view, RaceView) else None
+    return snapshot.view(RaceView)

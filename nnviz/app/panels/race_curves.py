@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import legend_below
 from nnviz.app.panels.race import race_view_of, racer_colour, white_plot
 from nnviz.core.race_views import RacerView, RaceView
@@ -46,6 +46,7 @@ class RaceCurvesPanel(Panel):
     """Each racer's training loss against epochs, updates, compute time or wall time."""
 
     kind: ClassVar[str] = "race_curves"
+    draws = view_types(race=RaceView)
     title: ClassVar[str] = "Loss curves"
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.race import race_view_of
+from nnviz.core.race_views import RaceView
 from nnviz.core.racers import (
     KINDS,
     Racers,
@@ -58,6 +59,7 @@ class RacerEditorPanel(Panel):
     """
 
     kind: ClassVar[str] = "race_editor"
+    draws = view_types(race=RaceView)
     title: ClassVar[str] = "Racers"
     #: controls, not a figure: an export writes the racers as CSV, never a picture of the
     #: table and its buttons (the curves' legend names every racer's settings)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import SIDE_MARGIN, Caption
 from nnviz.app.panels.race import race_view_of, racer_colour
 from nnviz.core.race_views import RacerView, RaceView, format_seconds
@@ -30,6 +30,7 @@ class RaceFinishPanel(Panel):
     """The finish line: updates, epochs, compute and wall time each racer took to the target."""
 
     kind: ClassVar[str] = "race_finish"
+    draws = view_types(race=RaceView)
     title: ClassVar[str] = "Finish line"
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import caption_below
 from nnviz.app.panels.race import race_view_of, racer_colour, white_plot
 from nnviz.core.contour import iso_segments, to_data_units
@@ -29,6 +29,7 @@ class RaceSurfacePanel(Panel):
     """Contours of the loss over a plane of parameter space, with every racer's path."""
 
     kind: ClassVar[str] = "race_surface"
+    draws = view_types(loss_surface=LossSurface)
     title: ClassVar[str] = "Loss surface"
     #: contour lines drawn, evenly spaced in log(loss − lowest loss on the grid)
     levels: ClassVar[int] = 14
@@ -66,8 +67,8 @@ class RaceSurfacePanel(Panel):
         race = race_view_of(snapshot)
         if race is not None:
             self._numbers = {r.name: r.number for r in race.racers}
-        surface = snapshot.views.get("loss_surface")
-        if isinstance(surface, LossSurface):
+        surface = snapshot.view(LossSurface)
+        if surface is not None:
             self.draw(surface)
 
     def start_run(self, run_id: int) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnviz.app.panels.base import CsvTable, Panel, register_panel
+from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.core.similarity import AnalogyCheck, QueryAnswer
 from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
@@ -63,6 +63,8 @@ class WordQueryPanel(Panel):
     """A query box with its five best answers, and the analogy questions as they are solved."""
 
     kind: ClassVar[str] = "word_query"
+    draws = view_types(word_query=QueryAnswer)
+    may_draw = view_types(analogies=AnalogyCheck)
     title: ClassVar[str] = "Ask the vectors"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -100,8 +102,8 @@ class WordQueryPanel(Panel):
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
-        answer = snapshot.views.get("word_query")
-        if isinstance(answer, QueryAnswer):
+        answer = snapshot.view(QueryAnswer)
+        if answer is not None:
             self.show_answer(answer)
             # the box follows the query the run answers (a preset's, or one typed and
             # answered), but never while a person types or waits for their own answer
@@ -109,8 +111,8 @@ class WordQueryPanel(Panel):
                 if self.query_edit.text() != answer.query:
                     self.query_edit.setText(answer.query)
                 self._asked = None
-        check = snapshot.views.get("analogies")
-        if isinstance(check, AnalogyCheck):
+        check = snapshot.view(AnalogyCheck)
+        if check is not None:
             self.show_check(check)
 
     def show_answer(self, answer: QueryAnswer) -> None:
