@@ -168,6 +168,10 @@ class Session(Protocol):
         ...
 
 
+#: planned runs (a preset's ``steps``) this short get a snapshot at every step
+EVERY_STEP_RUNS = 200
+
+
 class Mailbox:
     """Commands from the GUI to a running loop: latest live values, pause, steps, stop.
 
@@ -185,6 +189,10 @@ class Mailbox:
         #: the step at which the loop pauses by itself, once (a preset's planned length)
         self._hold_at = hold_at
         self._held = False
+        #: a run planned this short is reported at every step up to its end: four full-batch
+        #: epochs are four points on the curves, not the two a 45 Hz snapshot clock would give
+        self.every_step_until = (hold_at if hold_at is not None and hold_at <= EVERY_STEP_RUNS
+                                 else None)
 
     # -- GUI side -------------------------------------------------------------------------
     def post(self, name: str, value: Any) -> None:
@@ -420,7 +428,8 @@ def train(
         trace_rows.append((session.step_count, values))
         due = (every is not None and session.step_count - step_at_yield >= every) or (
             every is None and interval is not None and clock() - last_yield >= interval
-        )
+        ) or (mailbox.every_step_until is not None
+              and session.step_count <= mailbox.every_step_until)
         flush = not due and mailbox.take_flush()
         if due or flush:
             current = snapshot(every_wanted=flush)  # a budget ran out: the views of a pause

@@ -131,3 +131,21 @@ def test_a_comparison_of_a_live_setting_is_still_a_run_of_its_own(qtbot, setting
     assert len(runs) == 2 and made.last_snapshot.run_id == runs[1]  # B is a run of its own
     assert made.runner.session.step_count == 120  # counted from step 0, not on from A's
     made.close()
+
+
+def test_a_short_planned_run_reports_every_step(qtbot, settings_dir, tmp_path, monkeypatch):
+    """Four full-batch epochs are four points on the loss curve, however fast they run."""
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "four-epochs.toml").write_text(PRESET.format(steps=4), encoding="utf-8")
+    monkeypatch.setattr(presets, "presets_dir", lambda: folder)
+    settings = QSettings(str(settings_dir / "nnviz.ini"), QSettings.Format.IniFormat)
+    made = MainWindow("four-epochs", settings=settings)
+    qtbot.addWidget(made)
+    made.show()
+    made.run_action.trigger()
+    qtbot.waitUntil(lambda: made.runner.state == PAUSED and made.last_snapshot is not None
+                    and made.last_snapshot.step == 4, timeout=20_000)
+    loss = next(p for p in made.panels() if p.kind == "loss")
+    assert list(loss.curves["train_loss"].x) == [0, 1, 2, 3, 4]
+    made.close()
