@@ -430,9 +430,9 @@ def train(
             every is None and interval is not None and clock() - last_yield >= interval
         ) or (mailbox.every_step_until is not None
               and session.step_count <= mailbox.every_step_until)
-        flush = not due and mailbox.take_flush()
+        flush = mailbox.take_flush()  # a budget ran out here: the views of a pause, all
         if due or flush:
-            current = snapshot(every_wanted=flush)  # a budget ran out: the views of a pause
+            current = snapshot(every_wanted=flush)
             if not _finite(current.metrics):
                 yield diverge(_non_finite(current.metrics), current.step)
                 return
