@@ -237,6 +237,11 @@ class Mailbox:
             changes, self._changes = self._changes, {}
             return changes
 
+    def holds_at(self, step: int) -> bool:
+        """Whether the loop will pause itself at ``step`` (its snapshot is a pause's)."""
+        with self._condition:
+            return self._hold_at == step and self._budget != 0
+
     def take_held(self) -> bool:
         """True once after the loop paused itself at ``hold_at``."""
         with self._condition:
@@ -430,7 +435,8 @@ def train(
             every is None and interval is not None and clock() - last_yield >= interval
         ) or (mailbox.every_step_until is not None
               and session.step_count <= mailbox.every_step_until)
-        flush = mailbox.take_flush()  # a budget ran out here: the views of a pause, all
+        # a budget ran out here, or the run is held here: the views of a pause, all of them
+        flush = mailbox.take_flush() or mailbox.holds_at(session.step_count)
         if due or flush:
             current = snapshot(every_wanted=flush)
             if not _finite(current.metrics):
