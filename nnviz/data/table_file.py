@@ -48,6 +48,8 @@ Array = np.ndarray
 
 #: the prefix that names a file shipped in nnviz's resources folder
 RESOURCE_PREFIX = "resource:"
+#: the ``dataset`` choice that reads ``data_file`` (the moons scenario and the race alike)
+FILE_DATASET = "file"
 #: the array names a ``.npz`` may use, as (features, labels) pairs, in the order tried
 NPZ_NAMES = (("X", "y"), ("x", "y"), ("features", "labels"))
 #: what a data file may be, for messages
@@ -164,6 +166,12 @@ def table_split(table: LabelledTable, test_fraction: float, seed: int) -> Split:
     rng = np.random.default_rng(seed)
     data = split(table.features, table.labels, test_fraction, rng, table.n_classes)
     return replace(data, class_names=table.class_names, feature_names=table.feature_names)
+
+
+def read_data_file(data_file: str, label_column: str) -> LabelledTable:
+    """A scenario's ``data_file`` and ``label_column`` settings read (cached), with at least
+    the two features a decision boundary or a race needs."""
+    return load_table_cached(data_file, label_column_of(label_column), min_features=2)
 
 
 def label_column_of(text: str) -> int | str | None:

@@ -14,9 +14,9 @@ from nnviz.core.views import pca_plane
 from nnviz.data.scaling import INPUT_SCALINGS, scale_split
 from nnviz.data.table_file import (
     DATA_FILE_HELP,
+    FILE_DATASET,
     LABEL_COLUMN_HELP,
-    label_column_of,
-    load_table_cached,
+    read_data_file,
     table_split,
 )
 from nnviz.data.toy import TOY_CLASSES, TOY_DATASETS, Split, make_toy
@@ -26,8 +26,6 @@ from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
 from nnviz.scenarios.torch_sessions import build_mlp_session
 
-#: the dataset choice that reads ``data_file``
-FILE_DATASET = "file"
 #: ``auto``: standardise a data file's features (their units are anyone's), keep the toy sets'
 #: points as drawn
 MOONS_SCALINGS = (*INPUT_SCALINGS, "auto")
@@ -78,8 +76,7 @@ def make_data(config: MoonsConfig) -> Split:
     """The toy set drawn from the data seed, or the data file split by it; inputs scaled by
     the training statistics."""
     if config.dataset == FILE_DATASET:
-        table = load_table_cached(config.data_file, label_column_of(config.label_column),
-                                  min_features=2)
+        table = read_data_file(config.data_file, config.label_column)
         data = table_split(table, config.test_fraction, data_seed_of(config))
         if config.output == "sigmoid" and data.n_classes != 2:
             raise ParamError(f"output='sigmoid' needs a two-class dataset; {table.path} has "

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from nnviz.core.initializers import BIAS_INITIALIZERS, INITIALIZERS
 from nnviz.core.racers import RacerSpec, check_problem, read_racers
 from nnviz.core.schedules import STEP_UNITS
-from nnviz.data.table_file import DATA_FILE_HELP, LABEL_COLUMN_HELP
+from nnviz.data.table_file import DATA_FILE_HELP, FILE_DATASET, LABEL_COLUMN_HELP
 from nnviz.data.toy import TOY_CLASSES
 from nnviz.scenarios.params import Config, param
 
 PROBLEMS = ("logistic", "mlp")
-#: the dataset choice that reads ``data_file`` (as in the moons scenario)
-FILE_DATASET = "file"
+#: the 2-class sets, and a data file (``FILE_DATASET``)
 DATASETS = ("gaussians", *(name for name, k in TOY_CLASSES.items() if k == 2), FILE_DATASET)
 DEFAULT_RACERS = ("gd lr=0.5; momentum lr=0.5 momentum=0.9; nesterov lr=0.5 momentum=0.9; "
                   "adam lr=0.3; newton")

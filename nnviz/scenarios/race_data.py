@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 
-from nnviz.data.table_file import label_column_of, load_table_cached, table_split
+from nnviz.data.table_file import FILE_DATASET, read_data_file, table_split
 from nnviz.data.toy import TOY_DATASETS, Split, make_toy, split
 from nnviz.scenarios.params import data_seed_of
-from nnviz.scenarios.race_config import FILE_DATASET, RaceConfig
+from nnviz.scenarios.race_config import RaceConfig
 
 Array = np.ndarray
 
@@ -48,8 +48,7 @@ def make_data(config: RaceConfig) -> Split:
 def file_data(config: RaceConfig) -> Split:
     """The data file split by the data seed; logistic regression races on exactly two
     features (its loss surface is the plane of their two weights) and two classes."""
-    table = load_table_cached(config.data_file, label_column_of(config.label_column),
-                              min_features=2)
+    table = read_data_file(config.data_file, config.label_column)
     if config.problem == "logistic" and (table.n_features != 2 or table.n_classes != 2):
         raise ValueError(
             f"{table.path}: {table.n_features} features and {table.n_classes} classes; "
