@@ -105,6 +105,7 @@ def photograph(name: str, folder: Path, size: tuple[int, int], steps: int,
     from PySide6.QtCore import QSettings
 
     from nnviz.app.export import panel_name
+    from nnviz.app.main import dispose
     from nnviz.app.panel_checks import problems
     from nnviz.app.window import MainWindow
 
@@ -132,8 +133,7 @@ def photograph(name: str, folder: Path, size: tuple[int, int], steps: int,
         return Shot(name, picture, reached, note, found)
     finally:
         window.runner.shutdown(timeout=2.0)
-        window.close()
-        window.deleteLater()
+        dispose(window)
 
 
 def unavailable_reason(name: str) -> str:

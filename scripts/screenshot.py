@@ -36,11 +36,11 @@ def main() -> int:
     from PySide6.QtCore import QCoreApplication, QSettings
     from PySide6.QtWidgets import QApplication
 
-    from nnviz.app.main import configure_interpreter
+    from nnviz.app.main import configure_interpreter, dispose
     from nnviz.app.window import MainWindow
 
     configure_interpreter()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
     # a throw-away settings file, not the person's layout; never os.devnull: QSettings saves
     # by writing a new file and renaming it over the old one, which as root replaces /dev/null
     folder = tempfile.mkdtemp(prefix="nnviz-screenshot-")
@@ -49,7 +49,7 @@ def main() -> int:
     if window.target is None or window.target.name != args.target:
         print(f"screenshot: {window.banner.text() or f'could not open {args.target!r}'}; "
               f"nothing written", file=sys.stderr)
-        window.close()
+        dispose(window)
         return 2
     window.resize(width, height)
     window.show()
@@ -70,8 +70,7 @@ def main() -> int:
     window.runner.pause()
     train_for(0.3)  # the last frames drawn
     ok = window.grab().save(args.out)
-    window.close()
-    app.processEvents()
+    dispose(window)
     print(f"{args.out}: {'written' if ok else 'FAILED'}")
     return 0 if ok else 1
 
