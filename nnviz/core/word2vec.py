@@ -13,10 +13,12 @@ with the k negatives N drawn from the unigram distribution raised to 3/4. A mini
 examples is processed at once and every example's gradient is applied in full (plain SGD on
 the summed loss, so the learning rate means what it means in word2vec and gensim). Rows that
 repeat in a batch (frequent words) accumulate exactly: each matrix's gradient is one sparse
-matrix product (:func:`selection_matrix` for the inputs, the B × U matrix of dL/dscore for
-the outputs), much faster than ``np.add.at``; fancy-index ``+=`` would drop the repeats. The
-products run over the U distinct words of the batch only, so a step costs O(B·d) however
-large the vocabulary (a 100,000-word vocabulary no longer costs two V × d gradients a step).
+matrix product (:class:`RowSums`; :func:`selection_matrix` for CBOW's inputs), much faster
+than ``np.add.at``; fancy-index ``+=`` would drop the repeats. For a vocabulary small beside
+the batch the product runs over all V rows and the update is one contiguous add; for a large
+one over the batch's U distinct words only, so a step costs O(B·d) however large the
+vocabulary (a 100,000-word vocabulary does not cost two V × d gradients a step).
+``benchmarks/bench_word2vec.py`` times a step against gensim's.
 """
 
 from __future__ import annotations
@@ -48,6 +50,73 @@ def _distinct_rows(ids: Array) -> tuple[Array, Array]:
     local = np.full(ids.shape, -1, dtype=np.int32)
     local[valid] = positions.reshape(-1)
     return rows, local
+
+
+#: a batch's gradient is summed over all V rows (no renumbering, one contiguous update) when
+#: the vocabulary has at most this many words per term of the batch; else over its words
+#: (measured: summing over all rows is the faster up to 5–8 words a term)
+DENSE_ROWS_PER_TERM = 6
+
+
+class RowSums:
+    """Sums a batch's terms into the rows of a V-word matrix: for each word r,
+    Σ weights[b, j] · sources[b] over the terms (b, j) with ids[b, j] = r.
+
+    One sparse product: the terms as a V × B matrix in compressed columns (one column per
+    example), whose kernel adds weights[b, j] · sources[b] to row r example by example, so a
+    word that repeats in the batch (a frequent word, a negative drawn twice) sums every term
+    exactly and in batch order; ``np.add.at`` does the same 10–50× slower and fancy-index
+    ``+=`` keeps one term. The rows are all V for a vocabulary small beside the batch
+    (``DENSE_ROWS_PER_TERM``: the caller's update is then one contiguous add), else only the
+    batch's distinct words (:func:`number_rows`), so that a step costs O(B·d) however large
+    V is. The V × B matrix is made once and its three arrays replaced at each step: scipy
+    checks a new matrix in Python, which at B = 512 costs as much as the product.
+    """
+
+    def __init__(self, vocabulary_size: int) -> None:
+        self.vocabulary_size = vocabulary_size
+        self._row_numbers = np.zeros(vocabulary_size, dtype=np.int32)  # number_rows' scratch
+        self._all_rows: scipy.sparse.csc_matrix | None = None
+
+    def __call__(self, ids: Array, weights: Array, sources: Array) -> RowGradient:
+        """``ids`` (B, m) word ids ≥ 0, ``weights`` (B, m), ``sources`` (B, d): (the rows,
+        their sums), the rows ``slice(None)`` (all V) or the distinct words."""
+        import scipy.sparse
+
+        batch, width = ids.shape
+        pointers = np.arange(0, ids.size + 1, width, dtype=np.int32)
+        ids, weights = ids.reshape(-1), weights.reshape(-1)
+        if self.vocabulary_size > DENSE_ROWS_PER_TERM * ids.size:
+            rows, local = number_rows(ids, self._row_numbers)
+            terms = scipy.sparse.csc_matrix((weights, local, pointers),
+                                            shape=(len(rows), batch))
+            return rows, terms @ sources
+        ids = ids.astype(np.int32, copy=False)  # the kernel takes one index type
+        terms = self._all_rows
+        if terms is None or terms.shape[1] != batch:
+            terms = self._all_rows = scipy.sparse.csc_matrix(
+                (weights, ids, pointers), shape=(self.vocabulary_size, batch))
+        else:
+            terms.data, terms.indices, terms.indptr = weights, ids, pointers
+        return slice(None), terms @ sources
+
+
+def number_rows(ids: Array, row_numbers: Array) -> tuple[Array, Array]:
+    """(the distinct words of ``ids``, each id's position among them), in O(n) with no sort.
+
+    Every word's slot in the scratch table ``row_numbers`` is written with the index of one
+    of its occurrences (which one, when a word repeats, NumPy leaves open; any one will do).
+    The occurrence whose index reads back is its word's representative; the representatives,
+    counted in order, number the words. ``np.unique`` gives the same numbering sorted, at
+    5–10× the cost.
+    """
+    occurrence = np.arange(len(ids), dtype=np.int32)
+    row_numbers[ids] = occurrence
+    representative = row_numbers[ids]
+    is_first = representative == occurrence
+    number = np.cumsum(is_first, dtype=np.int32)
+    number -= 1
+    return ids[is_first], number[representative]
 
 
 def selection_matrix(inputs: Array, vocabulary_size: int,
@@ -93,7 +162,9 @@ class NegativeSampler:
     """Draws negative words from P(w) ∝ count(w)^power (power 3/4 as in word2vec).
 
     Walker's alias method: exact probabilities, O(1) per draw (a uniform column, then a biased
-    coin between the column's word and its alias).
+    coin between the column's word and its alias). One uniform u ∈ [0, 1) gives both: the
+    column is ⌊u·V⌋ and the coin the fraction u·V − ⌊u·V⌋, which is uniform on [0, 1) to
+    2⁻⁵³·V; one float draw is 5–10× cheaper than a bounded integer draw.
     """
 
     def __init__(self, counts: Array, power: float = 0.75) -> None:
@@ -110,12 +181,13 @@ class NegativeSampler:
             self.threshold[low], self.alias[low] = scaled[low], high
             scaled[high] -= 1.0 - scaled[low]
             (small if scaled[high] < 1.0 else large).append(high)
-        self.threshold = self.threshold.astype(np.float32)
 
     def draw(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
-        column = rng.integers(0, len(self.alias), shape, dtype=np.int32)
-        coin = rng.random(shape, dtype=np.float32)
-        return np.where(coin < self.threshold[column], column, self.alias[column])
+        scaled = rng.random(shape)
+        scaled *= len(self.alias)
+        column = scaled.astype(np.int32)  # ⌊u·V⌋ ≤ V − 1: u·V rounds below V for u < 1
+        scaled -= column  # the coin
+        return np.where(scaled < self.threshold.take(column), column, self.alias.take(column))
 
 
 def context_windows(tokens: Array, sentence_ids: Array, window: int,
@@ -151,9 +223,8 @@ def windows_of(tokens: Array, sentence_ids: Array, reach: Array, window: int) ->
 
 def skipgram_pairs(centres: Array, contexts: Array) -> tuple[Array, Array]:
     """Flatten windows into skip-gram examples: (input = centre word, target = context word)."""
-    valid = contexts >= 0
-    inputs = np.broadcast_to(centres[:, None], contexts.shape)[valid]
-    return inputs.reshape(-1, 1), contexts[valid]
+    found = np.flatnonzero(contexts >= 0)  # found once, then gathered: 3× boolean masks' speed
+    return centres.take(found // contexts.shape[1]).reshape(-1, 1), contexts.take(found)
 
 
 def cbow_examples(centres: Array, contexts: Array) -> tuple[Array, Array]:
@@ -203,6 +274,7 @@ class Word2Vec:
         self.input_vectors = ((rng.random((vocabulary_size, dimension)) - 0.5)
                               / dimension).astype(dtype)
         self.output_vectors = np.zeros((vocabulary_size, dimension), dtype=dtype)
+        self._row_sums = RowSums(vocabulary_size)
 
     @property
     def vocabulary_size(self) -> int:
@@ -235,20 +307,19 @@ class Word2Vec:
                                 ) -> tuple[float, RowGradient, RowGradient]:
         """The summed loss and ``scale`` × its gradients, each for the rows it touches only.
 
-        A batch touches at most B·m input rows and B·(k+1) output rows of the V: the sparse
-        products run over the batch's distinct words (renumbered 0 … U−1), so a step costs
-        O(B·d), not O(V·d), on a large vocabulary. Every touched row sums its terms in batch
-        order, exactly as the same product over all V rows does.
+        Each gradient is one sparse product (:class:`RowSums`; CBOW's inputs through
+        :func:`selection_matrix`) in which every touched row sums its terms in batch order,
+        exactly as the same product over all V rows does.
         """
         inputs = np.asarray(inputs).reshape(len(targets), -1)
         targets = np.asarray(targets)
         dtype = self.input_vectors.dtype
         scale = dtype.type(scale)  # a NumPy float64 rate must not promote a float32 model
-        in_rows, local_inputs = _distinct_rows(inputs)
-        selection = selection_matrix(local_inputs, len(in_rows), dtype)
         if inputs.shape[1] == 1:
-            h = self.input_vectors[inputs[:, 0]]
+            h = np.take(self.input_vectors, inputs[:, 0], axis=0)
         else:
+            in_rows, local_inputs = _distinct_rows(inputs)
+            selection = selection_matrix(local_inputs, len(in_rows), dtype)
             h = np.asarray(selection @ self.input_vectors[in_rows], dtype=dtype)
         out_rows: Array | slice
         if self.objective == "softmax":
@@ -258,15 +329,14 @@ class Word2Vec:
             if negatives is None:
                 raise ValueError("negative sampling needs the negatives (B × k word ids)")
             loss, error, grad_h, words = self._negative(h, targets, negatives)
-            out_rows, local_words = _distinct_rows(words)
-            import scipy.sparse
-
-            per_word = scipy.sparse.csr_matrix(
-                ((error * scale).reshape(-1), local_words.reshape(-1),
-                 np.arange(0, words.size + 1, words.shape[1])),
-                shape=(len(targets), len(out_rows)))
-            grad_out = np.asarray(per_word.T @ h)
-        grad_in = np.asarray(selection.T @ (grad_h * scale))
+            error *= scale
+            out_rows, grad_out = self._row_sums(words, error, h)
+        grad_h *= scale
+        if inputs.shape[1] == 1:
+            in_rows, grad_in = self._row_sums(inputs, np.ones(len(targets), dtype=dtype),
+                                              grad_h)
+        else:
+            grad_in = np.asarray(selection.T @ grad_h)
         return loss, (in_rows, grad_in), (out_rows, grad_out)
 
     def _softmax(self, h: Array, targets: Array) -> tuple[float, Array, Array]:
@@ -288,7 +358,7 @@ class Word2Vec:
         not the ~69 of log(max(σ, 1e−30)). dL/ds = σ(s) − 1 for the target, σ(s) for a used
         negative (one that is not the target itself), 0 otherwise."""
         words = np.concatenate([targets[:, None], negatives], axis=1)
-        vectors = self.output_vectors[words]  # B × (k+1) × d
+        vectors = np.take(self.output_vectors, words, axis=0)  # B × (k+1) × d
         scores = np.matmul(vectors, h[:, :, None])[:, :, 0]
         # 1 for the target and each used negative, 0 for a negative that is the target; whole
         # B × (k+1) rows, as NumPy is slow on the narrow strided slice [:, 1:]
@@ -344,10 +414,17 @@ def epoch_examples(tokens: Array, sentence_ids: Array, reach: Array, window: int
     padded) and the centre. The same rows as :func:`skipgram_pairs` / :func:`cbow_examples`
     of :func:`windows_of` give, but formed ``EXAMPLE_BLOCK`` centres at a time into an array
     sized by a first counting pass: the n × 2w window table is never held whole (at window 20
-    it is 160 bytes a token) and the examples exist once, not as pieces and their copy.
+    it is 160 bytes a token) and the examples exist once, not as pieces and their copy. A
+    corpus of one block needs no counting pass: its windows are formed once.
     """
-    blocks = list(_example_blocks(tokens, sentence_ids, reach, window, method))
     width = 2 if method == "skipgram" else 2 * window + 1
+    if 0 < len(tokens) <= EXAMPLE_BLOCK:  # one block: no counting pass, windows formed once
+        inputs, targets = next(_example_blocks(tokens, sentence_ids, reach, window, method,
+                                               pairs=True))
+        examples = np.empty((len(targets), width), dtype=np.int32)
+        examples[:, :-1], examples[:, -1] = inputs, targets
+        return examples
+    blocks = list(_example_blocks(tokens, sentence_ids, reach, window, method))
     examples = np.empty((sum(blocks), width), dtype=np.int32)
     row = 0
     for (inputs, targets), size in zip(
@@ -413,8 +490,9 @@ class ExampleStream:
         self._inputs = np.empty((0, self._inputs.shape[1]), dtype=np.int32)
         self._targets = np.empty(0, dtype=np.int32)
         rng = self.rng
-        kept = rng.random(len(self.token_ids)) < self.keep_by_word[self.token_ids]
-        tokens, sentences = self.token_ids[kept], self.sentence_ids[kept]
+        kept = np.flatnonzero(rng.random(len(self.token_ids))
+                              < self.keep_by_word[self.token_ids])  # take: 8× a boolean mask
+        tokens, sentences = self.token_ids.take(kept), self.sentence_ids.take(kept)
         del kept
         reach = rng.integers(1, self.window + 1, len(tokens))
         examples = epoch_examples(tokens, sentences, reach, self.window, self.method)

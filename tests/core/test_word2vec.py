@@ -376,17 +376,15 @@ def test_negative_sampler_probabilities_are_float64_and_draws_int32():
 
 
 class _EdgeGenerator:
-    """A stand-in random generator: every column is ``column``, every coin exactly 0.0 (a
-    value ``Generator.random`` can return)."""
+    """A stand-in random generator with ``random`` only (the sampler draws one uniform per
+    negative and nothing else): every uniform is column / V, that is the column ``column``
+    with a coin of exactly 0.0 (a value ``Generator.random`` can return)."""
 
-    def __init__(self, column: int) -> None:
-        self.column = column
-
-    def integers(self, low, high, size, dtype=np.int64):
-        return np.full(size, self.column, dtype=dtype)
+    def __init__(self, column: int, size: int) -> None:
+        self.column, self.size = column, size
 
     def random(self, size, dtype=np.float64):
-        return np.zeros(size, dtype=dtype)
+        return np.full(size, self.column / self.size, dtype=dtype)
 
 
 def test_a_zero_count_word_is_never_drawn_even_on_a_zero_coin():
@@ -394,8 +392,22 @@ def test_a_zero_count_word_is_never_drawn_even_on_a_zero_coin():
     a word of count 0 has threshold 0, so a coin of exactly 0 must still go to its alias."""
     sampler = NegativeSampler(np.array([4, 0]), power=1.0)
     assert sampler.threshold[1] == 0.0 and sampler.alias[1] == 0
-    assert sampler.draw(_EdgeGenerator(1), (5,)).tolist() == [0] * 5
-    assert sampler.draw(_EdgeGenerator(0), (5,)).tolist() == [0] * 5
+    assert sampler.draw(_EdgeGenerator(1, 2), (5,)).tolist() == [0] * 5
+    assert sampler.draw(_EdgeGenerator(0, 2), (5,)).tolist() == [0] * 5
+
+
+def test_one_uniform_gives_the_column_and_the_coin():
+    """u·V's whole part is the column and its fraction the coin: with V = 4, u = 0.6 is
+    column 2 with coin 0.4, below column 2's threshold 0.5, so word 2; u = 0.7 (coin 0.8)
+    goes to column 2's alias; u just below 1 is column 3, never a column past the table."""
+    sampler = NegativeSampler(np.array([2, 2, 1, 3]), power=1.0)  # scaled 1, 1, 1/2, 3/2
+    assert sampler.threshold[2] == 0.5 and sampler.alias[2] == 3
+
+    class Uniforms:
+        def random(self, size, dtype=np.float64):
+            return np.array([0.6, 0.7, np.nextafter(1.0, 0.0), 0.0], dtype=dtype)
+
+    assert sampler.draw(Uniforms(), (4,)).tolist() == [2, 3, 3, 0]
 
 
 def test_keep_probabilities_are_float64_and_quiet_for_unseen_words():
