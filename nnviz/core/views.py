@@ -71,11 +71,15 @@ class DecisionGrid:
     y_label: str = ""
     title: str = ""
     #: where the winning class changes: segments in data units, (2k, 2) pairs of ends. Worked
-    #: out here, on the worker side, not per frame on the GUI thread (~5 ms at 200×200)
-    borders: Array = field(init=False, repr=False, compare=False)
+    #: out here, on the worker side, not per frame on the GUI thread (~5 ms at 200×200); a
+    #: grid rebuilt from a message or a file brings its own (None: work them out now)
+    borders: Array | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "borders", class_borders(self.probabilities, self.extent))
+        if self.borders is None:
+            object.__setattr__(self, "borders", class_borders(self.probabilities, self.extent))
+        elif self.borders.ndim != 2 or self.borders.shape[1] != 2 or len(self.borders) % 2:
+            raise ValueError(f"borders of shape {self.borders.shape} are not pairs of 2-D ends")
 
     @property
     def n_classes(self) -> int:

@@ -101,8 +101,8 @@ class _Decoder:
     def decode(self, tree: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise CodecError(f"stored values nested more than {MAX_DEPTH} deep")
-        if isinstance(tree, list):
-            return [self.decode(v, depth + 1) for v in tree]
+        if isinstance(tree, list):  # plain items kept without a call: lists of labels are long
+            return [v if type(v) in _PLAIN else self.decode(v, depth + 1) for v in tree]
         if not isinstance(tree, dict):
             return tree
         if len(tree) == 1:
@@ -176,6 +176,8 @@ class _Decoder:
 
 
 _MARKERS = {"$array", "$float", "$tuple", "$dict", "$items"}
+#: JSON values that decode to themselves
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 @cache
@@ -190,9 +192,12 @@ def _field_types(cls: type) -> dict[str, Any]:
 def _matches(value: Any, hint: Any) -> bool:
     """Whether ``value`` has the type a field declares, as far as a plain check can tell:
     unions, the container kind of generics, and plain classes (an int passes for a float)."""
-    origin = typing.get_origin(hint)
+    try:
+        origin, args = _origin_and_args(hint)
+    except TypeError:  # an annotation that cannot be a cache key
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arg) for arg in typing.get_args(hint))
+        return any(_matches(value, arg) for arg in args)
     if hint is Any or isinstance(hint, typing.TypeVar):
         return True
     if hint is type(None):
@@ -205,6 +210,13 @@ def _matches(value: Any, hint: Any) -> bool:
     if target is typing.ClassVar or not isinstance(target, type):
         return True
     return isinstance(value, target)
+
+
+@cache
+def _origin_and_args(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``typing.get_origin`` and ``get_args`` of a field's annotation, worked out once per
+    annotation (they are asked for every field of every record decoded)."""
+    return typing.get_origin(hint), typing.get_args(hint)
 
 
 def _type_name(hint: Any) -> str:
