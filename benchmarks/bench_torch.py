@@ -55,7 +55,7 @@ class BusyThread:
 
 def epoch_seconds(config: DigitsConfig, data, repeats: int) -> tuple[float, float]:
     """(median, worst) wall time of one training epoch (a warm-up epoch first, not counted)."""
-    session = DigitsSession("digits", config, data).inner
+    session = DigitsSession("digits", config, data)
     steps = session.steps_per_epoch
     times = []
     for attempt in range(repeats + 1):

@@ -59,7 +59,7 @@ def test_a_live_change_reaches_the_next_step():
     mailbox.post("learning_rate", 0.001)
     after = next(loop)
     assert session.config.learning_rate == 0.001
-    assert session.optimizer.learning_rate == pytest.approx(0.001)
+    assert session.engine.optimizer.learning_rate == pytest.approx(0.001)
     assert after.metrics["learning_rate"] == pytest.approx(0.001)
 
 

@@ -36,9 +36,9 @@ from nnviz.core.views import ViewKinds, wanted_views
 from nnviz.data.batches import EpochSampler
 from nnviz.data.toy import TOY_CLASSES, TOY_DATASETS, Split, make_toy
 from nnviz.scenarios.base import Scenario, SessionBase, next_run_id
-from nnviz.scenarios.mlp_training import split_metrics
 from nnviz.scenarios.params import Config, ParamError, param
 from nnviz.scenarios.registry import register
+from nnviz.scenarios.trainer import split_metrics
 
 #: the most examples a walked batch may hold (the tutorials work one by hand)
 MAX_BATCH = 8

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from nnviz.backends.device import TORCH_INSTALL_HINT
-from nnviz.core.classifier_views import ConfusionMatrix, confusion_matrix, gallery, weight_tiles
+from nnviz.core.classifier_views import (
+    ConfusionMatrix,
+    ImageTiles,
+    confusion_matrix,
+    gallery,
+    weight_tiles,
+)
 from nnviz.core.nearest_mean import NearestMean
 from nnviz.core.views import Projection, ViewKinds, pca_2d, wanted_views
 from nnviz.data.mnist import (
@@ -30,15 +35,14 @@ from nnviz.data.mnist import (
     select_classes,
 )
 from nnviz.data.scaling import INPUT_SCALINGS
-from nnviz.scenarios.base import Scenario, SessionBase
-from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
+from nnviz.data.toy import Split
+from nnviz.scenarios.base import Scenario
+from nnviz.scenarios.mlp_histograms import LayerHistograms
+from nnviz.scenarios.mlp_training import MLPConfig
 from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
-from nnviz.scenarios.torch_sessions import (
-    TorchModelSession,
-    build_mlp_session,
-    require_torch_backend,
-)
+from nnviz.scenarios.torch_sessions import mlp_engine, require_torch_backend, torch_model_engine
+from nnviz.scenarios.trainer import Engine, Trainer, new_mlp
 
 _PROBABILITY_FLOOR = 1e-12
 
@@ -146,12 +150,9 @@ def _sample(count: int, limit: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(count, limit, replace=False))
 
 
-class DigitsSession(SessionBase):
-    """A digits run: an inner MLP/CNN session does the training; this adds the digit views.
-
-    The inner session is :class:`MLPSession` (NumPy), a torch MLP session or a torch CNN
-    session; all views come from its predictions, so panels cannot tell which one ran.
-    """
+class DigitsSession(Trainer):
+    """A digits run: the trainer of an MLP (NumPy or torch) or a CNN (torch), and the digit
+    views, all computed from its predictions, so panels cannot tell which one ran."""
 
     def __init__(self, scenario: str, config: DigitsConfig, data: DigitImages) -> None:
         self.images = data
@@ -159,12 +160,8 @@ class DigitsSession(SessionBase):
         if not len(split.train_y) or not len(split.test_y):
             raise ValueError(f"{data.description}: no training or no test examples left "
                              f"(classes={config.classes}, max_train={config.max_train})")
-        if config.model == "cnn":
-            require_torch_backend("model=cnn")
-            self.inner: Any = TorchModelSession(scenario, config, split,
-                                                lambda device: _make_cnn(config, data, device))
-        else:
-            self.inner = build_mlp_session(scenario, config, split)
+        super().__init__(scenario, config, split, _digits_engine(config, data, split))
+        self.layer_histograms = LayerHistograms()
         # the average-digit baseline stays on the [0, 1] pixels whatever the network is fed:
         # a fixed reference, and its class means are images a person recognises
         pixels = data.split("unit")
@@ -183,53 +180,11 @@ class DigitsSession(SessionBase):
         self._probe_cache: tuple[int, dict[str, Any]] | None = None
         self._basis: np.ndarray | None = None
 
-    # -- delegated protocol ---------------------------------------------------------------
-    @property
-    def run_id(self) -> int:
-        return self.inner.run_id
-
-    @property
-    def scenario(self) -> str:
-        return self.inner.scenario
-
-    @property
-    def config(self) -> DigitsConfig:
-        return self.inner.config
-
-    @property
-    def step_count(self) -> int:
-        return self.inner.step_count
-
-    @step_count.setter
-    def step_count(self, value: int) -> None:
-        self.inner.step_count = value
-
-    @property
-    def epoch(self) -> float:
-        return self.inner.epoch
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return self.inner.steps_per_epoch
-
-    def train_step(self) -> Mapping[str, float]:
-        return self.inner.train_step()
-
-    def apply_live(self, values: Mapping[str, Any]) -> None:
-        self.inner.apply_live(values)
-
-    def checkpoint(self) -> Any:
-        return self.inner.checkpoint()
-
-    def restore(self, state: Any) -> None:
-        self.inner.restore(state)
-        self._probe_cache = None
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self._probe_cache = None  # the step may be the same, the weights are not
 
     # -- predictions, once per step -------------------------------------------------------
-    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """(class probabilities, last hidden layer's activations or None)."""
-        return self.inner.predict(inputs)
-
     def probe(self) -> dict[str, Any]:
         """Predictions on both evaluation samples at this step (shared by metrics and views)."""
         step = self.step_count
@@ -243,12 +198,6 @@ class DigitsSession(SessionBase):
         self._probe_cache = (step, found)
         return found
 
-    def learning_rate(self) -> float:
-        inner = self.inner
-        if isinstance(inner, MLPSession):
-            return float(inner.optimizer.learning_rate)
-        return float(inner.learning_rate)
-
     def metrics(self) -> dict[str, float]:
         """Cross-entropy and accuracy on the evaluation samples, and the nearest-mean baseline."""
         probe = self.probe()
@@ -260,7 +209,7 @@ class DigitsSession(SessionBase):
             labels = self._eval_labels[split]
             values[f"{split}_accuracy"] = float(np.mean(probe[split].argmax(axis=1) == labels))
         values["baseline_accuracy"] = self.baseline_accuracy
-        values["learning_rate"] = self.learning_rate()
+        values["learning_rate"] = float(self.learning_rate)
         return values
 
     # -- views ----------------------------------------------------------------------------
@@ -277,39 +226,34 @@ class DigitsSession(SessionBase):
             return gallery(self.images.test_images[self._test_eval], labels, probe()["test"],
                            names, limit=self.config.gallery_size)
 
-        inner = self.inner
         return wanted_views({
             "confusion_matrix": confusion,
             "weight_tiles": self.weight_tiles,
             "misclassified": misclassified,
             "projection": lambda: self.projection(probe()["test_hidden"], labels),
             "class_means": lambda: self.class_means,
-            "histograms": self._inner_histograms if isinstance(inner, MLPSession) else None,
+            "histograms": (lambda: self.layer_histograms.of(self)) if self.config.model == "mlp"
+            else None,
         }, kinds)
-
-    def _inner_histograms(self) -> Any:
-        self.inner.sync_mirror()
-        return self.inner.histograms()
 
     def first_layer(self) -> tuple[np.ndarray, tuple[int, int], str]:
         """(weights as (units, pixels), tile shape, title) of the first layer."""
-        inner = self.inner
-        if isinstance(inner, TorchModelSession):
-            model = inner.trainer.model
-            return (model.first_layer_weights(), model.first_layer_shape(),
+        model = self.model  # the NumPy MLP, with the torch engine's weights copied in
+        if model is None:
+            cnn = self.engine.model
+            return (cnn.first_layer_weights(), cnn.first_layer_shape(),
                     "First convolution's filters")
-        inner.sync_mirror()  # the torch engine's weights into the NumPy model
-        weights = inner.model.weights[0].T
-        if inner.model.n_layers == 1:
+        weights = model.weights[0].T
+        if model.n_layers == 1:
             title = "Output unit weights" if len(weights) == 1 else "Output units' weights"
         else:
             title = "First hidden layer: each unit's input weights"
         return weights, self.images.image_shape, title
 
-    def weight_tiles(self):
+    def weight_tiles(self) -> ImageTiles:
         weights, shape, title = self.first_layer()
         names = self.images.class_names
-        if self.config.model == "mlp" and self.inner.model.n_layers == 1:
+        if self.config.model == "mlp" and self.model.n_layers == 1:
             labels = ((f"red → {names[1]}, blue → {names[0]}",) if len(weights) == 1
                       else tuple(names))
         else:
@@ -331,6 +275,14 @@ class DigitsSession(SessionBase):
         return Projection(points=points, labels=[names[k] for k in chosen],
                           explained_variance=(float(ratios[0]), float(ratios[1])),
                           groups=chosen.copy(), title=title, group_names=tuple(names))
+
+
+def _digits_engine(config: DigitsConfig, data: DigitImages, split: Split) -> Engine:
+    """The CNN on torch, or the MLP on ``config.backend``."""
+    if config.model == "cnn":
+        require_torch_backend("model=cnn")
+        return torch_model_engine(lambda device: _make_cnn(config, data, device), config, split)
+    return mlp_engine(new_mlp(config, split.n_features, split.n_classes), config, split)
 
 
 def _make_cnn(config: DigitsConfig, data: DigitImages, device: Any) -> Any:

@@ -58,9 +58,11 @@ from nnviz.data.images import (
 from nnviz.data.toy import Split
 from nnviz.resources import resource_path
 from nnviz.scenarios.base import MissingDependency, Scenario, SessionBase, next_run_id
-from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
+from nnviz.scenarios.mlp_training import MLPConfig
 from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
+from nnviz.scenarios.torch_sessions import mlp_engine
+from nnviz.scenarios.trainer import Trainer, new_mlp
 
 BACKBONE_CHOICES = ("auto", "inception_v3", "efficientnet_lite0")
 #: seconds of backbone work per feature-extraction step (a Stop waits at most about this)
@@ -146,30 +148,13 @@ class HotdogConfig(MLPConfig):
         return ""
 
 
-class FeatureLayerSession(MLPSession):
-    """The NumPy MLP on bottleneck features; with ``augment`` set, batches come from it."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.augment: Any = None  # callable: training indices → features, or None
-
-    def next_batch(self) -> tuple[np.ndarray, np.ndarray]:
-        """The sampler's next batch; with ``augment``, its images' augmented features."""
-        if self.augment is None:
-            return super().next_batch()
-        index = self.next_batch_index()
-        if index is None:
-            index = np.arange(self.n_train)
-        features = self.augment(index)
-        return np.ascontiguousarray(features, dtype=self.model.dtype), self.train_y[index]
-
-
 class HotdogSession(SessionBase):
     """Features first (cached), then the new final layer; see the module docstring."""
 
-    def __init__(self, config: HotdogConfig, folder: ImageFolder, extractor: Any) -> None:
+    def __init__(self, scenario: str, config: HotdogConfig, folder: ImageFolder,
+                 extractor: Any) -> None:
         self.run_id = next_run_id()
-        self.scenario = "hotdog"
+        self.scenario = scenario
         self.config = config
         self.folder = folder
         self.extractor = extractor
@@ -201,7 +186,8 @@ class HotdogSession(SessionBase):
         #: consecutive updates whose mini-batch loss was below ``loss_floor``
         self.updates_below_floor = 0
         self._last_loss = math.nan
-        self.layer: MLPSession | None = None
+        #: the trainer of the new layer, once every image has its features
+        self.layer: Trainer | None = None
         self.probe = self._new_model()  # the untrained layer, for metrics during extraction
         self._augment_rng = np.random.default_rng([config.seed, 3])
         self._basis: np.ndarray | None = None
@@ -271,23 +257,15 @@ class HotdogSession(SessionBase):
         return len(chosen)
 
     def _new_model(self) -> MLP:
-        config = self.config
-        return MLP(self.extractor.feature_size, config.hidden_sizes, len(self.class_names),
-                   activation=config.activation, output=config.output, init=config.init,
-                   bias_init=config.bias_init, seed=config.seed,
-                   dtype=np.dtype(config.precision))
+        return new_mlp(self.config, self.extractor.feature_size, len(self.class_names))
 
     def _start_training(self) -> None:
         config = self.config
         data = Split(self.features[self.train_index], self.labels[self.train_index],
                      self.features[self.validation_index], self.labels[self.validation_index],
                      len(self.class_names))
-        if config.backend == "torch":
-            from nnviz.scenarios.torch_sessions import build_mlp_session
-
-            self.layer = build_mlp_session(self.scenario, config, data)
-        else:
-            self.layer = FeatureLayerSession(self.scenario, config, data)
+        self.layer = Trainer(self.scenario, config, data,
+                             mlp_engine(self._new_model(), config, data))
         self.layer.run_id = self.run_id
         self._set_augmentation()
         self._plane = self._pca(np.arange(len(self.features)))
@@ -306,7 +284,8 @@ class HotdogSession(SessionBase):
         return (features - mean) @ self._basis, mean, ratios
 
     def _set_augmentation(self) -> None:
-        if isinstance(self.layer, FeatureLayerSession):
+        """Batches of freshly cropped and mirrored images while ``augment`` is on."""
+        if self.layer is not None:
             self.layer.augment = self._augmented if self.config.augment else None
 
     def _augmented(self, index: np.ndarray) -> np.ndarray:
@@ -423,10 +402,9 @@ class HotdogSession(SessionBase):
     # -- views ------------------------------------------------------------------------------
     def model(self) -> MLP:
         """The NumPy model the views read (torch's parameters copied in when it trains)."""
-        if self.layer is None:
-            return self.probe
-        self.layer.sync_mirror()
-        return self.layer.model
+        model = self.probe if self.layer is None else self.layer.model
+        assert model is not None  # the new layer is an MLP on either engine
+        return model
 
     def progress(self) -> FeatureProgress:
         extractor = self.extractor
@@ -536,7 +514,7 @@ def build(config: HotdogConfig) -> HotdogSession:
         )
     except ImportError as error:
         raise MissingDependency(str(error)) from None
-    return HotdogSession(config, folder, extractor)
+    return HotdogSession("hotdog", config, folder, extractor)
 
 
 SCENARIO = register(

@@ -8,11 +8,15 @@ the sample itself, so step 0 already shows whether gradients vanish in the early
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nnviz.core.histograms import DistributionRecorder, HistogramSet, StableBins, layer_histograms
 from nnviz.core.mlp import MLP
+
+if TYPE_CHECKING:
+    from nnviz.scenarios.trainer import Trainer
 
 
 def layer_names(sizes: list[int]) -> tuple[str, ...]:
@@ -58,3 +62,25 @@ def mlp_histograms(
              for z, a in zip(hidden_pre, hidden_act, strict=True)]
     return layer_histograms(step, quantities, bins, small, activation or model.activation.name,
                             layer_names(model.sizes), recorder)
+
+
+class LayerHistograms:
+    """The histogram view of a trainer's MLP, with the bins and the recorder that keep it
+    steady from one snapshot to the next (one per run: the bins only ever widen)."""
+
+    #: how many training points the histograms of pre-activations/activations look at
+    sample_size = 512
+
+    def __init__(self) -> None:
+        self.bins = StableBins()
+        self.recorder = DistributionRecorder()
+
+    def of(self, trainer: Trainer) -> HistogramSet:
+        """The histograms of ``trainer``'s network (its engine's NumPy mirror) at this step."""
+        model = trainer.engine.mirror()
+        if model is None:
+            raise ValueError("layer histograms need an MLP; this engine trains another model")
+        sample = slice(0, self.sample_size)
+        return mlp_histograms(model, trainer.train_x[sample], trainer.train_y[sample],
+                              trainer.engine.last_gradients(), trainer.step_count, self.bins,
+                              self.recorder, trainer.config.activation)

@@ -1,33 +1,38 @@
-"""Sessions that train on torch: the MLP scenarios' network, and any other torch model (CNN).
+"""The torch engine of the one trainer, and the sessions that use it.
 
-:class:`TorchMLPSession` is what an MLP scenario builds when ``backend="torch"``: the NumPy
-MLP is still created (it draws the initial weights and serves as the mirror the views are
-computed from), the torch copy trains on the same batches, and the mirror is refreshed only
-when a snapshot's views are due. Panels cannot tell which backend produced a snapshot.
-torch is imported lazily through :mod:`nnviz.backends`; without torch, building a torch
-session raises :class:`~nnviz.scenarios.base.MissingDependency` with the install command.
+:class:`TorchEngine` is :class:`~nnviz.backends.torch_training.TorchTrainer` (which steps a
+torch model on its device) made an :class:`~nnviz.scenarios.trainer.Engine`: the training
+split lives on the device, a batch is an index into it. Given the NumPy MLP a run started
+from, it keeps that MLP as the mirror the views read, refreshed only when a view asks for it,
+so panels cannot tell which backend produced a snapshot.
+
+:class:`TorchMLPSession` is what an MLP scenario builds when ``backend="torch"`` (the same
+session on this engine); :class:`TorchModelSession` trains any torch model with the backend
+interface (e.g. a TorchCNN). torch is imported lazily through :mod:`nnviz.backends`; without
+torch, building a torch session raises :class:`~nnviz.scenarios.base.MissingDependency` with
+the install command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from nnviz.backends.device import TORCH_INSTALL_HINT, pick_device, torch_available
-from nnviz.core.views import ViewKinds
-from nnviz.data.batches import EpochSampler
+from nnviz.core.mlp import MLP
 from nnviz.data.toy import Split
-from nnviz.scenarios.base import MissingDependency, SessionBase, next_run_id
-from nnviz.scenarios.mlp_training import (
-    MLPConfig,
-    MLPSession,
-    learning_rate_at,
+from nnviz.scenarios.base import MissingDependency
+from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
+from nnviz.scenarios.trainer import (
+    SPLITS,
+    Engine,
+    NumpyEngine,
+    Trainer,
+    in_precision,
     optimizer_settings,
-    split_metrics,
 )
-from nnviz.scenarios.params import Config
 
 
 def require_torch_backend(what: str = "backend=torch") -> None:
@@ -45,181 +50,121 @@ def build_mlp_session(scenario: str, config: MLPConfig, data: Split, **options: 
     return MLPSession(scenario, config, data, **options)
 
 
+def mlp_engine(model: MLP, config: MLPConfig, data: Split) -> Engine:
+    """The engine that trains ``model`` on ``config.backend``: NumPy's, or torch's."""
+    if config.backend == "torch":
+        require_torch_backend()
+        return torch_mlp_engine(model, config, data)
+    return NumpyEngine(model, config, data)
+
+
+def torch_mlp_engine(model: MLP, config: MLPConfig, data: Split) -> TorchEngine:
+    """torch's copy of ``model`` on ``config.device``, with ``model`` as its mirror."""
+    from nnviz.backends.torch_mlp import TorchMLP
+
+    device = pick_device(config.device)
+    return TorchEngine(TorchMLP.from_numpy(model, device=device), config, data, mirror=model)
+
+
+def torch_model_engine(make_model: Callable[[Any], Any], config: MLPConfig, data: Split
+                       ) -> TorchEngine:
+    """An engine for any torch model with the backend interface, built on ``config.device``."""
+    return TorchEngine(make_model(pick_device(config.device)), config, data)
+
+
+class TorchEngine:
+    """A torch model, its optimiser and the run's split on the model's device.
+
+    :attr:`trainer` (a :class:`~nnviz.backends.torch_training.TorchTrainer`) takes the steps
+    and applies torch's thread limit in whichever thread trains; :attr:`model` is its model.
+    """
+
+    def __init__(self, model: Any, config: MLPConfig, data: Split, *,
+                 mirror: MLP | None = None) -> None:
+        from nnviz.backends.torch_training import TorchTrainer
+
+        self.trainer = TorchTrainer(model, config.optimizer, optimizer_settings(config),
+                                    threads=config.torch_threads)
+        self.data = in_precision(data, np.dtype(config.precision))
+        tensor = self.trainer.tensor
+        self._on_device = {split: (tensor(getattr(self.data, x)),
+                                   tensor(getattr(self.data, y), labels=True))
+                           for split, (x, y) in SPLITS.items()}
+        self._mirror = mirror
+        self._mirror_fresh = False
+        self._updated = False
+        self._gradients: list[np.ndarray] | None = None
+
+    @property
+    def model(self) -> Any:
+        """The torch model being trained."""
+        return self.trainer.model
+
+    @property
+    def device(self) -> Any:
+        return self.trainer.device
+
+    def update(self, index: np.ndarray | None, inputs: np.ndarray | None,
+               learning_rate: float, config: Any) -> float:
+        train_x, train_y = self._on_device["train"]
+        if index is not None:
+            rows = self.trainer.tensor(index, labels=True)
+            train_x, train_y = train_x[rows], train_y[rows]
+        if inputs is not None:
+            train_x = self.trainer.tensor(inputs)
+        loss = self.trainer.step(train_x, train_y, learning_rate=learning_rate,
+                                 weight_decay=config.weight_decay,
+                                 reduction=config.loss_reduction)
+        self._mirror_fresh = False
+        self._updated = True
+        return loss
+
+    def evaluate(self, split: str) -> tuple[float, float]:
+        return self.trainer.evaluate(*self._on_device[split])
+
+    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        return self.trainer.predict(self.trainer.tensor(inputs))
+
+    def apply_live(self, config: Any, old: Any) -> None:
+        self.trainer.set_optimizer(config.optimizer, optimizer_settings(config))
+
+    def params_state(self) -> list[Any]:
+        return self.model.state()
+
+    def load_params(self, params: Any, config: Any) -> None:
+        self.model.load_state(params)
+        self._mirror_fresh = False
+        self.trainer.reset_optimizer(optimizer_settings(config))
+
+    def mirror(self) -> MLP | None:
+        """The NumPy MLP with torch's parameters (and last gradients) copied in; None for
+        a model that is not an MLP."""
+        if self._mirror is not None and not self._mirror_fresh:
+            self._mirror.set_params(self.model.numpy_params())
+            if self._updated:
+                self._gradients = self.trainer.gradients()
+            self._mirror_fresh = True
+        return self._mirror
+
+    def last_gradients(self) -> list[np.ndarray] | None:
+        self.mirror()
+        return self._gradients
+
+
 class TorchMLPSession(MLPSession):
     """The NumPy MLP's run, trained by torch on ``config.device``."""
 
-    def __init__(self, scenario: str, config: MLPConfig, data: Split, **options: Any) -> None:
-        from nnviz.backends.torch_mlp import TorchMLP
-        from nnviz.backends.torch_training import TorchTrainer
-
-        super().__init__(scenario, config, data, **options)
-        self.device = pick_device(config.device)
-        self.trainer = TorchTrainer(
-            TorchMLP.from_numpy(self.model, device=self.device), config.optimizer,
-            optimizer_settings(config), threads=config.torch_threads,
-        )
-        self._train_x = self.trainer.tensor(self.train_x)
-        self._train_y = self.trainer.tensor(self.train_y, labels=True)
-        self._test_x = self.trainer.tensor(self.test_x)
-        self._test_y = self.trainer.tensor(self.test_y, labels=True)
-        self._mirror_step = 0
-
-    def train_step(self) -> dict[str, float]:
-        """One update; ``loss`` is the batch's mean cross-entropy per example, without the
-        penalty, as :meth:`MLPSession.train_step` reports it."""
-        config = self.config
-        inputs, labels = self.next_batch()
-        rate = learning_rate_at(config, epoch=self.epoch, updates=self.step_count)
-        self.optimizer.learning_rate = rate
-        if len(labels) == self.n_train:
-            batch_x, batch_y = self._train_x, self._train_y
-        else:
-            batch_x = self.trainer.tensor(inputs)
-            batch_y = self.trainer.tensor(labels, labels=True)
-        loss = self.trainer.step(batch_x, batch_y, learning_rate=rate,
-                                 weight_decay=config.weight_decay,
-                                 reduction=config.loss_reduction)
-        self.step_count += 1
-        self._examples_seen += len(labels)
-        return {"loss": loss}
-
-    def apply_live(self, values: Mapping[str, Any]) -> None:
-        super().apply_live(values)
-        self.trainer.set_optimizer(self.config.optimizer, optimizer_settings(self.config))
-
-    def evaluate(self, inputs: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        return self.trainer.evaluate(self.trainer.tensor(inputs),
-                                     self.trainer.tensor(labels, labels=True))
-
-    def metrics(self) -> dict[str, float]:
-        train_loss, train_accuracy = self.trainer.evaluate(self._train_x, self._train_y)
-        test_loss, test_accuracy = self.trainer.evaluate(self._test_x, self._test_y)
-        return split_metrics(train_loss, test_loss, train_accuracy, test_accuracy,
-                             self.optimizer.learning_rate, has_test=len(self._test_y) > 0)
-
-    def sync_mirror(self) -> None:
-        """Copy torch's parameters (and last gradients) into the NumPy model the views read."""
-        if self._mirror_step == self.step_count and self.step_count:
-            return
-        self.model.set_params(self.trainer.model.numpy_params())
-        if self.step_count:
-            self.last_gradients = self.trainer.gradients()
-        self._mirror_step = self.step_count
-
-    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
-        if kinds is None or kinds:
-            self.sync_mirror()
-        return super().views(kinds)
-
-    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        return self.trainer.predict(self.trainer.tensor(inputs))
-
-    def checkpoint(self) -> dict[str, Any]:
-        return {"step_count": self.step_count, "params": self.trainer.model.state(),
-                "examples_seen": self._examples_seen, "batches": self.batches.state()}
-
-    def restore(self, state: dict[str, Any]) -> None:
-        self.trainer.model.load_state(state["params"])
-        self.step_count = state["step_count"]
-        self._examples_seen = state["examples_seen"]
-        self.restore_batches(state)
-        self._mirror_step = -1
-        self.optimizer.reset()
-        self.trainer.reset_optimizer(optimizer_settings(self.config))
+    @staticmethod
+    def new_engine(model: MLP, config: MLPConfig, data: Split) -> Engine:
+        return torch_mlp_engine(model, config, data)
 
 
-class TorchModelSession(SessionBase):
-    """A run of any torch model with the backend interface (e.g. a TorchCNN) on a Split.
+class TorchModelSession(Trainer):
+    """A run of any torch model with the backend interface (e.g. a TorchCNN) on a Split:
+    the trainer on the torch engine, with no views of its own. Batches are drawn as every
+    trainer draws them, so a seed means the same batches on every backend."""
 
-    Batches are drawn exactly as :class:`MLPSession` draws them (the same
-    :class:`~nnviz.data.batches.EpochSampler` and seed), so a seed means the same batches on
-    every backend.
-    """
-
-    def __init__(self, scenario: str, config: MLPConfig, data: Split, model_factory: Any
-                 ) -> None:
-        from nnviz.backends.torch_training import TorchTrainer
-
-        self.run_id = next_run_id()
-        self.scenario = scenario
-        self.config: Config = config
-        self.data = data
-        self.step_count = 0
-        self.device = pick_device(config.device)
-        self.trainer = TorchTrainer(model_factory(self.device), config.optimizer,
-                                    optimizer_settings(config), threads=config.torch_threads)
-        self.train_x = np.asarray(data.train_x)
-        self.train_y = np.asarray(data.train_y)
-        self._train_x = self.trainer.tensor(data.train_x)
-        self._train_y = self.trainer.tensor(data.train_y, labels=True)
-        self._test_x = self.trainer.tensor(data.test_x)
-        self._test_y = self.trainer.tensor(data.test_y, labels=True)
-        self.learning_rate = config.learning_rate
-        self.batches = EpochSampler(len(self.train_y), [config.seed, 1])
-        self._examples_seen = 0
-
-    @property
-    def n_train(self) -> int:
-        return len(self.train_y)
-
-    @property
-    def batch(self) -> int:
-        return self.batches.effective(self.config.batch_size)
-
-    @property
-    def epoch(self) -> float:
-        return self._examples_seen / max(self.n_train, 1)
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return self.batches.steps_per_epoch(self.config.batch_size)
-
-    def next_batch_index(self) -> np.ndarray | None:
-        """Positions of the next mini-batch in the training split (None: the whole split);
-        see :mod:`nnviz.data.batches`."""
-        return self.batches.next_indices(self.config.batch_size)
-
-    def train_step(self) -> dict[str, float]:
-        config = self.config
-        index = self.next_batch_index()
-        if index is None:
-            batch_x, batch_y = self._train_x, self._train_y
-        else:
-            on_device = self.trainer.tensor(index, labels=True)
-            batch_x, batch_y = self._train_x[on_device], self._train_y[on_device]
-        self.learning_rate = learning_rate_at(config, epoch=self.epoch,
-                                              updates=self.step_count)
-        loss = self.trainer.step(batch_x, batch_y, learning_rate=self.learning_rate,
-                                 weight_decay=config.weight_decay,
-                                 reduction=config.loss_reduction)
-        self.step_count += 1
-        self._examples_seen += len(batch_y)
-        return {"loss": loss}
-
-    def apply_live(self, values: Mapping[str, Any]) -> None:
-        self.config = self.config.with_values(values)
-        self.trainer.set_optimizer(self.config.optimizer, optimizer_settings(self.config))
-
-    def metrics(self) -> dict[str, float]:
-        train_loss, train_accuracy = self.trainer.evaluate(self._train_x, self._train_y)
-        test_loss, test_accuracy = self.trainer.evaluate(self._test_x, self._test_y)
-        return split_metrics(train_loss, test_loss, train_accuracy, test_accuracy,
-                             self.learning_rate, has_test=len(self._test_y) > 0)
-
-    def views(self, kinds: ViewKinds = None) -> dict[str, Any]:
-        return {}
-
-    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        return self.trainer.predict(self.trainer.tensor(inputs))
-
-    def checkpoint(self) -> dict[str, Any]:
-        return {"step_count": self.step_count, "params": self.trainer.model.state(),
-                "examples_seen": self._examples_seen, "batches": self.batches.state()}
-
-    def restore(self, state: dict[str, Any]) -> None:
-        self.trainer.model.load_state(state["params"])
-        self.step_count = state["step_count"]
-        self._examples_seen = state["examples_seen"]
-        if "batches" in state:  # a checkpoint from before the sampler was saved: as is
-            self.batches.restore(state["batches"])
-        self.trainer.reset_optimizer(optimizer_settings(self.config))
+    def __init__(self, scenario: str, config: MLPConfig, data: Split,
+                 model_factory: Callable[[Any], Any]) -> None:
+        super().__init__(scenario, config, data,
+                         torch_model_engine(model_factory, config, data))

@@ -27,7 +27,7 @@ def test_live_learning_rate_reaches_the_running_session(qtbot, window, wait_for_
     window.controls.editors["learning_rate"].spin.setValue(0.01)
     session = window.runner.session
     qtbot.waitUntil(lambda: session.config.learning_rate == pytest.approx(0.01), timeout=5000)
-    qtbot.waitUntil(lambda: session.optimizer.learning_rate == pytest.approx(0.01),
+    qtbot.waitUntil(lambda: session.engine.optimizer.learning_rate == pytest.approx(0.01),
                     timeout=5000)
     qtbot.waitUntil(lambda: window.last_snapshot.config.learning_rate == pytest.approx(0.01),
                     timeout=5000)

@@ -62,16 +62,16 @@ def test_session_puts_model_and_data_on_the_picked_device(monkeypatch):
     monkeypatch.setattr(torch, "tensor", tensor)
     data = make_toy("moons", 40, 0.2, 0, 0.25)
     session = torch_sessions.TorchMLPSession("moons", MoonsConfig(device="cuda"), data)
-    assert session.trainer.device == torch.device("cuda")
+    assert session.engine.trainer.device == torch.device("cuda")
     assert placed and set(placed) == {"cuda"}
-    assert session.trainer._threads_set_in == set()  # CPU thread limits do not apply
+    assert session.engine.trainer._threads_set_in == set()  # CPU thread limits do not apply
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
 def test_really_on_cuda():
     data = make_toy("moons", 40, 0.2, 0, 0.25)
     session = torch_sessions.TorchMLPSession("moons", MoonsConfig(device="cuda"), data)
-    assert session.trainer.model.params[0].is_cuda
+    assert session.engine.trainer.model.params[0].is_cuda
     assert session.train_step()["loss"] > 0
 
 

@@ -22,7 +22,7 @@ def pair(**values):
 
 
 def torch_biases(session: TorchMLPSession) -> list[np.ndarray]:
-    return session.trainer.model.numpy_params()[1::2]
+    return session.engine.trainer.model.numpy_params()[1::2]
 
 
 def test_torch_biases_start_at_exactly_zero_by_default():
@@ -34,7 +34,7 @@ def test_torch_biases_start_at_exactly_zero_by_default():
 def test_torch_starts_from_the_numpy_weights_and_biases(bias_init):
     numpy_run, torch_run = pair(init="standard_normal", bias_init=bias_init,
                                 hidden_sizes=(512, 8))
-    for mine, theirs in zip(numpy_run.model.params, torch_run.trainer.model.numpy_params(),
+    for mine, theirs in zip(numpy_run.model.params, torch_run.engine.trainer.model.numpy_params(),
                             strict=True):
         np.testing.assert_array_equal(theirs, mine)
     expected = {"zeros": 0.0, "standard_normal": 1.0, "normal_0.01": 0.01}[bias_init]
@@ -49,7 +49,7 @@ def test_torch_step_schedule_in_updates_divides_at_the_boundary_like_numpy():
     for _ in range(60):
         numpy_losses.append(numpy_run.train_step()["loss"])
         torch_losses.append(torch_run.train_step()["loss"])
-        rates.append(torch_run.optimizer.learning_rate)
+        rates.append(torch_run.learning_rate)
     assert rates[44] == pytest.approx(0.1) and rates[45] == pytest.approx(0.01)
-    assert torch_run.trainer.optimizer.param_groups[0]["lr"] == pytest.approx(0.01)
+    assert torch_run.engine.trainer.optimizer.param_groups[0]["lr"] == pytest.approx(0.01)
     np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-10, atol=1e-12)

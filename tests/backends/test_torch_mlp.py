@@ -40,8 +40,8 @@ def test_same_losses_for_every_optimiser(optimizer):
     torch_losses = [torch_run.train_step()["loss"] for _ in range(40)]
     np.testing.assert_allclose(torch_losses, numpy_losses, rtol=1e-10, atol=1e-12)
     assert numpy_losses[-1] < numpy_losses[0]
-    for mine, theirs in zip(numpy_run.model.params, torch_run.trainer.model.numpy_params(),
-                            strict=True):
+    for mine, theirs in zip(numpy_run.model.params,
+                            torch_run.engine.trainer.model.numpy_params(), strict=True):
         np.testing.assert_allclose(theirs, mine, rtol=1e-9, atol=1e-12)
 
 
@@ -97,7 +97,7 @@ def test_moons_builds_the_torch_session_when_asked():
     assert type(build_mlp_session("moons", MoonsConfig(), data)) is MLPSession
     session = build_mlp_session("moons", MoonsConfig(backend="torch", device="cpu"), data)
     assert isinstance(session, TorchMLPSession)
-    assert session.trainer.model.params[0].dtype == torch.float32
+    assert session.engine.trainer.model.params[0].dtype == torch.float32
 
 
 def test_model_session_draws_the_same_batches_as_mlp_session():
@@ -108,7 +108,7 @@ def test_model_session_draws_the_same_batches_as_mlp_session():
         "moons", config, data,
         lambda device: TorchMLP.from_numpy(MLP(2, (3,), 2, seed=1), device=device))
     for _ in range(12):  # more than two epochs of 30 examples
-        _, expected = numpy_run.next_batch()
+        expected = data.train_y[numpy_run.next_batch_index()]
         np.testing.assert_array_equal(data.train_y[model.next_batch_index()], expected)
 
 
@@ -170,7 +170,8 @@ def test_restore_accepts_numpy_arrays_from_a_saved_run():
     saved["params"] = [p.numpy().copy() for p in saved["params"]]
     torch_run.train_step()
     torch_run.restore(saved)
-    for tensor, array in zip(torch_run.trainer.model.params, saved["params"], strict=True):
+    for tensor, array in zip(torch_run.engine.trainer.model.params, saved["params"],
+                             strict=True):
         np.testing.assert_array_equal(tensor.detach().numpy(), array)
 
 
@@ -208,15 +209,15 @@ def test_every_optimiser_and_schedule_with_live_changes_agrees(optimizer, schedu
             run.apply_live(LIVE_CHANGES.get(step, {}))
         ours, theirs = numpy_run.train_step()["loss"], torch_run.train_step()["loss"]
         assert theirs == pytest.approx(ours, rel=1e-6), f"step {step}"
-        rate = numpy_run.optimizer.learning_rate
-        assert torch_run.trainer.optimizer.param_groups[0]["lr"] == rate
+        rate = numpy_run.engine.optimizer.learning_rate
+        assert torch_run.engine.trainer.optimizer.param_groups[0]["lr"] == rate
         rates.add(rate)
     if schedule != "constant":
         assert len(rates) > 3  # the schedule really changed the rate
     moved = max(np.abs(p - q).max() for p, q in zip(numpy_run.model.params, start, strict=True))
     assert moved > 1e-2
-    for mine, theirs in zip(numpy_run.model.params, torch_run.trainer.model.numpy_params(),
-                            strict=True):
+    for mine, theirs in zip(numpy_run.model.params,
+                            torch_run.engine.trainer.model.numpy_params(), strict=True):
         np.testing.assert_allclose(theirs, mine, rtol=1e-6, atol=1e-9)
 
 
@@ -224,10 +225,11 @@ def test_a_live_momentum_change_reaches_every_parameter_group():
     _, torch_run = _pair(optimizer="momentum", momentum=0.9)
     for value in (0.0, 0.5):
         torch_run.apply_live({"momentum": value})
-        assert [g["momentum"] for g in torch_run.trainer.optimizer.param_groups] == [value]
+        groups = torch_run.engine.trainer.optimizer.param_groups
+        assert [g["momentum"] for g in groups] == [value]
     torch_run.apply_live({"optimizer": "sgd"})
     torch_run.apply_live({"momentum": 0.7})  # plain SGD has no momentum: it stays plain
-    assert torch_run.trainer.optimizer.param_groups[0]["momentum"] == 0.0
+    assert torch_run.engine.trainer.optimizer.param_groups[0]["momentum"] == 0.0
 
 
 def test_buffer_momentum_is_torch_sgd_while_momentum_is_constant():

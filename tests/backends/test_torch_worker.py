@@ -34,5 +34,5 @@ def test_torch_session_trains_on_the_worker_thread():
         assert worker.join(5)
     assert len(snapshots) >= 3 and snapshots[-1].step > 0
     assert {"confusion_matrix", "weight_tiles", "projection"} <= set(snapshots[-1].views)
-    trainer = worker.session.inner.trainer
+    trainer = worker.session.engine.trainer
     assert trainer._threads_set_in and threading.get_ident() not in trainer._threads_set_in

