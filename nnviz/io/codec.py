@@ -45,7 +45,8 @@ class Encoder:
 
     def __init__(self, kinds: Mapping[str, type] | None = None) -> None:
         self.arrays: dict[str, np.ndarray] = {}
-        self._names = {cls: name for name, cls in (kinds or {}).items()}
+        name_of = getattr(kinds, "name_of", None)  # a KindTable: no need to import every kind
+        self._name_of = name_of or {cls: name for name, cls in (kinds or {}).items()}.get
 
     def _array(self, array: np.ndarray) -> dict[str, str]:
         if array.dtype.hasobject:
@@ -77,10 +78,10 @@ class Encoder:
                 return {"$dict": {k: self.encode(v) for k, v in value.items()}}
             return {"$items": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            name = self._names.get(type(value))
+            name = self._name_of(type(value))
             if name is None:
                 raise CodecError(f"cannot store a {type(value).__name__}: not a known record kind "
-                                 "(list it in nnviz.io.record_kinds.RECORD_KINDS)")
+                                 "(list it in nnviz.io.record_kinds.KIND_HOMES)")
             fields = {f.name: self.encode(getattr(value, f.name))
                       for f in dataclasses.fields(value) if f.init}
             return {"$dataclass": name, "fields": fields}

@@ -1,7 +1,7 @@
 """The record kinds a run file may hold, by stable name: the only classes the codec rebuilds.
 
 A run file names each stored record by its kind (``"DecisionGrid"``, ``"MoonsConfig"`` …).
-Those names are the file format, so they are written out in :data:`RECORD_KINDS` rather than
+Those names are the file format, so they are written out in :data:`KIND_HOMES` rather than
 taken from ``cls.__name__``: a class may be renamed or moved to another module (only its entry
 here changes) and every saved run still opens. A name is never changed or reused.
 
@@ -17,73 +17,57 @@ class that moves gets no entry there: files never held its new module name.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
 from functools import cache
+from importlib import import_module
 
-from nnviz.core.backprop_walk import BackpropWalk, GraphEdge, GraphNode, Term, WalkStep
-from nnviz.core.classifier_views import ConfusionMatrix, ExampleGallery, ImageTiles
-from nnviz.core.gradient_check import GradientCheck, ParameterCheck
-from nnviz.core.histograms import DistributionHistory, HistogramSet, LayerHistogram
-from nnviz.core.init_experiment import InitHistograms, InitStats, RunningMoments
-from nnviz.core.loss_surface import LossSurface
-from nnviz.core.race_views import FinishTime, RacerView, RaceView
-from nnviz.core.racers import RacerSpec
-from nnviz.core.similarity import AnalogyCheck, QueryAnswer
-from nnviz.core.transfer_views import ClassifiedImage, FeatureProgress
-from nnviz.core.views import DecisionGrid, NetworkView, Projection
-from nnviz.scenarios.backprop import BackpropConfig
-from nnviz.scenarios.digits import DigitsCNNConfig, DigitsConfig
-from nnviz.scenarios.embeddings import EmbeddingsConfig
-from nnviz.scenarios.hotdog import HotdogConfig
-from nnviz.scenarios.init_experiment import InitConfig
-from nnviz.scenarios.moons import MoonsConfig
-from nnviz.scenarios.race_config import RaceConfig
-from nnviz.session import Snapshot
-
-#: stable kind name → the class rebuilt for it today (see the module docstring)
-RECORD_KINDS: Mapping[str, type] = {
+#: stable kind name → where its class is defined today, as ``module:qualname`` (see the module
+#: docstring). A class's module is imported when its kind is first looked up, so reading a
+#: message that holds only moons records never imports the torch scenarios' modules.
+KIND_HOMES: Mapping[str, str] = {
     # what the training loop hands over
-    "Snapshot": Snapshot,
+    "Snapshot": "nnviz.session:Snapshot",
     # every scenario's config
-    "MoonsConfig": MoonsConfig,
-    "DigitsConfig": DigitsConfig,
-    "DigitsCNNConfig": DigitsCNNConfig,
-    "RaceConfig": RaceConfig,
-    "HotdogConfig": HotdogConfig,
-    "EmbeddingsConfig": EmbeddingsConfig,
-    "InitConfig": InitConfig,
-    "BackpropConfig": BackpropConfig,
+    "MoonsConfig": "nnviz.scenarios.moons:MoonsConfig",
+    "DigitsConfig": "nnviz.scenarios.digits:DigitsConfig",
+    "DigitsCNNConfig": "nnviz.scenarios.digits:DigitsCNNConfig",
+    "RaceConfig": "nnviz.scenarios.race_config:RaceConfig",
+    "HotdogConfig": "nnviz.scenarios.hotdog:HotdogConfig",
+    "EmbeddingsConfig": "nnviz.scenarios.embeddings:EmbeddingsConfig",
+    "InitConfig": "nnviz.scenarios.init_experiment:InitConfig",
+    "BackpropConfig": "nnviz.scenarios.backprop:BackpropConfig",
     # view records and the values inside them
-    "DecisionGrid": DecisionGrid,
-    "NetworkView": NetworkView,
-    "Projection": Projection,
-    "HistogramSet": HistogramSet,
-    "LayerHistogram": LayerHistogram,
-    "DistributionHistory": DistributionHistory,
-    "LossSurface": LossSurface,
-    "RaceView": RaceView,
-    "RacerView": RacerView,
-    "FinishTime": FinishTime,
-    "RacerSpec": RacerSpec,
-    "ConfusionMatrix": ConfusionMatrix,
-    "ImageTiles": ImageTiles,
-    "ExampleGallery": ExampleGallery,
-    "InitStats": InitStats,
-    "InitHistograms": InitHistograms,
-    "RunningMoments": RunningMoments,
-    "FeatureProgress": FeatureProgress,
-    "ClassifiedImage": ClassifiedImage,
-    "QueryAnswer": QueryAnswer,
-    "AnalogyCheck": AnalogyCheck,
-    "BackpropWalk": BackpropWalk,
-    "WalkStep": WalkStep,
-    "Term": Term,
-    "GraphNode": GraphNode,
-    "GraphEdge": GraphEdge,
-    "GradientCheck": GradientCheck,
-    "ParameterCheck": ParameterCheck,
+    "DecisionGrid": "nnviz.core.views:DecisionGrid",
+    "NetworkView": "nnviz.core.views:NetworkView",
+    "Projection": "nnviz.core.views:Projection",
+    "HistogramSet": "nnviz.core.histograms:HistogramSet",
+    "LayerHistogram": "nnviz.core.histograms:LayerHistogram",
+    "DistributionHistory": "nnviz.core.histograms:DistributionHistory",
+    "LossSurface": "nnviz.core.loss_surface:LossSurface",
+    "RaceView": "nnviz.core.race_views:RaceView",
+    "RacerView": "nnviz.core.race_views:RacerView",
+    "FinishTime": "nnviz.core.race_views:FinishTime",
+    "RacerSpec": "nnviz.core.racers:RacerSpec",
+    "ConfusionMatrix": "nnviz.core.classifier_views:ConfusionMatrix",
+    "ImageTiles": "nnviz.core.classifier_views:ImageTiles",
+    "ExampleGallery": "nnviz.core.classifier_views:ExampleGallery",
+    "InitStats": "nnviz.core.init_experiment:InitStats",
+    "InitHistograms": "nnviz.core.init_experiment:InitHistograms",
+    "RunningMoments": "nnviz.core.init_experiment:RunningMoments",
+    "FeatureProgress": "nnviz.core.transfer_views:FeatureProgress",
+    "ClassifiedImage": "nnviz.core.transfer_views:ClassifiedImage",
+    "QueryAnswer": "nnviz.core.similarity:QueryAnswer",
+    "AnalogyCheck": "nnviz.core.similarity:AnalogyCheck",
+    "BackpropWalk": "nnviz.core.backprop_walk:BackpropWalk",
+    "WalkStep": "nnviz.core.backprop_walk:WalkStep",
+    "Term": "nnviz.core.backprop_walk:Term",
+    "GraphNode": "nnviz.core.backprop_walk:GraphNode",
+    "GraphEdge": "nnviz.core.backprop_walk:GraphEdge",
+    "GradientCheck": "nnviz.core.gradient_check:GradientCheck",
+    "ParameterCheck": "nnviz.core.gradient_check:ParameterCheck",
 }
+
 
 #: ``module:qualname`` as files written before the stable names hold it → kind name. Every
 #: record class nnviz could save then is here, at the module it lived in at the time.
@@ -120,27 +104,51 @@ OLD_NAMES: Mapping[str, str] = {
 }
 
 
-@cache
-def record_kinds() -> dict[str, type]:
-    """Kind name → class, for writing: one name per class, every class a dataclass."""
-    seen: dict[type, str] = {}
-    for name, cls in RECORD_KINDS.items():
-        if not dataclasses.is_dataclass(cls):
-            raise TypeError(f"record kind {name} ({cls.__name__}) is not a dataclass")
-        if cls in seen:
-            raise TypeError(f"{cls.__name__} is listed as two record kinds: {seen[cls]}, {name}")
-        seen[cls] = name
-    return dict(RECORD_KINDS)
+class KindTable(Mapping[str, type]):
+    """Kind name → class, importing each class's module only when its name is looked up.
+
+    The names and homes are this module's own tables, never anything read from a file.
+    """
+
+    def __init__(self, homes: Mapping[str, str], written: Mapping[str, str]) -> None:
+        self._homes = dict(homes)
+        #: ``module:qualname`` → the name it is written under (kind names only, never old ones)
+        self._names = {home: name for name, home in written.items()}
+        self._written = dict(written)
+
+    def __getitem__(self, name: str) -> type:
+        module, _, qualname = self._homes[name].partition(":")
+        return getattr(import_module(module), qualname)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._homes)
+
+    def __len__(self) -> int:
+        return len(self._homes)
+
+    def name_of(self, cls: type) -> str | None:
+        """The kind ``cls`` is written as, or None (found without importing any other kind)."""
+        name = self._names.get(f"{cls.__module__}:{cls.__qualname__}")
+        if name is not None and self[name] is cls:
+            return name
+        # renamed at run time: by identity among the kinds whose module is loaded (a class's
+        # module is loaded once an instance exists)
+        for name, home in self._written.items():
+            if home.partition(":")[0] in sys.modules and self[name] is cls:
+                return name
+        return None
 
 
 @cache
-def readable_kinds() -> dict[str, type]:
-    """Every name a run file may give a record, for reading: the kinds and their old names."""
-    kinds = record_kinds()
-    readable = dict(kinds)
+def record_kinds() -> KindTable:
+    """Kind name → class, for writing: one name per class."""
+    return KindTable(KIND_HOMES, KIND_HOMES)
+
+
+@cache
+def readable_kinds() -> KindTable:
+    """Every name a file or message may give a record, for reading: kinds and old names."""
+    homes = dict(KIND_HOMES)
     for old, kind in OLD_NAMES.items():
-        if kind not in kinds:
-            raise TypeError(f"old record name {old} points to {kind}, which is no kind")
-        readable[old] = kinds[kind]
-    return readable
-
+        homes[old] = KIND_HOMES[kind]
+    return KindTable(homes, KIND_HOMES)

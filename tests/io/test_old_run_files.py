@@ -17,7 +17,7 @@ import pytest
 from scenario_sessions import records_in
 
 from nnviz.io.codec import CodecError, Encoder, decode
-from nnviz.io.record_kinds import OLD_NAMES, RECORD_KINDS, readable_kinds, record_kinds
+from nnviz.io.record_kinds import OLD_NAMES, readable_kinds, record_kinds
 from nnviz.io.runs import RunFileError, RunRecord, load_run, save_run
 from nnviz.scenarios.registry import all_scenarios
 from nnviz.session import Snapshot, train
@@ -55,14 +55,14 @@ def test_every_old_module_name_maps_to_the_class_it_named():
     for old, kind in OLD_NAMES.items():
         module, _, qualname = old.partition(":")
         assert module.startswith("nnviz.") and qualname == kind, old
-        assert kind in RECORD_KINDS
+        assert kind in record_kinds()
 
 
 def test_every_scenario_config_is_a_record_kind():
-    registered = set(RECORD_KINDS.values())
+    registered = set(record_kinds().values())
     for name, scenario in all_scenarios().items():
         assert scenario.config_type in registered, (
-            f"{name}: add {scenario.config_type.__name__} to RECORD_KINDS in "
+            f"{name}: add {scenario.config_type.__name__} to KIND_HOMES in "
             "nnviz/io/record_kinds.py, or its runs cannot be saved")
 
 
@@ -113,7 +113,7 @@ def test_a_name_outside_the_registry_is_refused_in_one_line(tmp_path, name):
 
 def test_the_old_name_of_a_record_is_read_as_its_kind(tmp_path):
     record = load_run(with_config_named(tmp_path, "nnviz.scenarios.moons:MoonsConfig"))
-    assert type(record.config) is RECORD_KINDS["MoonsConfig"]
+    assert type(record.config) is record_kinds()["MoonsConfig"]
 
 
 def test_the_codec_writes_the_kind_and_reads_only_the_names_it_is_given():
