@@ -123,16 +123,22 @@ def _add_run_arguments(parser: argparse.ArgumentParser, *, every: bool = True) -
 def resolve_config(scenario_name: str, preset_name: str | None, assignments: Sequence[str]):
     """(scenario, config, preset) from the command line; raises UsageError on bad input."""
     from nnviz.scenarios.params import ParamError, shown
-    from nnviz.scenarios.presets import PresetError, all_presets, find_preset
-    from nnviz.scenarios.registry import all_scenarios
+    from nnviz.scenarios.presets import (
+        PresetError,
+        find_preset,
+        load_preset,
+        preset_names,
+        presets_dir,
+    )
+    from nnviz.scenarios.registry import get_scenario, scenario_names
 
-    scenarios = all_scenarios()
+    scenarios = scenario_names()  # one scenario's module is imported, not every one
     preset = None
     try:
         if scenario_name not in scenarios:
-            shipped = all_presets()
+            shipped = preset_names()
             if preset_name is None and scenario_name in shipped:
-                preset = shipped[scenario_name]
+                preset = load_preset(presets_dir() / f"{scenario_name}.toml")
                 scenario_name = preset.scenario
             else:
                 raise UsageError(unknown_name_text(
@@ -147,7 +153,7 @@ def resolve_config(scenario_name: str, preset_name: str | None, assignments: Seq
                 )
     except PresetError as error:
         raise UsageError(str(error)) from None
-    scenario = scenarios[scenario_name]
+    scenario = get_scenario(scenario_name)
     try:
         config = preset.config() if preset else scenario.default_config()
         parsed: dict[str, str] = {}
@@ -191,11 +197,11 @@ def unknown_name_text(what: str, name: str, known: Sequence[str],
 def check_target(name: str) -> None:
     """A scenario or preset the app can open by this name; UsageError saying why not."""
     from nnviz.scenarios.presets import PresetError, find_preset, preset_names
-    from nnviz.scenarios.registry import all_scenarios
+    from nnviz.scenarios.registry import get_scenario, scenario_names
 
-    scenarios = all_scenarios()
+    scenarios = scenario_names()  # opening one imports its module only, not every scenario's
     if name in scenarios:
-        reason = scenarios[name].unavailable_reason()
+        reason = get_scenario(name).unavailable_reason()
     elif name in preset_names():
         try:
             reason = find_preset(name).unavailable_reason()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, Q
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config
 from nnviz.scenarios.presets import GROUPS as PRESET_GROUPS
-from nnviz.scenarios.presets import Preset, usable_presets
+from nnviz.scenarios.presets import Preset, load_preset, preset_names, presets_dir, usable_presets
 from nnviz.scenarios.registry import all_scenarios, get_scenario, scenario_names
 
 __all__ = ["ScenarioPicker", "Target", "resolve_target", "usable_presets"]
@@ -76,20 +76,18 @@ class Target:
 def resolve_target(name: str) -> Target:
     """A scenario or preset by the name the CLI and the picker use; KeyError if unknown.
 
-    A scenario's name imports only that scenario's module; a preset's reads the presets.
+    A scenario's name imports only that scenario's module; a shipped preset's reads only its
+    own file and imports only its scenario's module (a broken file is a
+    :class:`~nnviz.scenarios.presets.PresetError` saying what is wrong with it).
     """
     if name in scenario_names():
         return Target(name, get_scenario(name))
-    scenarios = all_scenarios()
-    if name in scenarios:
-        return Target(name, scenarios[name])
-    presets, _ = usable_presets()
-    if name in presets:
-        preset = presets[name]
-        return Target(name, scenarios[preset.scenario], preset)
+    if name in preset_names():
+        preset = load_preset(presets_dir() / f"{name}.toml")
+        return Target(name, get_scenario(preset.scenario), preset)
     raise KeyError(
-        f"unknown scenario or preset {name!r}; scenarios: {', '.join(scenarios)}; "
-        f"presets: {', '.join(presets) or 'none'}"
+        f"unknown scenario or preset {name!r}; scenarios: {', '.join(scenario_names())}; "
+        f"presets: {', '.join(preset_names()) or 'none'}"
     )
 
 

@@ -4,21 +4,30 @@ The window creates one :class:`WindowExports`, adds its :attr:`actions` to a too
 calls :meth:`install` with its panels whenever it builds them, :meth:`on_snapshot` with every
 snapshot it shows, and :meth:`shutdown` when it closes. Messages go to the window's status
 bar when it has one.
+
+The machinery behind the actions (export dialogs and writers, the recorder, saved runs: with
+pyqtgraph's exporters and the sidecar's package versions, some 30 ms of imports and
+set-up) is not needed to show the window, so it is built on first use, or on the event loop's
+pass after the window's first paint, whichever comes first (:meth:`build`). The actions exist
+from the start, so the toolbar is complete in the first frame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
-from nnviz.app.export_menu import ExportController
 from nnviz.app.panels.base import Panel
-from nnviz.app.recording import RecordingController
-from nnviz.app.runs import RunKeeper
+
+if TYPE_CHECKING:
+    from nnviz.app.export_menu import ExportController
+    from nnviz.app.recording import RecordingController
+    from nnviz.app.runs import RunKeeper
+    from nnviz.io.run_curves import RunCurves
 
 
 class WindowExports(QObject):
@@ -33,15 +42,12 @@ class WindowExports(QObject):
         self.panels = panels
         self.latest = latest or (lambda: None)
         self.preset = preset or (lambda: None)
-        self.exports = ExportController(window)
-        self.recording = RecordingController(self.exports, window, self.latest, parent=self)
-        self.runs = RunKeeper(window, folder=lambda: self.exports.folder, preset=self.preset,
-                              final_state=final_state, exports=self.exports)
-        self.exports.sidecar_extra = self._live_changes
-        for source in (self.exports, self.recording, self.runs):
-            source.message.connect(self._status)
-        self.recording.failed.connect(self._error)
-        self.runs.failed.connect(self._error)
+        self.final_state = final_state
+        self._exports: ExportController | None = None
+        self._recording: RecordingController | None = None
+        self._runs: RunKeeper | None = None
+        self._build_queued = False
+        window.installEventFilter(self)  # its first paint queues the build (eventFilter)
 
         def action(text: str, slot: Callable[[], Any], tip: str, shortcut: str = "") -> QAction:
             made = QAction(text, self)
@@ -63,8 +69,7 @@ class WindowExports(QObject):
         self.record_action.setCheckable(True)
         self.record_action.setToolTip("Record the window while it trains (GIF, or MP4)")
         self.record_action.toggled.connect(self._record_toggled)
-        self.recording.changed.connect(self._recording_changed)
-        self.save_run_action = action("Save run…", self.runs.save,
+        self.save_run_action = action("Save run…", lambda: self.runs.save(),
                                       "Save this run's config, curves, snapshots and weights",
                                       "Ctrl+S")
         self.open_run_action = action("Open run…", lambda: self.runs.open(),
@@ -72,14 +77,79 @@ class WindowExports(QObject):
         self.actions = [self.export_all_action, self.screenshot_action, self.record_action,
                         self.save_run_action, self.open_run_action]
 
+    # -- the machinery, built on first use ---------------------------------------------------
+    @property
+    def built(self) -> bool:
+        """Whether the export, recording and run machinery exists yet."""
+        return self._exports is not None
+
+    @property
+    def exports(self) -> ExportController:
+        self.build()
+        assert self._exports is not None
+        return self._exports
+
+    @property
+    def recording(self) -> RecordingController:
+        self.build()
+        assert self._recording is not None
+        return self._recording
+
+    @property
+    def runs(self) -> RunKeeper:
+        self.build()
+        assert self._runs is not None
+        return self._runs
+
+    def build(self) -> None:
+        """Import and create the export, recording and run machinery (once), and give the
+        window's panels their right-click export menu."""
+        if self._exports is not None:
+            return
+        from nnviz.app.export_menu import ExportController
+        from nnviz.app.recording import RecordingController
+        from nnviz.app.runs import RunKeeper
+
+        exports = ExportController(self.window)
+        self._exports = exports
+        self._recording = RecordingController(exports, self.window, self.latest, parent=self)
+        self._runs = RunKeeper(self.window, folder=lambda: exports.folder, preset=self.preset,
+                               final_state=self.final_state, exports=exports)
+        exports.sidecar_extra = self._live_changes
+        for source in (exports, self._recording, self._runs):
+            source.message.connect(self._status)
+        self._recording.failed.connect(self._error)
+        self._runs.failed.connect(self._error)
+        self._recording.changed.connect(self._recording_changed)
+        exports.install_all(self.panels())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The window's first paint: build the machinery on the event loop's next pass, once
+        that frame is on screen."""
+        if event.type() == QEvent.Type.Paint and watched is self.window:
+            self.window.removeEventFilter(self)
+            if not self.built and not self._build_queued:
+                self._build_queued = True
+                QTimer.singleShot(0, self, self.build)
+        return False
+
     # -- the window's hooks -----------------------------------------------------------------
     def install(self, panels: Iterable[Panel] | None = None) -> None:
-        """Give panels their right-click export menu (call again after rebuilding panels)."""
-        self.exports.install_all(panels if panels is not None else self.panels())
+        """Give panels their right-click export menu (call again after rebuilding panels).
+        Before the machinery is built there is nothing to do: :meth:`build` installs the
+        menus on the window's panels of that moment."""
+        if self.built:
+            self.exports.install_all(panels if panels is not None else self.panels())
 
     def on_snapshot(self, snapshot: Any) -> None:
         self.exports.preset = self.preset()
         self.runs.on_snapshot(snapshot)
+
+    def curves_for(self, run_id: int) -> RunCurves | None:
+        """The curve store of run ``run_id`` (:meth:`RunKeeper.curves_for`); None before
+        the machinery is built, as no snapshot has reached a store then (:meth:`on_snapshot`
+        builds it), so asking does not build it."""
+        return self._runs.curves_for(run_id) if self._runs is not None else None
 
     def _live_changes(self) -> dict[str, Any]:
         """Hyperparameters changed while the run trained: the sidecar's command alone
@@ -92,6 +162,9 @@ class WindowExports(QObject):
                 "initial_hyperparameters": record.config.as_dict()}
 
     def shutdown(self) -> None:
+        if not self.built:  # nothing recorded, no saved run open
+            self.window.removeEventFilter(self)
+            return
         self.recording.stop()
         self.recording.wait()
         for viewer in list(self.runs.viewers):

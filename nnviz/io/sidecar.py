@@ -11,7 +11,6 @@ run: ``nnviz run SCENARIO --preset P --set K=V … --steps STEP``.
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata
 import json
 import math
 import platform
@@ -37,6 +36,8 @@ def package_version(name: str, module: str | None = None) -> str | None:
     version = getattr(loaded, "__version__", None)
     if isinstance(version, str):
         return version
+    import importlib.metadata  # here, not on import: ~10 ms that a panel module would pay
+
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:

@@ -38,7 +38,6 @@ accepted.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ from typing import Any
 from nnviz.data.limits import MAX_TEXT_FILE_BYTES, read_bounded
 from nnviz.resources import resource_path
 from nnviz.scenarios.params import Config, ParamError, shown, shown_text
-from nnviz.scenarios.registry import all_scenarios, get_scenario
+from nnviz.scenarios.registry import get_scenario, scenario_names
 
 _TOP_KEYS = {"scenario", "title", "description", "values", "lesson", "steps"}
 #: the name prefix of the presets that reproduce a classic experiment at its own settings
@@ -153,7 +152,7 @@ def _where(path: Path, text: str, key: str, section: str | None = None) -> str:
 
 
 def load_preset(path: str | Path) -> Preset:
-    """Read and validate one preset file."""
+    """Read and validate one preset file, importing only its scenario's module."""
     path = Path(path)
     try:
         text = read_bounded(path, MAX_TEXT_FILE_BYTES, "preset file", PresetError).decode("utf-8")
@@ -169,16 +168,16 @@ def load_preset(path: str | Path) -> Preset:
                 f"accepted: {', '.join(sorted(_TOP_KEYS))}"
             )
     scenario_name = data.get("scenario")
-    scenarios = all_scenarios()
+    known = scenario_names()
     if "scenario" not in data:
         raise PresetError(f"{path}: no scenario; add a line such as scenario = \"moons\" "
-                          f"(known: {', '.join(scenarios)})")
-    if not isinstance(scenario_name, str) or scenario_name not in scenarios:
+                          f"(known: {', '.join(known)})")
+    if not isinstance(scenario_name, str) or scenario_name not in known:
         raise PresetError(
             f"{_where(path, text, 'scenario')}: scenario={shown(scenario_name)} is not a "
-            f"scenario; known: {', '.join(scenarios)}"
+            f"scenario; known: {', '.join(known)}"
         )
-    config_type = scenarios[scenario_name].config_type
+    config_type = get_scenario(scenario_name).config_type
     values = data.get("values", {})
     if not isinstance(values, dict):
         raise PresetError(f"{_where(path, text, 'values')}: [values] must be a table")
@@ -212,7 +211,12 @@ def _parse_toml(path: Path, text: str) -> dict[str, Any]:
     Besides malformed TOML, tomllib recurses once per level of nesting (``x = [[[…]]]`` 50,000
     deep is a RecursionError) and hands integers to ``int()``, which refuses more than 4300
     digits with a ValueError that is not a TOMLDecodeError.
+
+    tomllib is imported here: the window imports this module to open a scenario, and reads a
+    preset file only when it opens one or fills its picker, after its first frame.
     """
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
