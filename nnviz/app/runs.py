@@ -2,9 +2,10 @@
 
 :class:`RunKeeper` follows the window's snapshots into a bounded
 :class:`~nnviz.io.runs.RunRecord` (a new record when the run id changes), saves it to one file
-and opens saved files in a :class:`RunViewer`. The viewer draws the saved run's curves, can
-overlay the run training now (dashed) for comparison, and has a timeline slider that puts the
-scenario's own panels back at any recorded snapshot.
+and opens saved files in a :class:`RunViewer`. The record's curves are the run's one curve
+store: the window's loss panel draws them (:meth:`RunKeeper.curves_for`). The viewer draws the
+saved run's curves, can overlay the run training now (dashed) for comparison, and has a
+timeline slider that puts the scenario's own panels back at any recorded snapshot.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from nnviz.app.panels import all_panels
 from nnviz.app.panels.axes import plain_axes
 from nnviz.app.panels.base import Panel
 from nnviz.io.files import ExportError, safe_stem, unused_stem
+from nnviz.io.run_curves import RunCurves
 from nnviz.io.runs import SUFFIX, RunFileError, RunRecord, load_run, replay, save_run
 
 #: run ids for replayed snapshots: negative, so they never match a live run
@@ -241,6 +243,12 @@ class RunKeeper(QObject):
 
     def current(self) -> RunRecord | None:
         return self.record
+
+    def curves_for(self, run_id: int) -> RunCurves | None:
+        """The curve store of run ``run_id`` while it is the kept run (None otherwise): the
+        window's curve panels draw from it, so they show exactly what "Save run" writes."""
+        record = self.record
+        return record.curves if record is not None and record.run_id == run_id else None
 
     def _ask_path(self, title: str, default: Path, save: bool) -> Path | None:
         parent = self.parent() if isinstance(self.parent(), QWidget) else None

@@ -279,6 +279,8 @@ class MainWindow(QMainWindow):
                 lambda action, source=panel: self._pin_others(action, source))
         if self.exports is not None:
             self.exports.install(self.panels())
+            for panel in self.panels():  # the loss panel draws the saved run's curves
+                panel.read_curves_from(self.exports.curves_for)
 
     def _show_lesson(self, target: Target) -> None:
         lesson = target.preset.lesson if target.preset else None
@@ -345,13 +347,13 @@ class MainWindow(QMainWindow):
             self.controls.set_config(config)
 
     def _frame(self, snapshots: list[Snapshot]) -> None:
+        if self.exports is not None:  # first: the curve panels draw the store it feeds
+            for snapshot in snapshots:  # every one: saved runs keep the whole curve
+                self.exports.on_snapshot(snapshot)
         self.panel_area.show_snapshots(snapshots)
         self.runner.want_views(self.panel_area.view_wants())  # at the rates just measured
         newest = snapshots[-1]
         self.readout.show_snapshot(newest)
-        if self.exports is not None:
-            for snapshot in snapshots:  # every one: saved runs keep the whole curve
-                self.exports.on_snapshot(snapshot)
         if self._comparison_at is not None and newest.step >= self._comparison_at:
             self._start_comparison()
 

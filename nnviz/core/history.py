@@ -19,7 +19,9 @@ extent.
 A point may carry ``extra_columns`` more numbers measured with it (the race stores each loss
 with its epoch and its two clocks): they ride along with their point, so every stored row is
 a real row of the raw stream, never a mixture of two. Every bounded curve in nnviz lives in
-this store: the loss panel's curves, a saved run's per-step series and the race's curves.
+this store: a run's curves (:class:`~nnviz.io.run_curves.RunCurves`, which the loss panel
+draws and a saved run writes) and the race's curves. :func:`thinned` applies the same rule to
+a curve being drawn, so a panel never draws more points than a screen can show.
 """
 
 from __future__ import annotations
@@ -260,8 +262,14 @@ class HistoryTable:
     def __len__(self) -> int:
         return len(self._store.rows_through_newest)
 
+    @property
+    def decimated(self) -> bool:
+        """Whether old rows have been thinned."""
+        return self._store.decimated
+
     def add(self, row: dict[str, float]) -> None:
-        """One row; ``row`` must name x."""
+        """One row; ``row`` must name x. A row at the x of the newest one replaces it while
+        nothing is thinned (a run held at a step is measured there again: one row a step)."""
         if not self._order:
             self._thinned_by = _thinning_column(row, self.x_name)
         for name in row:
@@ -273,7 +281,9 @@ class HistoryTable:
             self._store = self._store.widened(len(self._extras))
         x = float(row[self.x_name])
         y = float(row.get(self._thinned_by, np.nan)) if self._thinned_by else x
-        self._store.append(x, y, *(float(row.get(name, np.nan)) for name in self._extras))
+        extras = [float(row.get(name, np.nan)) for name in self._extras]
+        if self._store.newest_x != x or not self._store.replace_newest(x, y, *extras):
+            self._store.append(x, y, *extras)
 
     def columns(self) -> dict[str, Array]:
         """Every column as an array, in :attr:`names` order."""
@@ -304,6 +314,34 @@ class HistoryTable:
         return table
 
 
+def thinned(x: Array, y: Array, max_points: int) -> tuple[Array, Array]:
+    """At most ``max_points`` points of the curve (x, y), by the store's rule, for drawing.
+
+    All points but the newest fall into equal buckets of consecutive points, each kept as its
+    minimum and maximum y (in x order), so every spike stays; the newest point is always
+    kept, so the drawn curve reaches the latest step. A curve that fits is returned as it is.
+    """
+    if max_points < 3:
+        raise ValueError(f"max_points={max_points}: needs at least 3")
+    count = len(x)
+    if count <= max_points:
+        return x, y
+    older = count - 1
+    size = -(-older // ((max_points - 1) // 2))  # raw points per bucket, rounded up
+    buckets = older // size
+    starts = np.arange(buckets) * size
+    kept = [(starts[:, None] + _envelope_order(y[: buckets * size].reshape(buckets, size)))
+            .ravel()]
+    tail = np.arange(buckets * size, older)  # a last, shorter bucket
+    if len(tail) > 1:
+        kept.append(tail[_envelope_order(y[tail][None])[0]])
+    elif len(tail):
+        kept.append(tail)
+    kept.append(np.array([older]))
+    index = np.concatenate(kept)
+    return x[index], y[index]
+
+
 def _thinning_column(names: Iterable[str], x_name: str) -> str | None:
     """The column a table thins by: train_loss, else the first loss, else None (x)."""
     candidates = [name for name in names if name != x_name]
@@ -329,10 +367,19 @@ def _envelope(buckets: Array) -> Array:
     count, width, _ = buckets.shape
     if width == 1:
         return buckets[:, 0].copy()
-    values = buckets[:, :, _Y]
-    nan = np.isnan(values)
-    low = np.where(nan, np.inf, values).argmin(axis=1)
-    high = np.where(nan, -np.inf, values).argmax(axis=1)
-    high = np.where(high == low, np.where(low == width - 1, 0, width - 1), high)
-    order = np.sort(np.stack([low, high], axis=1), axis=1)
+    order = _envelope_order(buckets[:, :, _Y])
     return buckets[np.arange(count)[:, None], order].reshape(2 * count, -1)
+
+
+def _envelope_order(values: Array) -> Array:
+    """Per row of ``values`` (one bucket each, at least two wide), the positions of its
+    minimum and its maximum, ascending; see :func:`_envelope`."""
+    width = values.shape[1]
+    nan = np.isnan(values)
+    if nan.any():
+        low = np.where(nan, np.inf, values).argmin(axis=1)
+        high = np.where(nan, -np.inf, values).argmax(axis=1)
+    else:  # the common case, without two copies of every value
+        low, high = values.argmin(axis=1), values.argmax(axis=1)
+    high = np.where(high == low, np.where(low == width - 1, 0, width - 1), high)
+    return np.sort(np.stack([low, high], axis=1), axis=1)

@@ -1,6 +1,8 @@
 """A run kept for later: its config, its curves, snapshots to scrub through, its final weights.
 
-:class:`RunRecord` is fed the snapshots of one run (by the GUI or the CLI) and stays bounded:
+:class:`RunRecord` is fed the snapshots of one run (by the GUI or the CLI) and stays bounded.
+Its curves are a :class:`~nnviz.io.run_curves.RunCurves` (``curves``), the one store of a
+run's curves: in the window, the loss panel draws from the record's store.
 
 - ``history``: one row of metrics per snapshot (step, epoch, wall seconds, every metric), at
   most ``history_capacity`` rows, in a :class:`~nnviz.core.history.HistoryTable`: thinned
@@ -32,10 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from nnviz.core.history import History, HistoryTable
+from nnviz.core.history import History
 from nnviz.data.limits import MAX_RUN_FILE_BYTES, check_file
 from nnviz.io.codec import CodecError, Encoder, decode
 from nnviz.io.files import ExportError, atomic_open
+from nnviz.io.run_curves import RunCurves
 from nnviz.io.sidecar import versions
 from nnviz.scenarios.params import Config, shown_text
 
@@ -49,21 +52,6 @@ class RunFileError(ValueError):
     """A file that is not a saved nnviz run, or is damaged."""
 
 
-def series_arrays(series: History) -> tuple[np.ndarray, np.ndarray]:
-    """(steps as integers, values) of a stored per-step series."""
-    return series.x.astype(np.int64), series.y.copy()
-
-
-def _capacity(points: int) -> int:
-    return max(8, (points + 3) // 4 * 4)
-
-
-def _table_capacity(rows: int) -> int:
-    """A store capacity whose table never holds more than ``rows`` rows (a store holds up to
-    its capacity, the newest bucket's two rows, and the newest row)."""
-    return max(8, (rows - 3) // 4 * 4)
-
-
 @dataclass
 class RunRecord:
     """Everything about one run that is worth keeping; see the module docstring."""
@@ -75,7 +63,8 @@ class RunRecord:
     max_snapshots: int = 60
     trace_capacity: int = 100_000
     history_capacity: int = 5_000
-    trace: dict[str, History] = field(default_factory=dict)
+    #: the run's curves (metric rows and per-step series), sized by the two capacities
+    curves: RunCurves = field(init=False, repr=False)
     _kept: list[Any] = field(default_factory=list, repr=False)
     _tail: Any = field(default=None, repr=False)
     config_changes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -84,7 +73,9 @@ class RunRecord:
     label: str = ""
     _stride: int = 1
     _arrivals: int = 0
-    _table: HistoryTable | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.curves = RunCurves(self.trace_capacity, self.history_capacity)
 
     @classmethod
     def from_snapshot(cls, snapshot: Any, **options: Any) -> RunRecord:
@@ -94,6 +85,11 @@ class RunRecord:
     @property
     def final_config(self) -> Config:
         return self.latest.config if self.latest is not None else self.config
+
+    @property
+    def trace(self) -> dict[str, History]:
+        """The per-step series by name (:attr:`RunCurves.trace`)."""
+        return self.curves.trace
 
     @property
     def steps(self) -> int:
@@ -108,24 +104,10 @@ class RunRecord:
             changed = previous.differences(snapshot.config)
             self.config_changes.append(
                 (int(snapshot.step), {k: new for k, (_, new) in changed.items()}))
-        self._add_history(snapshot)
-        trace = dict(snapshot.trace)
-        steps = trace.pop("step", None)
-        if steps is not None:
-            for key, values in trace.items():
-                self.trace.setdefault(key, History(_capacity(self.trace_capacity))).extend(steps,
-                                                                                      values)
+        self.curves.add(snapshot)
         self.latest = snapshot
         if snapshot.views:
             self._add_snapshot(snapshot)
-
-    def _add_history(self, snapshot: Any) -> None:
-        row = {"step": float(snapshot.step), "epoch": float(snapshot.epoch),
-               "wall_seconds": float(snapshot.wall_seconds)}
-        row.update({k: float(v) for k, v in snapshot.metrics.items()})
-        if self._table is None:
-            self._table = HistoryTable(_table_capacity(self.history_capacity))
-        self._table.add(row)
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -155,16 +137,14 @@ class RunRecord:
         return [*self._kept, self._tail] if self._tail is not None else list(self._kept)
 
     def history_arrays(self) -> dict[str, np.ndarray]:
-        return self._table.columns() if self._table is not None else {}
+        return self.curves.history_arrays()
 
     def set_history(self, columns: dict[str, np.ndarray]) -> None:
         """Take metric columns read back from a file, as they are (nothing thinned again)."""
-        self._table = HistoryTable.from_columns(
-            {k: np.asarray(v, dtype=np.float64).ravel() for k, v in columns.items()},
-            _capacity(self.history_capacity))
+        self.curves.set_history(columns)
 
     def trace_arrays(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {k: series_arrays(series) for k, series in self.trace.items()}
+        return self.curves.trace_arrays()
 
     def weights(self) -> dict[str, np.ndarray]:
         """The final weights as ``name → array`` (from the checkpoint, else the network view)."""
@@ -374,12 +354,7 @@ def _record_from(payload: Any, path: Path) -> RunRecord:
                        label=payload.get("label") or path.name.removesuffix(SUFFIX))
     record.set_history(history)
     for key, stored in trace.items():
-        steps, values = np.asarray(stored["steps"]).ravel(), np.asarray(stored["values"]).ravel()
-        # room for one more than it holds: a full store would thin what it reads back
-        series = History(_capacity(max(record.trace_capacity, len(steps) + 1)))
-        series.extend(steps, values)
-        series.stride = stored["decimation"]
-        record.trace[key] = series
+        record.curves.set_trace(key, stored["steps"], stored["values"], stored["decimation"])
     record._kept = list(snapshots)
     record.latest = latest
     record.config_changes = [(step, dict(values)) for step, values in changes]

@@ -7,7 +7,7 @@ Each panel class registers under a ``kind`` name that scenarios list in ``Scenar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -16,6 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from nnviz.io.columns import TableNotes
+from nnviz.io.run_curves import RunCurves
 from nnviz.session import Snapshot
 
 #: one CSV table: column names and equally long columns of numbers or text
@@ -96,6 +97,11 @@ class Panel(QWidget):
         Curve panels keep its ``trace`` and ``metrics`` here so no point is lost; views ignore
         it (the default). ``show_snapshot`` must still work without a prior ``record_snapshot``.
         """
+
+    def read_curves_from(self, source: Callable[[int], RunCurves | None]) -> None:
+        """Draw a run's curves from the one store ``source`` keeps for each run id (the
+        window's run keeper) instead of keeping copies (a panel of curves); a panel that
+        draws views has none to read."""
 
     def start_run(self, run_id: int) -> None:
         """A new run starts: forget per-run state (curves keep pinned runs)."""

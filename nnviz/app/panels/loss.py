@@ -5,9 +5,15 @@ per-step curve, and every snapshot metric whose name contains "loss" or "accurac
 curve at the snapshot steps (the whole-set train loss is smooth where the per-step batch
 loss is noisy, so both are drawn). Both are a mean per example without the weight-decay
 penalty (:data:`~nnviz.session.TRACE_LABELS`), so they share the loss axis and the legend
-names each exactly. Curves live in :class:`~nnviz.core.history.History`
-buffers, so memory is bounded and spikes stay visible; the axis says when old points have been
-thinned.
+names each exactly.
+
+The panel keeps no curves of its own: it draws a run's one curve store,
+:class:`~nnviz.io.run_curves.RunCurves`. In the window that is the store the run keeper feeds
+for "Save run" (:meth:`LossPanel.read_curves_from`), so the panel and a saved run cannot
+disagree; drawn alone (``nnviz export``, a saved run's timeline, a test) the panel feeds a store
+of its own from the snapshots it is given. The store is bounded and keeps spikes; each curve is
+drawn with at most :data:`DRAWN_POINTS` points by the same rule
+(:func:`~nnviz.core.history.thinned`), and the axis says when old points have been thinned.
 
 "Pin run" keeps the current curves; the next run draws over them, and the legend names what
 differed between the pinned run and the current one (``Config.differences``).
@@ -15,6 +21,7 @@ differed between the pinned run and the current one (``Config.differences``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,10 +32,13 @@ from nnviz.app.panels.axes import EmptyState, plain_axes
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.app.panels.legends import OutsideLegend
 from nnviz.app.panels.pinning import RunSettings, describe_pinned
-from nnviz.core.history import History
+from nnviz.core.history import thinned
+from nnviz.io.run_curves import Curve, RunCurves
 from nnviz.session import TRACE_LABELS, Snapshot
 
-HISTORY_CAPACITY = 2048
+#: the most points one curve is drawn with (a few per pixel of a wide screen); a longer
+#: stored curve is thinned for drawing, spikes kept
+DRAWN_POINTS = 2048
 MAX_PINNED = 4
 CURVE_COLORS = {"train": (8, 119, 189), "test": (230, 120, 20)}
 OTHER_COLORS = [(46, 160, 67), (148, 82, 165), (214, 39, 40), (127, 127, 127)]
@@ -46,6 +56,18 @@ def curve_color(name: str, index: int) -> tuple[int, int, int]:
     return OTHER_COLORS[index % len(OTHER_COLORS)]
 
 
+def is_drawn(name: str, per_step: bool) -> bool:
+    """Whether the panel draws curve ``name``: every per-step loss series, and every loss
+    and accuracy metric."""
+    return "loss" in name or (not per_step and "accuracy" in name)
+
+
+def own_store() -> RunCurves:
+    """The store of a panel drawn without a window: sized so that it never holds more points
+    per curve than the panel draws (its per-step series hold up to capacity + 2)."""
+    return RunCurves(trace_capacity=DRAWN_POINTS - 4, history_capacity=DRAWN_POINTS)
+
+
 def curve_label(name: str, per_step: bool) -> str:
     """The legend's words for a curve: what the session says a trace series is, else its
     name (a per-step series it does not describe is marked as such, never as "train")."""
@@ -58,7 +80,7 @@ def curve_label(name: str, per_step: bool) -> str:
 @dataclass
 class PinnedRun:
     config: RunSettings | None
-    curves: dict[str, History]
+    curves: dict[str, Curve]
     items: list[pg.PlotDataItem] = field(default_factory=list)
     legend_item: pg.PlotDataItem | None = None
 
@@ -119,11 +141,12 @@ class LossPanel(Panel):
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         self.layout_.addWidget(self.view, 1)
 
-        self.curves: dict[str, History] = {}
         self.items: dict[str, pg.PlotDataItem] = {}
-        self.per_step: set[str] = set()
         self.pinned: list[PinnedRun] = []
         self.config: RunSettings | None = None
+        #: run id -> that run's store, when someone else keeps it (the window's run keeper)
+        self._curve_source: Callable[[int], RunCurves | None] | None = None
+        self._own_curves = own_store()
         self._last_recorded: Snapshot | None = None
         self._decimated = False
         self._accuracy_shown = True
@@ -131,40 +154,48 @@ class LossPanel(Panel):
         self._fit_rows()
 
     # -- taking in data -------------------------------------------------------------------
+    def read_curves_from(self, source: Callable[[int], RunCurves | None]) -> None:
+        """Draw the curves ``source`` keeps for a run id (None: none yet) instead of keeping
+        them: the window's run keeper feeds every snapshot to that one store before the
+        panels see it."""
+        self._curve_source = source
+        self._own_curves = own_store()
+        self.redraw()
+
+    def curve_store(self) -> RunCurves | None:
+        """The store this panel draws: its source's for the current run, else its own."""
+        if self._curve_source is None:
+            return self._own_curves
+        return None if self.run_id is None else self._curve_source(self.run_id)
+
     def record_snapshot(self, snapshot: Snapshot) -> None:
-        if snapshot is self._last_recorded:
-            return
         if snapshot.run_id != self.run_id:
             self.start_run(snapshot.run_id)
-        self._last_recorded = snapshot
         if snapshot.config is not self.config:
             self.config = snapshot.config
             self._relabel_pinned()
-        trace = snapshot.trace
-        steps = trace.get("step")
-        if steps is not None and len(steps):
-            for name, values in trace.items():
-                if name != "step" and "loss" in name:
-                    self._series(name, per_step=True).extend(steps, values)
-        for name, value in snapshot.metrics.items():
-            if "loss" not in name and "accuracy" not in name:
-                continue
-            self._series(name, per_step=False).append(snapshot.step, float(value))
+        if self._curve_source is None and snapshot is not self._last_recorded:
+            self._last_recorded = snapshot
+            self._own_curves.add(snapshot)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.record_snapshot(snapshot)
         super().show_snapshot(snapshot)
         self.redraw()
 
-    def _series(self, name: str, *, per_step: bool) -> History:
-        history = self.curves.get(name)
-        if history is None:
-            history = self.curves[name] = History(HISTORY_CAPACITY)
-            if per_step:
-                self.per_step.add(name)
-            self.items[name] = self._make_item(name, per_step)
+    @property
+    def curves(self) -> dict[str, Curve]:
+        """The current run's curves this panel draws, read from its store now."""
+        store = self.curve_store()
+        return {} if store is None else store.curves(is_drawn)
+
+    def _item(self, name: str, per_step: bool) -> pg.PlotDataItem:
+        """The plot item of curve ``name``, made the first time the curve is drawn."""
+        item = self.items.get(name)
+        if item is None:
+            item = self.items[name] = self._make_item(name, per_step)
             self._fit_rows()
-        return history
+        return item
 
     def _make_item(self, name: str, per_step: bool) -> pg.PlotDataItem:
         plot = self.accuracy_plot if "accuracy" in name else self.loss_plot
@@ -181,20 +212,24 @@ class LossPanel(Panel):
 
     def redraw(self) -> None:
         log = self.log_y.isChecked()
-        empty = not any(len(h) and h.x[-1] > h.x[0]  # a curve needs two steps to show
-                        for run in (self, *self.pinned) for h in run.curves.values())
+        curves = self.curves
+        empty = not any(len(c) and c.x[-1] > c.x[0]  # a curve needs two steps to show
+                        for run in (curves, *(p.curves for p in self.pinned))
+                        for c in run.values())
         for state in self.empty_states:
             state.set_empty(empty)
         last = 0.0
-        for name, history in self.curves.items():
-            self.items[name].setData(history.x, self._y(name, history.y, log))
-            if len(history):
-                last = max(last, float(history.x[-1]))
+        decimated = False
+        for name, curve in curves.items():
+            x, y = thinned(curve.x, curve.y, DRAWN_POINTS)
+            self._item(name, curve.per_step).setData(x, self._y(name, y, log))
+            decimated = decimated or curve.decimated or len(x) < len(curve)
+            if len(curve):
+                last = max(last, float(curve.x[-1]))
         for run in self.pinned:
-            last = max([last, *(float(h.x[-1]) for h in run.curves.values() if len(h))])
+            last = max([last, *(float(c.x[-1]) for c in run.curves.values() if len(c))])
         # x follows the run explicitly: clip-to-view then clips to the range being shown
         self.loss_plot.setXRange(0.0, max(last, 1.0), padding=0.02)
-        decimated = any(h.decimated for h in self.curves.values())
         if decimated != self._decimated:
             self._decimated = decimated
             self._label_steps()
@@ -202,7 +237,7 @@ class LossPanel(Panel):
     def _fit_rows(self) -> None:
         """The accuracy plot only when a curve has an accuracy (word2vec's losses have none):
         an empty second plot would only take half of the room."""
-        names = [*self.curves, *(name for run in self.pinned for name in run.curves)]
+        names = [*self.items, *(name for run in self.pinned for name in run.curves)]
         wanted = any("accuracy" in name for name in names)
         if wanted != self._accuracy_shown:
             self._accuracy_shown = wanted
@@ -242,7 +277,8 @@ class LossPanel(Panel):
         for item in self.items.values():
             self._remove_item(item)
             self.loss_legend.removeItem(item)
-        self.curves, self.items, self.per_step = {}, {}, set()
+        self.items = {}
+        self._own_curves = own_store()
         self._last_recorded = None
         self._decimated = False
         self._fit_rows()
@@ -257,9 +293,10 @@ class LossPanel(Panel):
 
     def pin_run(self) -> None:
         """Keep the current curves (dashed, under the next runs)."""
-        if not self.curves:
+        curves = self.curves  # copies: the store goes on growing
+        if not curves:
             return
-        run = PinnedRun(self.config, {name: h.copy() for name, h in self.curves.items()})
+        run = PinnedRun(self.config, curves)
         style = PINNED_STYLES[len(self.pinned) % len(PINNED_STYLES)]
         for index, name in enumerate(run.curves):
             plot = self.accuracy_plot if "accuracy" in name else self.loss_plot
@@ -301,8 +338,8 @@ class LossPanel(Panel):
         log = self.log_y.isChecked()
         for item in run.items:
             name = item.property("curve_name")
-            history = run.curves[name]
-            item.setData(history.x, self._y(name, history.y, log))
+            x, y = thinned(run.curves[name].x, run.curves[name].y, DRAWN_POINTS)
+            item.setData(x, self._y(name, y, log))
 
     def _relabel_pinned(self) -> None:
         for number, run in enumerate(self.pinned, start=1):
@@ -327,11 +364,12 @@ class LossPanel(Panel):
         return self.view.scene()
 
     def csv_tables(self) -> dict[str, CsvTable]:
+        """Every curve as the store holds it (not thinned for drawing), then the pinned runs."""
         tables: dict[str, CsvTable] = {}
-        for name, history in self.curves.items():
-            tables[name] = (["step", name], [history.x.tolist(), history.y.tolist()])
+        for name, curve in self.curves.items():
+            tables[name] = (["step", name], [curve.x.tolist(), curve.y.tolist()])
         for number, run in enumerate(self.pinned, start=1):
-            for name, history in run.curves.items():
+            for name, curve in run.curves.items():
                 tables[f"pinned{number}_{name}"] = (
-                    ["step", name], [history.x.tolist(), history.y.tolist()])
+                    ["step", name], [curve.x.tolist(), curve.y.tolist()])
         return tables
