@@ -74,9 +74,8 @@ class Canvas:
                  ) -> None:
         view.setBackground("w")
         view.ci.layout.setContentsMargins(0, 0, 0, 0)
-        self.box = view.addViewBox()
+        self.box = view.addViewBox(enableMenu=False)
         self.box.setMouseEnabled(x=False, y=False)
-        self.box.setMenuEnabled(False)
         self.box.invertY(True)
         self.box.disableAutoRange()
         self._relayout = relayout

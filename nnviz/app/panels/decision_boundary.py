@@ -73,13 +73,12 @@ class DecisionBoundaryPanel(Panel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", enableMenu=False)
         self.plot.setObjectName("decision-boundary-plot")
         item = self.plot.getPlotItem()
         plain_axes(item)
         item.setLabel("bottom", DEFAULT_AXIS_LABELS[0])
         item.setLabel("left", DEFAULT_AXIS_LABELS[1])
-        item.setMenuEnabled(False)
         item.hideButtons()
         # the field fills the panel; equal aspect would leave bands of empty plot around it
         self.plot.setAspectLocked(False)

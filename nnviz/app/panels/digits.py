@@ -62,13 +62,12 @@ def tile_mosaic(tiles: np.ndarray, columns: int, gap: int = 1,
 
 
 def _image_plot() -> tuple[pg.PlotWidget, pg.ImageItem]:
-    plot = pg.PlotWidget()
+    plot = pg.PlotWidget(enableMenu=False)
     plain_axes(plot)
     fit_title(plot.getPlotItem())  # a long title wraps, never widens the plot
     plot.setBackground("w")
     plot.setAspectLocked(True)
     plot.invertY(True)
-    plot.setMenuEnabled(False)
     image = pg.ImageItem(axisOrder="row-major")
     plot.addItem(image)
     return plot, image

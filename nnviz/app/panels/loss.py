@@ -121,8 +121,8 @@ class LossPanel(Panel):
         self.loss_legend = OutsideLegend(self.view.ci, max_columns=3,
                                          labelTextColor=(20, 20, 20), verSpacing=-6)
         self.view.addItem(self.loss_legend, row=0, col=0)
-        self.loss_plot = self.view.addPlot(row=1, col=0)
-        self.accuracy_plot = self.view.addPlot(row=2, col=0)
+        self.loss_plot = self.view.addPlot(row=1, col=0, enableMenu=False)
+        self.accuracy_plot = self.view.addPlot(row=2, col=0, enableMenu=False)
         plain_axes(self.loss_plot, self.accuracy_plot)
         self.empty_states = (EmptyState(self.loss_plot), EmptyState(self.accuracy_plot, ""))
         self.view.ci.layout.setRowStretchFactor(0, 0)
@@ -133,7 +133,6 @@ class LossPanel(Panel):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setClipToView(True)
             plot.setDownsampling(mode="peak", auto=True)
-            plot.setMenuEnabled(False)
             plot.hideButtons()
         self.loss_plot.setLabel("left", "loss")
         # same colours as the loss legend above: blue train, orange test

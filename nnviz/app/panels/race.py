@@ -24,10 +24,9 @@ def racer_colour(number: int) -> tuple[int, int, int]:
 
 def white_plot() -> pg.PlotWidget:
     """A plot on white with black axes and no context menu, as every race figure is drawn."""
-    plot = pg.PlotWidget()
+    plot = pg.PlotWidget(enableMenu=False)  # no menu built, not one built and hidden
     plain_axes(plot)
     plot.setBackground("w")
-    plot.setMenuEnabled(False)
     for side in ("left", "bottom"):
         plot.getAxis(side).setTextPen("k")
         plot.getAxis(side).setPen("k")
