@@ -1,7 +1,8 @@
 """The ``nnviz`` command: launch the app, or run scenarios headless.
 
 ``nnviz NAME`` opens the app on a scenario or preset (the same as ``nnviz app NAME``); an
-unknown name is an error that suggests the closest known ones.
+unknown name is an error that suggests the closest known ones. ``nnviz app FILE`` also opens a
+saved or watched run file, and ``nnviz show FILE`` prints its curves.
 
 Exit status: 0 success, 2 bad input (the one line on stderr names what was wrong and what is
 accepted), 3 training diverged (after the last good report), 4 the figures of ``nnviz export``
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # the modules load with the command that needs them (start-up
     from nnviz.scenarios.presets import Preset
     from nnviz.session import Session
 
-COMMANDS = ("list", "run", "export", "app")
+COMMANDS = ("list", "run", "export", "app", "show")
 #: ``nnviz run`` without ``--every`` reports about this often over the run's real length
 REPORTS = 10
 EXIT_BAD_INPUT = 2
@@ -90,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nnviz", description="A desktop lab for watching neural networks learn.",
                      epilog="nnviz NAME opens the app on a scenario or preset "
                             "(nnviz list shows them all).")
-    sub = parser.add_subparsers(dest="command", metavar="{list,run,export,app} or NAME")
+    sub = parser.add_subparsers(dest="command",
+                                metavar="{list,run,export,app,show} or NAME")
     sub.add_parser("list", help="list scenarios and presets")
 
     run = sub.add_parser("run", help="train a scenario headless and print reports")
@@ -104,7 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_arguments(export)
 
     app = sub.add_parser("app", help="launch the desktop app (the default)")
-    app.add_argument("target", nargs="?", help="scenario or preset to open")
+    app.add_argument("target", nargs="?",
+                     help="scenario or preset to open, or a run file to show")
+
+    show = sub.add_parser("show", help="print a recorded run's curves")
+    from nnviz.cli_show import add_show_arguments
+
+    add_show_arguments(show)
     return parser
 
 
@@ -123,13 +131,7 @@ def _add_run_arguments(parser: argparse.ArgumentParser, *, every: bool = True) -
 def resolve_config(scenario_name: str, preset_name: str | None, assignments: Sequence[str]):
     """(scenario, config, preset) from the command line; raises UsageError on bad input."""
     from nnviz.scenarios.params import ParamError, shown
-    from nnviz.scenarios.presets import (
-        PresetError,
-        find_preset,
-        load_preset,
-        preset_names,
-        presets_dir,
-    )
+    from nnviz.scenarios.presets import PresetError, find_preset, preset_names, shipped_preset
     from nnviz.scenarios.registry import get_scenario, scenario_names
 
     scenarios = scenario_names()  # one scenario's module is imported, not every one
@@ -138,7 +140,7 @@ def resolve_config(scenario_name: str, preset_name: str | None, assignments: Seq
         if scenario_name not in scenarios:
             shipped = preset_names()
             if preset_name is None and scenario_name in shipped:
-                preset = load_preset(presets_dir() / f"{scenario_name}.toml")
+                preset = shipped_preset(scenario_name)
                 scenario_name = preset.scenario
             else:
                 raise UsageError(unknown_name_text(
@@ -405,13 +407,29 @@ class _TablePrinter:
             self.bar = False
 
 
-def launch_app(target: str | None, err: TextIO) -> int:
+def launch_app(target: str | None, err: TextIO, run_file: str | None = None) -> int:
     try:
         from nnviz.app.main import run_app
     except ImportError as error:
         err.write(f"nnviz: the desktop app cannot start: {error}\n")
         return 1
-    return run_app(target)
+    return run_app(target, run_file) if run_file is not None else run_app(target)
+
+
+def checked_run_file(text: str) -> str | None:
+    """``text`` when it names a file (``nnviz app runs/resnet.nnviz``) that opens as a run;
+    None when it names no file; UsageError with the loader's one line when it cannot open."""
+    from pathlib import Path
+
+    if not Path(text).is_file():
+        return None
+    from nnviz.io.runs import RunFileError, load_run
+
+    try:
+        load_run(Path(text))
+    except RunFileError as error:
+        raise UsageError(str(error)) from None
+    return text
 
 
 def with_bare_name_as_app(argv: list[str]) -> list[str]:
@@ -432,6 +450,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         if args.command is None:
             return launch_app(None, err)
         if args.command == "app":
+            run_file = checked_run_file(args.target) if args.target is not None else None
+            if run_file is not None:
+                return launch_app(None, err, run_file)
             if args.target is not None:
                 check_target(args.target)
             return launch_app(args.target, err)
@@ -443,6 +464,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             from nnviz.cli_export import command_export
 
             return command_export(args, out, err)
+        if args.command == "show":
+            from nnviz.cli_show import command_show
+
+            return command_show(args, out, err)
         raise UsageError(f"unknown command {args.command!r}")
     except UsageError as error:
         err.write(f"nnviz: error: {error}\n")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, Q
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config
 from nnviz.scenarios.presets import GROUPS as PRESET_GROUPS
-from nnviz.scenarios.presets import Preset, load_preset, preset_names, presets_dir, usable_presets
+from nnviz.scenarios.presets import Preset, preset_names, shipped_preset, usable_presets
 from nnviz.scenarios.registry import all_scenarios, get_scenario, scenario_names
 
 __all__ = ["ScenarioPicker", "Target", "resolve_target", "usable_presets"]
@@ -83,7 +83,7 @@ def resolve_target(name: str) -> Target:
     if name in scenario_names():
         return Target(name, get_scenario(name))
     if name in preset_names():
-        preset = load_preset(presets_dir() / f"{name}.toml")
+        preset = shipped_preset(name)
         return Target(name, get_scenario(preset.scenario), preset)
     raise KeyError(
         f"unknown scenario or preset {name!r}; scenarios: {', '.join(scenario_names())}; "

@@ -324,6 +324,11 @@ def preset_names() -> list[str]:
     return [path.stem for path in sorted(presets_dir().glob("*.toml"))]
 
 
+def shipped_preset(name: str) -> Preset:
+    """The shipped preset ``name`` (one of :func:`preset_names`), reading only its own file."""
+    return load_preset(presets_dir() / f"{name}.toml")
+
+
 def find_preset(name_or_path: str) -> Preset:
     """A shipped preset by name, or a preset file by path."""
     if not name_or_path.strip():
