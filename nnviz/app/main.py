@@ -24,8 +24,9 @@ def configure_interpreter() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 
-def run_app(target: str | None = None) -> int:
-    """Open the main window on ``target`` (or the last one used) and run the event loop."""
+def run_app(target: str | None = None, run_file: str | None = None) -> int:
+    """Open the main window on ``target`` (or the last one used) and run the event loop;
+    with ``run_file``, also open that saved or watched run as "Open run…" does."""
     configure_interpreter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
@@ -36,6 +37,10 @@ def run_app(target: str | None = None) -> int:
     window = MainWindow(target)
     handler = _crash_handler(window)
     window.show()
+    if run_file is not None:
+        from pathlib import Path
+
+        window.exports.runs.open(Path(run_file))
     try:
         return int(app.exec())
     finally:

@@ -39,6 +39,9 @@ from nnviz.io.files import ExportError, safe_stem, unused_stem
 from nnviz.io.run_curves import RunCurves
 from nnviz.io.runs import SUFFIX, RunFileError, RunRecord, load_run, replay, save_run
 
+#: what the open and save dialogs list: saved runs, and runs recorded by ``nnviz.watch``
+#: (``record="runs/resnet.nnviz"``, the name the issue's example gives)
+RUN_FILE_PATTERN = f"nnviz runs (*{SUFFIX} *.nnviz *.npz)"
 #: run ids for replayed snapshots: negative, so they never match a live run
 _replay_ids = itertools.count(-1, -1)
 
@@ -87,7 +90,9 @@ class RunViewer(QWidget):
         self.panels: list[Panel] = []
         grid = QGridLayout()
         registry = all_panels()
-        kinds = _scenario_panels(record.scenario)
+        # a watched run has no scenario to build: its config names the panels it draws
+        kinds = _scenario_panels(record.scenario) or getattr(record.config,
+                                                             "recorded_panels", ())
         for index, kind in enumerate(k for k in kinds if k in registry):
             panel = registry[kind]()
             self.panels.append(panel)
@@ -252,7 +257,7 @@ class RunKeeper(QObject):
 
     def _ask_path(self, title: str, default: Path, save: bool) -> Path | None:
         parent = self.parent() if isinstance(self.parent(), QWidget) else None
-        pattern = f"nnviz runs (*{SUFFIX} *.npz)"
+        pattern = RUN_FILE_PATTERN
         if save:
             chosen, _ = QFileDialog.getSaveFileName(parent, title, str(default), pattern)
         else:

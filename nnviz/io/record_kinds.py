@@ -37,6 +37,10 @@ KIND_HOMES: Mapping[str, str] = {
     "EmbeddingsConfig": "nnviz.scenarios.embeddings:EmbeddingsConfig",
     "InitConfig": "nnviz.scenarios.init_experiment:InitConfig",
     "BackpropConfig": "nnviz.scenarios.backprop:BackpropConfig",
+    # a run recorded by nnviz.watch from a person's own script
+    "WatchConfig": "nnviz.watching.records:WatchConfig",
+    "ParamGroupSettings": "nnviz.core.watch_readings:ParamGroupSettings",
+    "LayerNorms": "nnviz.core.watch_readings:LayerNorms",
     # view records and the values inside them
     "DecisionGrid": "nnviz.core.views:DecisionGrid",
     "NetworkView": "nnviz.core.views:NetworkView",
