@@ -144,3 +144,16 @@ def test_a_broken_preset_file_says_what_is_wrong_when_opened(tmp_path, monkeypat
         picker.resolve_target("broken")
     with pytest.raises(KeyError, match="presets: broken, fine"):
         picker.resolve_target("missing")
+
+
+def test_opening_moons_imports_no_training_code(tmp_path):
+    """The window shows and edits the config; the worker process trains. Opening moons and
+    making its default config loads none of the session's modules (~30 ms at start-up)."""
+    result = run_fresh("""
+        from nnviz.scenarios.registry import get_scenario
+        get_scenario("moons").default_config()
+        report()
+    """, tmp_path)
+    training = {"nnviz.scenarios.mlp_training", "nnviz.scenarios.trainer",
+                "nnviz.scenarios.torch_sessions", "nnviz.core.mlp", "nnviz.core.views"}
+    assert not training & set(result["modules"])

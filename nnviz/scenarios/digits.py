@@ -37,8 +37,8 @@ from nnviz.data.mnist import (
 from nnviz.data.scaling import INPUT_SCALINGS
 from nnviz.data.toy import Split
 from nnviz.scenarios.base import Scenario
+from nnviz.scenarios.mlp_config import MLPConfig
 from nnviz.scenarios.mlp_histograms import LayerHistograms
-from nnviz.scenarios.mlp_training import MLPConfig
 from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
 from nnviz.scenarios.torch_sessions import mlp_engine, require_torch_backend, torch_model_engine

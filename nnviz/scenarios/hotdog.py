@@ -58,7 +58,7 @@ from nnviz.data.images import (
 from nnviz.data.toy import Split
 from nnviz.resources import resource_path
 from nnviz.scenarios.base import MissingDependency, Scenario, SessionBase, next_run_id
-from nnviz.scenarios.mlp_training import MLPConfig
+from nnviz.scenarios.mlp_config import MLPConfig
 from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
 from nnviz.scenarios.torch_sessions import mlp_engine

@@ -9,8 +9,8 @@ first two principal components through their mean, with the points projected ont
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from nnviz.core.views import pca_plane
 from nnviz.data.scaling import INPUT_SCALINGS, scale_split
 from nnviz.data.table_file import (
     DATA_FILE_HELP,
@@ -21,10 +21,12 @@ from nnviz.data.table_file import (
 )
 from nnviz.data.toy import TOY_CLASSES, TOY_DATASETS, Split, make_toy
 from nnviz.scenarios.base import Scenario
-from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
+from nnviz.scenarios.mlp_config import MLPConfig
 from nnviz.scenarios.params import ParamError, data_seed_of, param
 from nnviz.scenarios.registry import register
-from nnviz.scenarios.torch_sessions import build_mlp_session
+
+if TYPE_CHECKING:
+    from nnviz.scenarios.mlp_training import MLPSession
 
 #: ``auto``: standardise a data file's features (their units are anyone's), keep the toy sets'
 #: points as drawn
@@ -92,6 +94,11 @@ def make_data(config: MoonsConfig) -> Split:
 
 
 def build(config: MoonsConfig) -> MLPSession:
+    # the training code, here and not at import: the window imports this module only to show
+    # and edit the config (training runs in the worker process)
+    from nnviz.core.views import pca_plane
+    from nnviz.scenarios.torch_sessions import build_mlp_session
+
     data = make_data(config)
     plane = pca_plane(data.train_x) if data.n_features > 2 else None
     return build_mlp_session("moons", config, data, grid_resolution=config.grid_resolution,

@@ -24,7 +24,8 @@ from nnviz.backends.device import TORCH_INSTALL_HINT, pick_device, torch_availab
 from nnviz.core.mlp import MLP
 from nnviz.data.toy import Split
 from nnviz.scenarios.base import MissingDependency
-from nnviz.scenarios.mlp_training import MLPConfig, MLPSession
+from nnviz.scenarios.mlp_config import MLPConfig
+from nnviz.scenarios.mlp_training import MLPSession
 from nnviz.scenarios.trainer import (
     SPLITS,
     Engine,
