@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from nnviz.app.headless_export import feed
 from nnviz.app.panels import all_panels
-from nnviz.app.panels.axes import plain_axes
+from nnviz.app.panels.axes import plain_plot
 from nnviz.app.panels.base import Panel
 from nnviz.io.files import ExportError, safe_stem, unused_stem
 from nnviz.io.run_curves import RunCurves
@@ -74,8 +74,7 @@ class RunViewer(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
 
-        self.plot = pg.PlotWidget()
-        plain_axes(self.plot)
+        self.plot = plain_plot()
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setLabel("bottom", "step")
         self.plot.showGrid(x=True, y=True, alpha=0.2)

@@ -34,3 +34,22 @@ def test_no_menu_is_built_to_be_thrown_away(qtbot, monkeypatch, name):
         qtbot.addWidget(panel)
         thrown_away = [view for view in built if not view.menuEnabled()]
         assert not thrown_away, f"{name}: panel {kind} built {len(thrown_away)} menus it hides"
+
+
+@pytest.mark.parametrize("name", sorted(all_scenarios()))
+def test_no_default_axis_is_built_to_be_replaced(qtbot, monkeypatch, name):
+    """Panels make their plots with plain axes (``plain_plot``/``add_plain_plot``), rather
+    than building pyqtgraph's four default axes and swapping them (~6 ms a plot)."""
+    plot_item_module = importlib.import_module("pyqtgraph.graphicsItems.PlotItem.PlotItem")
+    built = []
+
+    class CountedAxis(plot_item_module.AxisItem):
+        def __init__(self, *args, **kwargs):
+            built.append(kwargs.get("orientation", args[0] if args else None))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(plot_item_module, "AxisItem", CountedAxis)
+    for kind, panel_type in panel_classes(all_scenarios()[name].panels).items():
+        built.clear()
+        qtbot.addWidget(panel_type())
+        assert not built, f"{name}: panel {kind} built default axes {built}"

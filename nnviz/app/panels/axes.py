@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -322,6 +323,33 @@ def drop_touching_labels(text_specs: list, vertical: bool) -> list:
 
 
 # --- putting plain axes on plots ---------------------------------------------------------
+
+def plain_plot(**options: Any) -> pg.PlotWidget:
+    """A ``pg.PlotWidget`` made with plain axes (left and bottom shown, as pyqtgraph's)."""
+    widget = pg.PlotWidget(axisItems=_plain_axis_items(), **options)
+    _show_left_and_bottom(widget.getPlotItem())
+    return widget
+
+
+def add_plain_plot(layout: pg.GraphicsLayoutWidget | pg.GraphicsLayout,
+                   **options: Any) -> pg.PlotItem:
+    """``layout.addPlot(**options)`` with plain axes (left and bottom shown)."""
+    item = layout.addPlot(axisItems=_plain_axis_items(), **options)
+    _show_left_and_bottom(item)
+    return item
+
+
+def _plain_axis_items() -> dict[str, PlainAxisItem]:
+    """Plain axes on every side, given to a plot as it is made: :func:`plain_axes` would build
+    pyqtgraph's default axes first and replace them (~2 ms a plot at start-up)."""
+    return {side: PlainAxisItem(side) for side in ("left", "bottom", "right", "top")}
+
+
+def _show_left_and_bottom(item: pg.PlotItem) -> None:
+    """pyqtgraph shows every axis it was given; its own default shows left and bottom."""
+    for side in ("top", "right"):
+        item.hideAxis(side)
+
 
 def plain_axes(*plots: pg.PlotItem | pg.PlotWidget) -> None:
     """Give each plot a :class:`PlainAxisItem` on every side, keeping what was set so far.

@@ -24,7 +24,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
-from nnviz.app.panels.axes import plain_axes
+from nnviz.app.panels.axes import plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.colors import class_color, class_mix, diverging_lut, soften
 from nnviz.app.panels.field_table import field_notes, field_table
@@ -73,10 +73,9 @@ class DecisionBoundaryPanel(Panel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(background="w", enableMenu=False)
+        self.plot = plain_plot(background="w", enableMenu=False)
         self.plot.setObjectName("decision-boundary-plot")
         item = self.plot.getPlotItem()
-        plain_axes(item)
         item.setLabel("bottom", DEFAULT_AXIS_LABELS[0])
         item.setLabel("left", DEFAULT_AXIS_LABELS[1])
         item.hideButtons()

@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
-from nnviz.app.panels.axes import EmptyState, plain_axes
+from nnviz.app.panels.axes import EmptyState, plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.gallery_table import gallery_table
 from nnviz.app.panels.legends import caption_below, fit_title
@@ -62,8 +62,7 @@ def tile_mosaic(tiles: np.ndarray, columns: int, gap: int = 1,
 
 
 def _image_plot() -> tuple[pg.PlotWidget, pg.ImageItem]:
-    plot = pg.PlotWidget(enableMenu=False)
-    plain_axes(plot)
+    plot = plain_plot(enableMenu=False)
     fit_title(plot.getPlotItem())  # a long title wraps, never widens the plot
     plot.setBackground("w")
     plot.setAspectLocked(True)

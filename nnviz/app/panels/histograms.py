@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 
-from nnviz.app.panels.axes import plain_axes
+from nnviz.app.panels.axes import add_plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import Caption, fit_title
 from nnviz.core.histograms import PERCENTILES, HistogramSet, LayerHistogram
@@ -73,8 +73,7 @@ class HistogramsPanel(Panel):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.layout_.addWidget(self.view, 1)
-        self.histogram_plot = self.view.addPlot(row=0, col=0)
-        plain_axes(self.histogram_plot)
+        self.histogram_plot = add_plain_plot(self.view, row=0, col=0)
         fit_title(self.histogram_plot)
         self.histogram_plot.setLabel("left", "count")
         self.histogram_plot.showGrid(x=True, y=True, alpha=0.2)
@@ -83,8 +82,7 @@ class HistogramsPanel(Panel):
             [0.0, 1.0], [0.0], stepMode="center", fillLevel=0,
             brush=(*BAR_COLOR, 150), pen=pg.mkPen(BAR_COLOR, width=1),
         )
-        self.distribution_plot = self.view.addPlot(row=0, col=1)
-        plain_axes(self.distribution_plot)
+        self.distribution_plot = add_plain_plot(self.view, row=0, col=1)
         fit_title(self.distribution_plot)
         self.distribution_plot.setLabel("bottom", "step")
         self.distribution_plot.showGrid(x=True, y=True, alpha=0.2)

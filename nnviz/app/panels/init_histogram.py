@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel
 
-from nnviz.app.panels.axes import plain_axes
+from nnviz.app.panels.axes import add_plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.core.init_experiment import InitHistograms, InitStats
@@ -85,8 +85,7 @@ class InitHistogramPanel(Panel):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.layout_.addWidget(self.view, 1)
-        self.plot = self.view.addPlot()
-        plain_axes(self.plot)
+        self.plot = add_plain_plot(self.view)
         self.plot.setLabel("bottom", "pre-activation z = x·W + b")
         self.plot.setLabel("left", "density")
         self.plot.showGrid(x=True, y=True, alpha=0.2)

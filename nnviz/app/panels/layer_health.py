@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from nnviz.app.panels.axes import EmptyState, plain_axes
+from nnviz.app.panels.axes import EmptyState, add_plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.core.histograms import HistogramSet
@@ -61,8 +61,7 @@ class LayerHealthPanel(Panel):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.layout_.addWidget(self.view, 1)
-        self.saturation_plot = self.view.addPlot(row=0, col=0)
-        plain_axes(self.saturation_plot)
+        self.saturation_plot = add_plain_plot(self.view, row=0, col=0)
         fit_title(self.saturation_plot)
         self.saturation_plot.setLabel("left", "fraction")
         # headroom for the share printed over a full bar; the legend is below, not over bars
@@ -86,8 +85,7 @@ class LayerHealthPanel(Panel):
         self.saturation_legend.addItem(self.saturated_bars, "on the sample")
         self.saturation_legend.addItem(self.dead_bars, "dead on every example")
 
-        self.norm_plot = self.view.addPlot(row=0, col=1)
-        plain_axes(self.norm_plot)
+        self.norm_plot = add_plain_plot(self.view, row=0, col=1)
         fit_title(self.norm_plot)
         self.norm_plot.setLogMode(y=True)
         self.norm_plot.setLabel("left", "‖dLoss/dW‖")

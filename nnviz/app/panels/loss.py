@@ -28,7 +28,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton
 
-from nnviz.app.panels.axes import EmptyState, plain_axes
+from nnviz.app.panels.axes import EmptyState, add_plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel
 from nnviz.app.panels.legends import OutsideLegend
 from nnviz.app.panels.pinning import RunSettings, describe_pinned
@@ -121,9 +121,8 @@ class LossPanel(Panel):
         self.loss_legend = OutsideLegend(self.view.ci, max_columns=3,
                                          labelTextColor=(20, 20, 20), verSpacing=-6)
         self.view.addItem(self.loss_legend, row=0, col=0)
-        self.loss_plot = self.view.addPlot(row=1, col=0, enableMenu=False)
-        self.accuracy_plot = self.view.addPlot(row=2, col=0, enableMenu=False)
-        plain_axes(self.loss_plot, self.accuracy_plot)
+        self.loss_plot = add_plain_plot(self.view, row=1, col=0, enableMenu=False)
+        self.accuracy_plot = add_plain_plot(self.view, row=2, col=0, enableMenu=False)
         self.empty_states = (EmptyState(self.loss_plot), EmptyState(self.accuracy_plot, ""))
         self.view.ci.layout.setRowStretchFactor(0, 0)
         self.view.ci.layout.setRowStretchFactor(1, 3)

@@ -28,7 +28,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from nnviz.app.panels.axes import plain_axes
+from nnviz.app.panels.axes import add_plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.colors import class_color, diverging_lut
 from nnviz.core.views import NetworkView
@@ -285,8 +285,7 @@ class NetworkPanel(Panel):
         self.layout_.setSpacing(2)
         self.box = self.view.addViewBox(row=0, col=0, enableMenu=False)
         self.box.setMouseEnabled(x=False, y=False)
-        preview_plot = self.view.addPlot(row=0, col=1, enableMenu=False)
-        plain_axes(preview_plot)
+        preview_plot = add_plain_plot(self.view, row=0, col=1, enableMenu=False)
         preview_plot.hideButtons()
         preview_plot.setMouseEnabled(x=False, y=False)
         preview_plot.setAspectLocked(True)

@@ -24,7 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from nnviz.app.panels.axes import plain_axes
+from nnviz.app.panels.axes import plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
 from nnviz.app.panels.colors import qualitative_color
 from nnviz.app.panels.label_layout import HIDDEN, candidate_offsets, choose_positions
@@ -72,8 +72,7 @@ class ProjectionPanel(Panel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget()
-        plain_axes(self.plot)
+        self.plot = plain_plot()
         self.plot.setBackground("w")
         self.plot.setAspectLocked(True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-from nnviz.app.panels.axes import plain_axes
+from nnviz.app.panels.axes import plain_plot
 from nnviz.app.panels.colors import qualitative_color
 from nnviz.core.race_views import RaceView
 from nnviz.session import Snapshot
@@ -24,8 +24,8 @@ def racer_colour(number: int) -> tuple[int, int, int]:
 
 def white_plot() -> pg.PlotWidget:
     """A plot on white with black axes and no context menu, as every race figure is drawn."""
-    plot = pg.PlotWidget(enableMenu=False)  # no menu built, not one built and hidden
-    plain_axes(plot)
+    # no menu built and hidden, no default axes built and replaced
+    plot = plain_plot(enableMenu=False)
     plot.setBackground("w")
     for side in ("left", "bottom"):
         plot.getAxis(side).setTextPen("k")
