@@ -12,7 +12,9 @@ how many boundary frames were drawn in that second. At the end it prints, after 
   (allocator arenas filling, caches reaching their bounds) from a steady leak;
 * the snapshot arrival rate (mean and the slowest 10-second window) against the worker's
   target (1 / SNAPSHOT_INTERVAL), and the training throughput;
-* any error the run controller reported (a soak must report none).
+* any error the run controller reported (a soak must report none);
+* with ``--worker process`` (the app's default), the worker process's RSS too
+  (``/proc/PID/statm``), with its own slope after the warm-up: both processes must stay flat.
 
 With ``--tracemalloc`` it also tells a Python-level leak from allocator behaviour. At the end
 of the warm-up it collects garbage, starts :mod:`tracemalloc` (``--frames`` deep, default 10:
@@ -36,7 +38,7 @@ compare RSS slopes only between runs alike. The per-minute line (and the CSV's l
 says how many snapshots with views the run record keeps.
 
     .venv/bin/python benchmarks/soak_gui.py [--minutes 10] [--warmup 60]
-        [--target moons] [--csv rss.csv] [--max-slope 1.0]
+        [--target moons] [--worker process|thread] [--csv rss.csv] [--max-slope 1.0]
         [--tracemalloc [--frames 10] [--report-every 2]]
 
 With ``--max-slope`` the exit status is 1 when the slope is larger (for CI-style use).
@@ -64,10 +66,20 @@ from PySide6.QtWidgets import QApplication, QGraphicsView
 from nnviz.app.worker import SNAPSHOT_INTERVAL
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident set size of process ``pid`` (this one by default) in MB; NaN once it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return float("nan")
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def child_rss_mb(window) -> float:
+    """RSS of the window's training process in MB (NaN with a thread worker)."""
+    process = getattr(window.runner, "process", None)
+    return rss_mb(process.pid) if process is not None and process.alive else float("nan")
 
 
 def least_squares_slope(xs: list[float], ys: list[float]) -> float:
@@ -259,8 +271,9 @@ class Soak:
         self.snapshots = 0
         self.errors: list[str] = []
         # t, rss, step, snapshots, boundary frames, traced MB (NaN without --tracemalloc),
-        # snapshots with views that the run record keeps
-        self.samples: list[tuple[float, float, int, int, int, float, int]] = []
+        # snapshots with views that the run record keeps, the worker process's RSS (NaN with
+        # a thread worker)
+        self.samples: list[tuple[float, float, int, int, int, float, int, float]] = []
         self.started = time.perf_counter()
         self.boundary = next((p for p in window.panels() if p.kind == "decision_boundary"),
                              None)
@@ -278,13 +291,14 @@ class Soak:
             self.errors.append(text)
 
     def sample(self) -> None:
-        session = self.window.runner.session
-        step = session.step_count if session is not None else 0
+        latest = self.window.last_snapshot  # the session may live in the worker process
+        step = latest.step if latest is not None else 0
         frames = self.boundary.frames if self.boundary is not None else 0
         record = run_record(self.window)
         kept = len(record.snapshots) if record is not None else 0
         self.samples.append((time.perf_counter() - self.started, rss_mb(), step,
-                             self.snapshots, frames, traced_mb(), kept))
+                             self.snapshots, frames, traced_mb(), kept,
+                             child_rss_mb(self.window)))
 
 
 def spin(seconds: float) -> None:
@@ -297,7 +311,8 @@ def report(soak: Soak, warmup: float, csv_path: str | None) -> float:
     samples = soak.samples
     if csv_path:
         with open(csv_path, "w", encoding="utf-8") as out:
-            out.write("seconds,rss_mb,step,snapshots,boundary_frames,traced_mb,kept_snapshots\n")
+            out.write("seconds,rss_mb,step,snapshots,boundary_frames,traced_mb,kept_snapshots,"
+                      "child_rss_mb\n")
             for row in samples:
                 out.write(",".join(f"{v:.3f}" if isinstance(v, float) else str(v)
                                    for v in row) + "\n")
@@ -326,6 +341,7 @@ def report(soak: Soak, warmup: float, csv_path: str | None) -> float:
     tail = least_squares_slope([s[0] / 60 for s in half], [s[1] for s in half])
     print(f"RSS slope over the last {(half[-1][0] - half[0][0]) / 60:.1f} min: "
           f"{tail:+.3f} MB/min")
+    report_child(kept)
     print(f"snapshots reaching the window: {snapshots / span_s:.1f}/s mean, slowest 10 s "
           f"window {min(window_rates, default=float('nan')):.1f}/s "
           f"(worker target {target:.0f}/s)")
@@ -351,6 +367,19 @@ def report(soak: Soak, warmup: float, csv_path: str | None) -> float:
     return slope
 
 
+def report_child(kept: list[tuple]) -> None:
+    """The worker process's RSS and its slopes, as the window's above (process mode only)."""
+    child = [s for s in kept if not math.isnan(s[7])]
+    if len(child) < 10:
+        return
+    slope = least_squares_slope([s[0] / 60 for s in child], [s[7] for s in child])
+    half = [s for s in child if s[0] >= (child[0][0] + child[-1][0]) / 2]
+    tail = least_squares_slope([s[0] / 60 for s in half], [s[7] for s in half])
+    print(f"worker process RSS: {child[0][7]:.1f} MB after warm-up, {child[-1][7]:.1f} MB at "
+          f"the end, peak {max(s[7] for s in child):.1f} MB; slope {slope:+.3f} MB/min, "
+          f"over the last {(half[-1][0] - half[0][0]) / 60:.1f} min {tail:+.3f} MB/min")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -358,6 +387,9 @@ def main() -> int:
                         help="seconds left out of the slope (default 60)")
     parser.add_argument("--target", default="moons", help="scenario or preset to train")
     parser.add_argument("--csv", help="write the 1-second samples to this CSV file")
+    parser.add_argument("--worker", choices=("process", "thread"), default="process",
+                        help="where the run trains (default: process, as the app); in "
+                             "process mode the worker process's RSS is sampled and fitted too")
     parser.add_argument("--max-slope", type=float, default=None,
                         help="exit 1 when the RSS slope exceeds this many MB/min")
     parser.add_argument("--tracemalloc", action="store_true",
@@ -376,12 +408,13 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     folder = tempfile.mkdtemp(prefix="nnviz-soak-")
     window = MainWindow(args.target, settings=QSettings(os.path.join(folder, "s.ini"),
-                                                        QSettings.Format.IniFormat))
+                                                        QSettings.Format.IniFormat),
+                        processes=args.worker == "process")
     window.resize(1440, 900)
     window.show()
     soak = Soak(window)
     probe = MemoryProbe(window, args.frames) if args.tracemalloc else None
-    print(f"soak: {args.target}, {args.minutes:g} min, load average "
+    print(f"soak: {args.target}, {args.worker} worker, {args.minutes:g} min, load average "
           f"{os.getloadavg()[0]:.2f}, Python {sys.version.split()[0]}")
     window.runner.run()
     soak.timer.start()
@@ -396,10 +429,11 @@ def main() -> int:
             if args.report_every > 0:
                 next_report = now + args.report_every * 60
         if now >= next_note and soak.samples:
-            t, rss, step, snaps, _, traced, _ = soak.samples[-1]
+            t, rss, step, snaps, _, traced, _, child = soak.samples[-1]
             record = run_record(window)
             print(f"  {t / 60:5.1f} min  RSS {rss:7.1f} MB  step {step:>10,}  "
                   f"snapshots {snaps:>7,}" +
+                  ("" if math.isnan(child) else f"  worker RSS {child:7.1f} MB") +
                   ("" if math.isnan(traced) else f"  traced {traced:7.2f} MB") +
                   ("" if record is None else f"  run record keeps {len(record.snapshots)} "
                                              f"(stride {record._stride})"), flush=True)

@@ -6,6 +6,17 @@ changes, and drains the current worker's outbox from a ~60 Hz timer, emitting ``
 every new snapshot of the current run, oldest first (views draw the last one; curves take
 them all). Workers being retired are told to stop and never read again.
 
+A paused, finished or idle window costs nothing: the timer runs only while the run trains,
+and otherwise stops as soon as the outbox is empty; anything the worker puts in the outbox
+afterwards (the snapshots of a Step, a live change's snapshot, an error, the end of the run)
+wakes it through a queued signal (``Outbox.on_put``), so nothing polls while nothing comes.
+
+Each run trains in the worker process (``nnviz.app.process_worker``), one child reused for
+every run of the controller and started again after it dies; ``processes=False`` trains on a
+thread of this process instead (``nnviz.app.worker``): the default is the process unless the
+environment variable :data:`WORKER_VARIABLE` says ``thread`` (the test suite sets it, so a
+window test does not start an interpreter; tests of the process ask for it).
+
 A structural change keeps the run it replaces (paused) until the new session has been built:
 when the build fails (a folder that does not exist, a file of the wrong format, a missing
 optional package) the old run, its config and its state come back, ``config_restored`` tells
@@ -14,19 +25,28 @@ the controls to show the old values, and the message says what was wrong.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from nnviz.app import gui_gc
+from nnviz.app.process_worker import HANG_SECONDS, ProcessWorker, WorkerProcess
 from nnviz.app.worker import SNAPSHOT_INTERVAL, TrainingWorker, WorkerEvent
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config, ParamError
 from nnviz.session import Session, Snapshot, ViewDemand
 
 POLL_MS = 16
+#: ``NNVIZ_WORKER=thread``: controllers made without saying train on a thread, not a process
+WORKER_VARIABLE = "NNVIZ_WORKER"
+
+
+def processes_by_default() -> bool:
+    """Whether a controller made without saying trains in a worker process."""
+    return os.environ.get(WORKER_VARIABLE, "process").strip().lower() != "thread"
 
 IDLE, PAUSED, RUNNING, FINISHED = "idle", "paused", "running", "finished"
 
@@ -44,7 +64,7 @@ def divergence_text(message: str, learning_rate: float | None = None) -> str:
 class _Fallback:
     """The run a structural change replaces, kept until the new session exists."""
 
-    worker: TrainingWorker | None
+    worker: TrainingWorker | ProcessWorker | None
     config: Config
     state: str
     change: str
@@ -58,22 +78,34 @@ class RunController(QObject):
     message = Signal(str, str)
     state_changed = Signal(str)
     config_restored = Signal(object)
+    #: emitted from the worker's thread when it puts something in a sleeping controller's
+    #: outbox (queued to the GUI thread, where it starts the poll timer)
+    _woken = Signal()
 
     def __init__(self, parent: QObject | None = None, *,
-                 interval: float = SNAPSHOT_INTERVAL) -> None:
+                 interval: float = SNAPSHOT_INTERVAL, processes: bool | None = None) -> None:
         super().__init__(parent)
         self.interval = interval
+        #: train in a worker process (True) or on a thread of this one (False)
+        self.processes = processes_by_default() if processes is None else processes
+        #: the worker process, started with the first run and again after it dies
+        self.process: WorkerProcess | None = None
+        #: how long a silent worker process lives before it is killed as hung
+        self.hang_seconds = HANG_SECONDS
         self.scenario: Scenario | None = None
         self.config: Config | None = None
-        self.worker: TrainingWorker | None = None
+        self.worker: TrainingWorker | ProcessWorker | None = None
         self.run_id: int | None = None
         self.last_snapshot: Snapshot | None = None
         self.state = IDLE
-        self._retired: list[TrainingWorker] = []
+        self._retired: list[TrainingWorker | ProcessWorker] = []
         self._fallback: _Fallback | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
+        #: True while the timer is stopped and a put must wake it (read by worker threads)
+        self._sleeping = False
+        self._woken.connect(self._wake, Qt.ConnectionType.QueuedConnection)
         self._gc_held = False
         #: the step at which every run pauses by itself, once (a preset's planned length)
         self.hold_at: int | None = None
@@ -84,7 +116,38 @@ class RunController(QObject):
     # -- what runs ------------------------------------------------------------------------
     @property
     def session(self) -> Session | None:
-        return self.worker.session if self.worker is not None else None
+        """The session of a thread worker (None with a worker process: it lives there)."""
+        return getattr(self.worker, "session", None)
+
+    @property
+    def has_run(self) -> bool:
+        """Whether a run exists (built, or being built) to run, pause or step."""
+        return self.worker is not None
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Updates per epoch of the current run's session (1 until it is built)."""
+        if isinstance(self.worker, ProcessWorker):
+            return self.worker.steps_per_epoch
+        session = self.session
+        return session.steps_per_epoch if session is not None else 1
+
+    def checkpoint(self, timeout: float = 1.0) -> tuple[int, int, Any] | None:
+        """``(run_id, step, state)`` of the current run while it is not running, from the
+        session (a thread worker) or asked of the worker process (waiting ``timeout`` at
+        most); None when there is none."""
+        if self.state == RUNNING or self.worker is None:
+            return None
+        if isinstance(self.worker, ProcessWorker):
+            run_id = self.worker.run_id
+            answer = self.worker.checkpoint(timeout)
+            if run_id is None or answer is None:
+                return None
+            return (run_id, *answer)
+        session = self.session
+        if session is None:
+            return None
+        return session.run_id, session.step_count, session.checkpoint()
 
     def open(self, scenario: Scenario, config: Config, *, running: bool = False) -> None:
         """Switch to ``scenario`` with ``config`` and build a fresh run (paused unless asked)."""
@@ -116,16 +179,33 @@ class RunController(QObject):
             self._drop_fallback()
         self._retire()
         self._hold_gc()
-        scenario, config = self.scenario, self.config
-        self.worker = TrainingWorker(
-            build=lambda: scenario.create_session(config), paused=not running,
-            interval=self.interval, hold_at=self.hold_at, views=ViewDemand(self.view_wants),
-        ).start()
+        self.worker = self._listen(self._new_worker(self.scenario, self.config,
+                                                    paused=not running))
         self._set_state(RUNNING if running else PAUSED)
-        self._timer.start()
+        self._wake()
+
+    def _new_worker(self, scenario: Scenario, config: Config, *,
+                    paused: bool) -> TrainingWorker | ProcessWorker:
+        """A new run of ``scenario`` in the worker process, or on a thread."""
+        if not self.processes:
+            return TrainingWorker(
+                build=lambda: scenario.create_session(config), paused=paused,
+                interval=self.interval, hold_at=self.hold_at, views=ViewDemand(self.view_wants),
+            ).start()
+        return self._worker_process().open_run(
+            scenario.name, config, paused=paused, hold_at=self.hold_at,
+            wants=self.view_wants, interval=self.interval)
+
+    def _worker_process(self) -> WorkerProcess:
+        """The worker process, started now if there is none or it has died."""
+        if self.process is None or not self.process.alive:
+            self.process = WorkerProcess(hang_seconds=self.hang_seconds)
+        return self.process
 
     def _continue(self, *, paused: bool) -> bool:
         """Resume a session whose loop ended (after a divergence): same run, new worker."""
+        if isinstance(self.worker, ProcessWorker):
+            return self._continue_in_process(paused=paused)
         session = self.session
         if session is None or self.config is None:
             return False
@@ -136,9 +216,58 @@ class RunController(QObject):
         live, _ = session.config.live_changes(self.config)
         for name, value in live.items():
             worker.mailbox.post(name, value)
-        self.worker = worker.start()
-        self._timer.start()
+        self.worker = self._listen(worker.start())
+        self._wake()
         return True
+
+    def _continue_in_process(self, *, paused: bool) -> bool:
+        """The same in the worker process: it keeps an ended run's session until the next
+        run opens; a process that died has none, so this is False and a new run starts."""
+        source = self.worker
+        assert isinstance(source, ProcessWorker)
+        if (self.config is None or source.run_id is None or source.alive
+                or not source.process.alive):
+            return False
+        self._retire()
+        self._hold_gc()
+        self.worker = self._listen(source.process.continue_run(
+            source, paused=paused, config=self.config, hold_at=self.hold_at,
+            wants=self.view_wants, interval=self.interval))
+        self._wake()
+        return True
+
+    def _listen(self, worker: TrainingWorker | ProcessWorker) -> TrainingWorker | ProcessWorker:
+        """Have ``worker``'s puts wake the poll timer while it sleeps (see the module doc)."""
+        worker.outbox.on_put = self._put_arrived
+        return worker
+
+    def _put_arrived(self) -> None:
+        """On the worker's thread, after a put: wake the GUI thread if it sleeps. The GUI
+        thread sets ``_sleeping`` before it looks at the outbox a last time, and the worker
+        reads it after its put, so one of the two always sees the other."""
+        if self._sleeping:
+            self._sleeping = False
+            try:
+                self._woken.emit()
+            except RuntimeError:  # the controller was deleted (the window closed)
+                pass
+
+    def _wake(self) -> None:
+        """Start polling (a run, a step, a command, or something arrived)."""
+        self._sleeping = False
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _sleep_if_nothing_comes(self) -> None:
+        """Stop the timer unless the run trains or something waits in the outbox."""
+        worker = self.worker
+        if self.state == RUNNING and worker is not None and worker.alive:
+            return
+        self._sleeping = True
+        if worker is not None and len(worker.outbox):
+            self._wake()  # it arrived between the drain and now
+            return
+        self._timer.stop()
 
     def _retire(self) -> None:
         if self.worker is not None:
@@ -190,6 +319,7 @@ class RunController(QObject):
         elif not self._continue(paused=False):
             self._start_new(running=True)
         self._set_state(RUNNING)
+        self._wake()
 
     def pause(self) -> None:
         if self.worker is not None and self.worker.alive:
@@ -207,10 +337,10 @@ class RunController(QObject):
         assert self.worker is not None
         self.worker.mailbox.step(count)
         self._set_state(PAUSED)
+        self._wake()
 
     def step_epoch(self) -> None:
-        session = self.session
-        self.step(session.steps_per_epoch if session is not None else 1)
+        self.step(self.steps_per_epoch)
 
     # -- hyperparameters ------------------------------------------------------------------
     def set_value(self, name: str, value: Any) -> str:
@@ -263,6 +393,7 @@ class RunController(QObject):
         self._retired = [worker for worker in self._retired if worker.alive]
         worker = self.worker
         if worker is None:
+            self._sleep_if_nothing_comes()
             return
         snapshots: list[Snapshot] = []
         for item in worker.outbox.take_all():
@@ -294,6 +425,7 @@ class RunController(QObject):
         if (worker is self.worker and not worker.alive and not len(worker.outbox)
                 and self.state != FINISHED):
             self._set_state(FINISHED)
+        self._sleep_if_nothing_comes()
 
     def _event(self, event: WorkerEvent, latest: Snapshot | None = None) -> None:
         """``latest``: the newest snapshot taken from the outbox before the event."""
@@ -315,8 +447,16 @@ class RunController(QObject):
     def shutdown(self, timeout: float = 1.0) -> bool:
         """Stop every worker and wait up to ``timeout`` seconds in all; True if all ended."""
         self._timer.stop()
+        self._sleeping = False  # nothing wakes a controller that is shut down
+        for worker in (self.worker, *self._retired):
+            if worker is not None:
+                worker.outbox.on_put = None
         self._drop_fallback()
         self._retire()
+        if self.process is not None:  # the child stops its runs as it leaves
+            self.process.close(timeout * 0.6)
+            self.process = None
+            self._retired = []
         deadline = time.monotonic() + timeout
         for worker in self._retired:
             worker.join(max(0.0, deadline - time.monotonic()))

@@ -57,12 +57,15 @@ def lesson_html(text: str) -> str:
 
 class MainWindow(QMainWindow):
     def __init__(self, target: str | None = None, *, settings: QSettings | None = None,
-                 interval: float | None = None) -> None:
+                 interval: float | None = None, processes: bool | None = None) -> None:
+        """``processes``: train in a worker process (``runner.processes_by_default``)
+        or on a thread of this one."""
         super().__init__()
         self.setObjectName("nnviz-main")
         self.setWindowTitle("nnviz")
         self.settings = settings if settings is not None else app_settings()
-        self.runner = RunController(self, **({"interval": interval} if interval else {}))
+        self.runner = RunController(self, **({"interval": interval} if interval else {}),
+                                    processes=processes)
         self.target: Target | None = None
         self.controls: ControlsPanel | None = None
         #: a lesson's comparison waits for run A to reach this step (``run_comparison``)
@@ -218,12 +221,14 @@ class MainWindow(QMainWindow):
 
     def _idle_checkpoint(self) -> Any:
         """The session's weights for a saved run, only while no step can be running."""
-        session, latest = self.runner.session, self.last_snapshot
-        if session is None or latest is None or self.runner.state == RUNNING:
+        latest = self.last_snapshot
+        taken = self.runner.checkpoint() if latest is not None else None
+        if taken is None or latest is None:
             return None
-        if (session.run_id, session.step_count) != (latest.run_id, latest.step):
+        run_id, step, state = taken
+        if (run_id, step) != (latest.run_id, latest.step):
             return None  # the weights would not match the curves being saved
-        return session.checkpoint()
+        return state
 
     # -- choosing what to train -----------------------------------------------------------
     def open_target(self, name: str, *, fallback: str | None = None) -> bool:
@@ -326,7 +331,7 @@ class MainWindow(QMainWindow):
         self.controls.set_config(compare)
         if self.runner.set_config(compare) == "live":
             self.runner.reset()  # B is a run of its own from step 0, not A's weights going on
-        if self.runner.session is None or self.runner.state != RUNNING:
+        if not self.runner.has_run or self.runner.state != RUNNING:
             self.runner.run()
         self.show_message("info", "Pinned the first run; the comparison run draws over it")
 

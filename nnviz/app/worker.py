@@ -66,8 +66,17 @@ class Outbox:
         self._holding: dict[str, deque[int]] = {}
         self._sequence = 0
         self._first = 0
+        #: called (on the putting thread) after each put, so a consumer that sleeps while
+        #: nothing arrives can wake up instead of polling (``RunController``)
+        self.on_put: Callable[[], None] | None = None
 
     def put(self, item: Snapshot | WorkerEvent) -> None:
+        self._put(item)
+        wake = self.on_put
+        if wake is not None:
+            wake()
+
+    def _put(self, item: Snapshot | WorkerEvent) -> None:
         with self._lock:
             self._items.append(item)
             if isinstance(item, Snapshot):

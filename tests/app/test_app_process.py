@@ -7,7 +7,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent("""
+    import os
     import threading
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -18,7 +21,8 @@ SCRIPT = textwrap.dedent("""
         window = next(w for w in window if w.objectName() == "nnviz-main")
         window.runner.run()
         def close():
-            assert window.runner.session.step_count > 0, "never trained"
+            latest = window.last_snapshot
+            assert latest is not None and latest.step > 0, "never trained"
             window.quit_action.trigger()
         QTimer.singleShot(1500, close)
 
@@ -26,16 +30,23 @@ SCRIPT = textwrap.dedent("""
     QTimer.singleShot(0, drive)
     code = main.run_app("moons")
     alive = [t.name for t in threading.enumerate() if t.name == "nnviz-training"]
-    print("exit", code, "threads", alive)
+    children = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as listing:
+            children += listing.read().split()
+    print("exit", code, "threads", alive, "children", children)
 """)
 
 
-def test_nnviz_app_closes_mid_run_without_warnings(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+@pytest.mark.parametrize("worker", ["process", "thread"])
+def test_nnviz_app_closes_mid_run_without_warnings(tmp_path, worker):
+    """The app as a person starts it (training in a worker process), and on a thread."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path),
+               NNVIZ_WORKER=worker)
     done = subprocess.run([sys.executable, "-W", "error", "-c", SCRIPT], capture_output=True,
                           text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "exit 0 threads []" in done.stdout
+    assert "exit 0 threads [] children []" in done.stdout
     noise = [line for line in done.stderr.splitlines()
              if line.strip() and "propagateSizeHints" not in line]
     assert noise == []
