@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import shutil
 import sys
 import textwrap
@@ -41,6 +42,8 @@ REPORTS = 10
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 EXIT_WRITE_FAILED = 4
+#: as a shell reports a program killed by SIGPIPE (128 + 13): its reader closed the pipe
+EXIT_BROKEN_PIPE = 141
 #: argparse echoes what was typed; a message stays one readable line
 ARGUMENT_MESSAGE_CHARACTERS = 300
 
@@ -329,6 +332,8 @@ def command_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt:
         err.write("nnviz: interrupted\n")
         return 130
+    except BrokenPipeError:
+        raise  # the reader of our output went away: ``main`` ends quietly
     except (OSError, ValueError) as error:  # data that only turns out bad once training reads it
         printer.close()  # ends the progress bar's line first
         err.write(f"nnviz: error: {scenario.name}: {error}\n")
@@ -472,4 +477,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except UsageError as error:
         err.write(f"nnviz: error: {error}\n")
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader went away (``nnviz show run.nnviz | head``): not an error to report; point
+        # stdout at nothing so the interpreter's final flush does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 

