@@ -55,6 +55,13 @@ def lesson_html(text: str) -> str:
     return UI_QUOTE.sub(lambda quoted: f"<b>{quoted.group(1)}</b>", html.escape(text))
 
 
+PAUSED_HINT = ": Space runs, N steps once"
+
+
+def paused_text(step: int) -> str:
+    return f"Paused at step {step:,}{PAUSED_HINT}"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, target: str | None = None, *, settings: QSettings | None = None,
                  interval: float | None = None, processes: bool | None = None) -> None:
@@ -359,6 +366,10 @@ class MainWindow(QMainWindow):
         self.runner.want_views(self.panel_area.view_wants())  # at the rates just measured
         newest = snapshots[-1]
         self.readout.show_snapshot(newest)
+        if self.statusBar().currentMessage().endswith(PAUSED_HINT):
+            # the worker finishes the step it was in after Pause was pressed: the message
+            # follows the snapshots still arriving, so it names the step training stopped at
+            self.statusBar().showMessage(paused_text(newest.step))
         if self._comparison_at is not None and newest.step >= self._comparison_at:
             self._start_comparison()
 
@@ -378,8 +389,7 @@ class MainWindow(QMainWindow):
         if state == RUNNING:
             self.statusBar().showMessage("Training: Space pauses, N takes one step")
         elif state == PAUSED and self.last_snapshot is not None:
-            self.statusBar().showMessage(
-                f"Paused at step {self.last_snapshot.step:,}: Space runs, N steps once")
+            self.statusBar().showMessage(paused_text(self.last_snapshot.step))
 
     def show_message(self, level: str, text: str) -> None:
         """The status bar keeps the last message; warnings and errors also show a banner."""

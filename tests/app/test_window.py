@@ -352,3 +352,17 @@ def test_a_long_line_up_adapts_its_columns_to_the_width(qtbot):
     qtbot.waitUntil(lambda: area.columns == 3)
     qtbot.waitUntil(lambda: area.frames[2].geometry().top() == area.frames[0].geometry().top())
     assert area.frames[3].geometry().top() > area.frames[0].geometry().bottom()
+
+
+def test_the_pause_message_names_the_step_training_stopped_at(qtbot, window, wait_for_step):
+    """Pause is pressed at one snapshot; the worker finishes its step and sends the last ones
+    after: the status bar follows them, and ends on the step the readout shows."""
+    window.run_action.trigger()
+    wait_for_step(window, 50)
+    window.run_action.trigger()  # Pause
+    qtbot.waitUntil(lambda: not window.runner.worker.alive or window.runner.state == "paused",
+                    timeout=5000)
+    qtbot.wait(300)  # the snapshots still on their way
+    newest = window.last_snapshot.step
+    assert window.statusBar().currentMessage() == f"Paused at step {newest:,}: Space runs, " \
+                                                  "N steps once"
