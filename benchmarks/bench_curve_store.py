@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 #: (module, class, method) timed on the GUI thread
@@ -74,13 +73,12 @@ def spin(seconds: float) -> None:
 
 
 def measure(seconds: float) -> dict[str, Any]:
+    from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
     spent: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     install_timers(spent)  # before the window connects its slots to these methods
-    folder = tempfile.mkdtemp(prefix="nnviz-bench-")
-    window = MainWindow("moons", settings=QSettings(os.path.join(folder, "s.ini"),
-                                                    QSettings.Format.IniFormat))
+    window = MainWindow("moons", settings=scratch_settings("nnviz-bench-"))
     window.resize(1440, 900)
     window.show()
     window.runner.run()

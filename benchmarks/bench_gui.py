@@ -38,7 +38,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 
@@ -49,7 +48,6 @@ from PySide6.QtCore import (
     QEvent,
     QEventLoop,
     QObject,
-    QSettings,
     QTimer,
 )
 from PySide6.QtWidgets import QApplication
@@ -126,11 +124,10 @@ def main_panel(window):
 
 def with_window(app: QApplication, seconds: float, panels: list[str] | None = None, *,
                 processes: bool = True, name: str = "moons") -> dict[str, float]:
+    from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
-    folder = tempfile.mkdtemp(prefix="nnviz-bench-")
-    window = MainWindow(name, settings=QSettings(os.path.join(folder, "s.ini"),
-                                                 QSettings.Format.IniFormat),
+    window = MainWindow(name, settings=scratch_settings("nnviz-bench-"),
                         processes=processes)
     if panels:
         window.panel_area.set_kinds(panels)

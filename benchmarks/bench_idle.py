@@ -21,12 +21,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -112,13 +111,12 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     from nnviz.app.main import configure_interpreter
+    from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
     configure_interpreter()
     app = QApplication.instance() or QApplication([])
-    folder = tempfile.mkdtemp(prefix="nnviz-idle-")
-    window = MainWindow("moons", settings=QSettings(os.path.join(folder, "s.ini"),
-                                                    QSettings.Format.IniFormat),
+    window = MainWindow("moons", settings=scratch_settings("nnviz-idle-"),
                         processes=args.worker == "process")
     window.resize(1440, 900)
     window.show()

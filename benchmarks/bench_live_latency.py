@@ -22,12 +22,11 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 #: slider positions the changes alternate between (a log slider: 10x apart or so)
@@ -82,13 +81,12 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     from nnviz.app.main import configure_interpreter
+    from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
     configure_interpreter()
     app = QApplication.instance() or QApplication([])
-    folder = tempfile.mkdtemp(prefix="nnviz-latency-")
-    window = MainWindow("moons", settings=QSettings(os.path.join(folder, "s.ini"),
-                                                    QSettings.Format.IniFormat),
+    window = MainWindow("moons", settings=scratch_settings("nnviz-latency-"),
                         processes=args.worker == "process")
     window.resize(1440, 900)
     window.show()

@@ -52,7 +52,6 @@ import gc
 import math
 import os
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections import Counter
@@ -60,7 +59,7 @@ from collections import Counter
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
 from nnviz.app.worker import SNAPSHOT_INTERVAL
@@ -402,13 +401,12 @@ def main() -> int:
     args = parser.parse_args()
 
     from nnviz.app.main import configure_interpreter
+    from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
     configure_interpreter()
     app = QApplication.instance() or QApplication([])
-    folder = tempfile.mkdtemp(prefix="nnviz-soak-")
-    window = MainWindow(args.target, settings=QSettings(os.path.join(folder, "s.ini"),
-                                                        QSettings.Format.IniFormat),
+    window = MainWindow(args.target, settings=scratch_settings("nnviz-soak-"),
                         processes=args.worker == "process")
     window.resize(1440, 900)
     window.show()

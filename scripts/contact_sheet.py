@@ -23,7 +23,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,18 +101,17 @@ def all_targets() -> list[str]:
 
 def photograph(name: str, folder: Path, size: tuple[int, int], steps: int,
                timeout: float) -> Shot:
-    from PySide6.QtCore import QSettings
 
     from nnviz.app.export import panel_name
     from nnviz.app.main import dispose
     from nnviz.app.panel_checks import problems
+    from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
     reason = unavailable_reason(name)
     if reason:
         return Shot(name, None, note=f"unavailable here: {reason}", unavailable=True)
-    settings_dir = tempfile.mkdtemp(prefix="nnviz-sheet-")
-    settings = QSettings(os.path.join(settings_dir, "settings.ini"), QSettings.Format.IniFormat)
+    settings = scratch_settings("nnviz-sheet-")
     window = MainWindow(name, settings=settings)
     try:
         opened = window.target is not None and window.target.name == name

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -33,18 +32,16 @@ def main() -> int:
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
-    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from nnviz.app.main import configure_interpreter, dispose
+    from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
     configure_interpreter()
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (kept alive)
-    # a throw-away settings file, not the person's layout; never os.devnull: QSettings saves
-    # by writing a new file and renaming it over the old one, which as root replaces /dev/null
-    folder = tempfile.mkdtemp(prefix="nnviz-screenshot-")
-    settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
+    settings = scratch_settings("nnviz-screenshot-")
     window = MainWindow(args.target, settings=settings)
     if window.target is None or window.target.name != args.target:
         print(f"screenshot: {window.banner.text() or f'could not open {args.target!r}'}; "
