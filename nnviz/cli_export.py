@@ -8,6 +8,10 @@ its views (and views along the run where they keep a history: :func:`train_for_e
 exported with their sidecars into the folder. A write that fails there (a full
 disk, a folder made read-only meanwhile) removes what this export wrote and ends with one line
 and exit status 4: the folder holds the whole set or nothing new.
+
+``--data`` writes the run's data set instead, without training: the full training and test
+sets as one CSV (:mod:`nnviz.io.dataset_csv`) that ``dataset=file`` reads back to the same
+points and the same split.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output size of every PNG in pixels (default: 800x600 × scale)")
     parser.add_argument("--scale", type=number, default=1.0,
                         help="device-pixel ratio of the rendering, 2 = sharper (default 1)")
+    parser.add_argument("--data", action="store_true",
+                        help="write the whole data set (train and test, one CSV that "
+                             "dataset=file reads back) instead of figures; no training")
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -93,7 +100,10 @@ def command_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"--out: {error}") from None
     code = 1
     try:
-        code = _train_and_export(args, folder, formats, size, out, err)
+        if getattr(args, "data", False):
+            code = _export_data_set(args, folder, out, err)
+        else:
+            code = _train_and_export(args, folder, formats, size, out, err)
     finally:
         if code != 0:  # an export that wrote nothing leaves no empty folder behind either
             for path in created:
@@ -155,6 +165,36 @@ def views_keep_history(views: Mapping[str, Any]) -> bool:
 def _missing_folders(folder: Path) -> list[Path]:
     """The folders ``check_writable_folder`` will create for ``folder``, deepest first."""
     return [path for path in (folder, *folder.parents) if not path.exists()]
+
+
+def _export_data_set(args: argparse.Namespace, folder: Path, out: TextIO, err: TextIO
+                     ) -> int:
+    """``--data``: the configured data set, as drawn or read and before input scaling, written
+    as ``NAME-dataset.csv`` in ``folder``."""
+    from nnviz.cli import EXIT_WRITE_FAILED, UsageError, resolve_config
+    from nnviz.io.dataset_csv import write_dataset_csv
+    from nnviz.scenarios.moons import MoonsConfig, raw_data
+    from nnviz.scenarios.params import ParamError
+
+    scenario, config, preset = resolve_config(args.scenario, args.preset, args.assignments)
+    if not isinstance(config, MoonsConfig):
+        raise UsageError(f"--data: {scenario.name} has no point data set to save; the moons "
+                         "scenario and its presets do")
+    try:
+        data = raw_data(config)
+    except (OSError, ValueError, ParamError) as error:
+        raise UsageError(f"{scenario.name}: {error}") from None
+    path = folder / f"{preset.name if preset else scenario.name}-dataset.csv"
+    notes = [f"nnviz export --data: {scenario.name} dataset={config.dataset}, "
+             f"{len(data.train_y):,} training and {len(data.test_y):,} test points"]
+    try:
+        write_dataset_csv(path, data, notes)
+    except OSError as error:
+        path.unlink(missing_ok=True)
+        err.write(f"nnviz: error: {write_failure(folder, error)}\n")
+        return EXIT_WRITE_FAILED
+    out.write(f"{path}\n")
+    return 0
 
 
 def _train_and_export(args: argparse.Namespace, folder: Path, formats: tuple[str, ...],

@@ -300,6 +300,39 @@ class ExportController(QObject):
         self._report(written)
         return written
 
+    def save_data_set(self, panel: Panel) -> Path | None:
+        """The panel's points as a CSV that ``dataset=file`` reads back (train and test, a
+        ``split`` column), through a save dialog that says when they are only a sample."""
+        from nnviz.io.dataset_csv import write_dataset_csv
+
+        held = panel.point_data_set()
+        if held is None:
+            return None
+        data, notes = held
+        sampled = len(notes) > 1
+        snapshot = panel.last_snapshot
+        stem = export_stem(snapshot.scenario if snapshot else "nnviz",
+                           snapshot.step if snapshot else None,
+                           "dataset-sample" if sampled else "dataset")
+        title = ("Save data set as CSV (a sample of the points: nnviz export --data "
+                 "writes them all)" if sampled else "Save data set as CSV")
+        dialog = QFileDialog(self._dialog_parent() or panel.window(), title,
+                             str(self.folder / f"{stem}.csv"), "CSV files (*.csv)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("csv")
+        if not self.run_dialog(dialog) or not dialog.selectedFiles():
+            return None
+        path = Path(dialog.selectedFiles()[0])
+        try:
+            write_dataset_csv(path, data, notes)
+        except OSError as error:
+            self._fail("Saving the data set", error)
+            return None
+        self.folder = path.parent
+        self.message.emit(f"Wrote {path.name} in {path.parent}"
+                          + (f" ({notes[1]})" if sampled else ""))
+        return path
+
     def copy(self, panel: Panel) -> None:
         try:
             export.copy_to_clipboard(panel, scale=2.0)
@@ -335,6 +368,9 @@ class ExportController(QObject):
         if panel.compares_runs:
             entries.append(("Export pinned and current side by side…",
                             lambda: self.export_comparison(panel), panel.can_compare()))
+        if hasattr(panel, "point_data_set"):
+            entries.append(("Save data set as CSV…", lambda: self.save_data_set(panel),
+                            panel.point_data_set() is not None))
         for text, slot, enabled in entries:
             action = QAction(text, menu)
             action.setEnabled(enabled)

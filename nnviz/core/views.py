@@ -70,6 +70,9 @@ class DecisionGrid:
     x_label: str = ""
     y_label: str = ""
     title: str = ""
+    #: how many training and test points the whole set has; more than drawn when the points
+    #: are a sample (:data:`MAX_DRAWN_POINTS`); (0, 0): not told, as many as drawn
+    point_totals: tuple[int, int] = (0, 0)
     #: where the winning class changes: segments in data units, (2k, 2) pairs of ends. Worked
     #: out here, on the worker side, not per frame on the GUI thread (~5 ms at 200×200); a
     #: grid rebuilt from a message or a file brings its own (None: work them out now)
@@ -84,6 +87,12 @@ class DecisionGrid:
     @property
     def n_classes(self) -> int:
         return int(self.probabilities.shape[-1])
+
+    @property
+    def points_sampled(self) -> bool:
+        """Whether the points are a sample of a larger set (the drawing cap)."""
+        return (self.point_totals[0] > len(self.train_labels)
+                or self.point_totals[1] > len(self.test_labels))
 
 
 def padded_extent(points: Array, margin: float = 0.1) -> tuple[float, float, float, float]:
@@ -192,6 +201,11 @@ class NetworkView:
     extent: tuple[float, float, float, float] | None = None
     unit_grids: tuple[Array, ...] = ()
     activation: str = ""
+    #: the input nodes' names where they are not just x₁, x₂ (extra features: x₁², sin x₁ …)
+    input_names: tuple[str, ...] = ()
+    #: each input over the ``extent`` grid, (inputs, r, r), where inputs are computed from
+    #: the plane (extra features); None: the inputs are the plane's own x₁, x₂ ramps
+    input_grids: Array | None = None
 
 
 @dataclass(frozen=True)

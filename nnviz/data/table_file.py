@@ -11,12 +11,17 @@ What is read, and how:
 * The kind is told by the first bytes, not the name: NumPy's ``\\x93NUMPY`` is a ``.npy``
   array, a zip archive is a ``.npz``, anything else must be UTF-8 text.
 * Text: blank lines and lines starting with ``#`` are skipped. The delimiter is found on the
-  first row: a tab if it has one, else a semicolon if it has one, else a comma. The first row
-  is a header when one of its fields is not a number where the second row's is (``x,y,label``
-  over ``0.5,1.2,a``); without one the features are named ``x1``…``xn``. Fields may be quoted
-  with ``"``, but a quoted field must not hold the delimiter.
+  first row, outside quotes: a tab if it has one, else a semicolon if it has one, else a
+  comma if it has one, else runs of spaces (the classic ``.txt`` data files, columns lined up
+  with blanks; leading blanks are not an empty field). The first row is a header when one of
+  its fields is not a number where the second row's is (``x,y,label`` over ``0.5,1.2,a``);
+  without one the features are named ``x1``…``xn``. Fields may be quoted with ``"`` as CSV
+  does: a quoted field keeps the delimiters inside it (``"a,b"``) and ``""`` is one quote.
 * ``.npy``: a 2-D numeric array, the label in one column. ``.npz``: features and labels as two
   arrays named ``X``/``y``, ``x``/``y`` or ``features``/``labels``.
+* A header column named ``split`` whose values are ``train`` or ``test`` (as ``nnviz export
+  --data`` writes) says which rows are held out: it is not a feature, and the file's split is
+  kept (in file order) instead of a seeded one.
 * The label column is the last one unless ``label_column`` names another, by header name or by
   0-based index (negative counts from the end). Labels that are all whole numbers are classes
   sorted numerically (``2`` before ``10``); any other labels are names sorted as text. Class k
@@ -31,6 +36,7 @@ can point at it wherever nnviz is installed.
 
 from __future__ import annotations
 
+import csv
 import functools
 import io
 import re
@@ -52,6 +58,10 @@ RESOURCE_PREFIX = "resource:"
 FILE_DATASET = "file"
 #: the array names a ``.npz`` may use, as (features, labels) pairs, in the order tried
 NPZ_NAMES = (("X", "y"), ("x", "y"), ("features", "labels"))
+#: the header name of the column that says each row's split (values ``train``/``test``)
+SPLIT_COLUMN = "split"
+#: the values a split column may hold
+SPLIT_VALUES = ("train", "test")
 #: what a data file may be, for messages
 KINDS_TEXT = "a CSV or TSV table, a .npy array or a .npz archive"
 
@@ -69,6 +79,10 @@ LARGEST_LABEL = 10**15
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
 _CONVERSION_ERROR = re.compile(r"at row (\d+), column (\d+)")
+#: a quoted field (``""`` inside is one quote)
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+#: a field of a blank-separated row: quoted, or a run of non-blanks
+_BLANK_FIELD = re.compile(r'"(?:[^"]|"")*"|\S+')
 
 
 class TableFileError(ValueError):
@@ -80,7 +94,8 @@ class LabelledTable:
     """A data file's rows: ``features`` (n, d) finite float64, ``labels`` (n,) int64 in 0..K−1.
 
     ``class_names[k]`` is class k's label as the file spells it; ``feature_names`` are the
-    header's names of the feature columns (``x1``…``xd`` without a header).
+    header's names of the feature columns (``x1``…``xd`` without a header). ``test_rows``
+    marks the rows a ``split`` column holds out (None: the file does not say).
     """
 
     features: Array
@@ -88,6 +103,7 @@ class LabelledTable:
     class_names: tuple[str, ...]
     feature_names: tuple[str, ...]
     path: Path
+    test_rows: Array | None = None
 
     @property
     def n_rows(self) -> int:
@@ -155,16 +171,23 @@ def load_table_cached(path: str | Path, label_column: int | str | None = None, *
 def _load_once(path: str, mtime_ns: int, size: int, label_column: int | str | None,
                min_features: int) -> LabelledTable:
     table = load_table(path, label_column, min_features=min_features)
-    for array in (table.features, table.labels):
-        array.flags.writeable = False
+    for array in (table.features, table.labels, table.test_rows):
+        if array is not None:
+            array.flags.writeable = False
     return table
 
 
 def table_split(table: LabelledTable, test_fraction: float, seed: int) -> Split:
     """The table shuffled by ``seed`` and split like the toy sets (:func:`~nnviz.data.toy.split`),
-    with its class and feature names."""
-    rng = np.random.default_rng(seed)
-    data = split(table.features, table.labels, test_fraction, rng, table.n_classes)
+    with its class and feature names; a file with a ``split`` column keeps its own split,
+    rows in file order (``test_fraction`` and ``seed`` are then not used)."""
+    if table.test_rows is not None:
+        test, train = table.test_rows, ~table.test_rows
+        data = Split(table.features[train], table.labels[train], table.features[test],
+                     table.labels[test], table.n_classes)
+    else:
+        rng = np.random.default_rng(seed)
+        data = split(table.features, table.labels, test_fraction, rng, table.n_classes)
     return replace(data, class_names=table.class_names, feature_names=table.feature_names)
 
 
@@ -205,6 +228,8 @@ class _Parts:
     columns: tuple[int, ...]
     #: each row's line number in a text file; None for arrays (row i is i + 1)
     rows: Array | None = None
+    #: the rows a ``split`` column holds out (None: no such column)
+    test_rows: Array | None = None
 
 
 def _read_content(path: Path) -> bytes | list[str]:
@@ -246,31 +271,61 @@ def _from_lines(lines: list[str], path: Path, label_column: int | str | None) ->
         raise TableFileError(f"{_named(path)}: a header row and no data rows")
     _check_rows(path, len(data))
     label = _label_index(path, label_column, n_columns, names)
-    feature_columns = [c for c in range(n_columns) if c != label]
+    split_column = _split_index(names, label, _fields(data[0], delimiter))
+    feature_columns = [c for c in range(n_columns) if c not in (label, split_column)]
     _check_feature_count(path, len(feature_columns))
     text_table = _TextTable(path, data, data_rows, delimiter, n_columns, names, int(rows[0]))
     features, labels = text_table.parse(label, feature_columns)
+    test_rows = None if split_column is None else text_table.test_rows(split_column)
     feature_names = (tuple(names[c] for c in feature_columns) if names is not None
                      else _default_names(len(feature_columns)))
     return _Parts(features, labels, feature_names, tuple(c + 1 for c in feature_columns),
-                  data_rows)
+                  data_rows, test_rows)
 
 
-def _delimiter(line: str) -> str:
-    """Tab if the first row has one, else semicolon if it has one, else comma."""
-    for candidate in ("\t", ";"):
-        if candidate in line:
+def _split_index(names: list[str] | None, label: int, first_row: list[str]) -> int | None:
+    """The 0-based index of the header's ``split`` column, unless it is the label or holds
+    numbers (then it is a feature that happens to be called so)."""
+    if names is None:
+        return None
+    found = [c for c, name in enumerate(names) if name.strip().lower() == SPLIT_COLUMN]
+    if not found or found[0] == label or found[0] >= len(first_row):
+        return None
+    return None if _is_number(first_row[found[0]]) else found[0]
+
+
+def _delimiter(line: str) -> str | None:
+    """Tab if the first row has one outside quotes, else semicolon, else comma; None (runs
+    of blanks, as NumPy's reader takes it) when the row has none of them but has blanks."""
+    bare = _QUOTED.sub("", line) if '"' in line else line
+    for candidate in ("\t", ";", ","):
+        if candidate in bare:
             return candidate
-    return ","
+    return None if len(_BLANK_FIELD.findall(line)) > 1 else ","
 
 
-def _fields(line: str, delimiter: str) -> list[str]:
-    return [_unquoted(field.strip()) for field in line.split(delimiter)]
+def _fields(line: str, delimiter: str | None) -> list[str]:
+    """A row's fields, stripped and unquoted; quoted delimiters stay inside their field.
+    Only rows with a quote take the slower, quote-aware split."""
+    if '"' not in line:
+        return [field.strip() for field in line.split(delimiter)]
+    if delimiter is None:
+        return [_unquoted(field) for field in _BLANK_FIELD.findall(line)]
+    row = next(csv.reader([line], delimiter=delimiter), [])  # a quote opens a field only
+    # right after the delimiter, as for NumPy's reader and RFC 4180
+    return [_unquoted(field.strip()) for field in row]
+
+
+def _field_count(line: str, delimiter: str | None) -> int:
+    """How many fields a row has (counted fast where it has no quote)."""
+    if '"' in line:
+        return len(_fields(line, delimiter))
+    return line.count(delimiter) + 1 if delimiter is not None else len(line.split())
 
 
 def _unquoted(field: str) -> str:
     if len(field) >= 2 and field[0] == field[-1] == '"':
-        return field[1:-1].strip()
+        return field[1:-1].replace('""', '"').strip()
     return field
 
 
@@ -301,14 +356,14 @@ def _check_feature_count(path: Path, n_features: int) -> None:
     if n_features == 0:
         raise TableFileError(
             f"{_named(path)}: one column only; a data file needs feature columns and a label "
-            "column, separated by commas, semicolons or tabs")
+            "column, separated by commas, semicolons, tabs or runs of blanks")
     if n_features > limits.MAX_TABLE_FEATURES:
         raise TableFileError(
             f"{_named(path)}: {n_features} feature columns, more than the limit of "
             f"{limits.MAX_TABLE_FEATURES} (see 'Limits' in the README)")
 
 
-_DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab"}
+_DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab", None: "runs of blanks"}
 
 
 def _label_index(path: Path, label_column: int | str | None, n_columns: int,
@@ -351,7 +406,7 @@ class _TextTable:
     path: Path
     data: list[str]
     rows: Array
-    delimiter: str
+    delimiter: str | None
     n_columns: int
     names: list[str] | None
     #: the line number of the file's first row (the header, if it has one)
@@ -359,6 +414,9 @@ class _TextTable:
 
     def parse(self, label: int, feature_columns: list[int]) -> tuple[Array, Array]:
         """(features (n, d) float64, labels: float64 numbers or stripped text)."""
+        used = sorted([*feature_columns, label])
+        if len(used) < self.n_columns:  # a split column of words: read the others
+            return self._parse_columns(used, label, feature_columns)
         try:
             table = self._numbers(None)
         except ValueError as error:
@@ -376,9 +434,46 @@ class _TextTable:
             features = self._numbers(feature_columns)
         except ValueError as error:
             raise self._conversion_error(error) from None
-        labels = np.loadtxt(self.data, delimiter=self.delimiter, usecols=[label], dtype=str,
-                            comments=None, quotechar='"', ndmin=1)
-        return features, np.char.strip(labels)
+        return features, self._texts(label)
+
+    def _parse_columns(self, used: list[int], label: int, feature_columns: list[int]
+                       ) -> tuple[Array, Array]:
+        """:meth:`parse` of the ``used`` columns only (the file has a split column)."""
+        self._check_ragged()
+        try:
+            table = self._numbers(used)
+        except ValueError as error:
+            if self._bad_column(error) != label:
+                raise self._conversion_error(error) from None
+        else:
+            return (table[:, [used.index(c) for c in feature_columns]],
+                    table[:, used.index(label)])
+        try:
+            features = self._numbers(feature_columns)
+        except ValueError as error:
+            raise self._conversion_error(error) from None
+        return features, self._texts(label)
+
+    def _texts(self, column: int) -> Array:
+        """One column's fields as stripped text."""
+        texts = np.loadtxt(self.data, delimiter=self.delimiter, usecols=[column], dtype=str,
+                           comments=None, quotechar='"', ndmin=1)
+        return np.char.strip(texts)
+
+    def test_rows(self, column: int) -> Array:
+        """Which rows the split ``column`` holds out: its values must be train or test."""
+        values = np.char.lower(self._texts(column))
+        test = values == SPLIT_VALUES[1]
+        wrong = np.flatnonzero(~(test | (values == SPLIT_VALUES[0])))
+        if len(wrong):
+            at = int(wrong[0])
+            raise TableFileError(
+                f"{_named(self.path)}: row {self.rows[at]}, {_column_text(column, self.names)}"
+                f": {_shown(str(values[at]))} is not train or test")
+        if test.all():
+            raise TableFileError(f"{_named(self.path)}: the split column holds out every row; "
+                                 "some must be train")
+        return test
 
     def _numbers(self, columns: list[int] | None) -> Array:
         return np.loadtxt(self.data, delimiter=self.delimiter, usecols=columns,
@@ -386,15 +481,17 @@ class _TextTable:
 
     def _check_ragged(self) -> None:
         """Every row must have as many fields as the first (counted by delimiters)."""
-        counts = np.fromiter((line.count(self.delimiter) for line in self.data),
-                             dtype=np.int64, count=len(self.data)) + 1
+        counts = np.fromiter((_field_count(line, self.delimiter) for line in self.data),
+                             dtype=np.int64, count=len(self.data))
         wrong = np.flatnonzero(counts != self.n_columns)
         if len(wrong):
             at = int(wrong[0])
+            quotes = ("; a quote opens a field only right after the delimiter"
+                      if '"' in self.data[at] else "")
             raise TableFileError(
                 f"{_named(self.path)}: row {self.rows[at]} has {counts[at]} fields, row "
                 f"{self.first_row} has {self.n_columns} (ragged rows; the delimiter is "
-                f"{_DELIMITER_NAMES[self.delimiter]})")
+                f"{_DELIMITER_NAMES[self.delimiter]}{quotes})")
 
     @staticmethod
     def _bad_column(error: ValueError) -> int | None:
@@ -408,8 +505,8 @@ class _TextTable:
         if found is None:
             return TableFileError(f"{_named(self.path)}: {_one_line(str(error))}")
         index, column = int(found.group(1)), int(found.group(2)) - 1
-        fields = self.data[index].split(self.delimiter)
-        value = _unquoted(fields[column].strip()) if column < len(fields) else ""
+        fields = _fields(self.data[index], self.delimiter)
+        value = fields[column] if column < len(fields) else ""
         problem = "empty value" if not value else f"{_shown(value)} is not a number"
         return TableFileError(f"{_named(self.path)}: row {self.rows[index]}, "
                               f"{_column_text(column, self.names)}: {problem}")
@@ -520,7 +617,7 @@ def _table(path: Path, parts: _Parts, min_features: int) -> LabelledTable:
             f"({_shown(names[column])}): {features[index, column]} is not a finite number "
             "(NaN and infinity cannot be trained on)")
     class_names, classes = _classes(path, parts.labels, rows)
-    return LabelledTable(features, classes, class_names, names, path)
+    return LabelledTable(features, classes, class_names, names, path, parts.test_rows)
 
 
 def _classes(path: Path, labels: Array, rows: Array | None) -> tuple[tuple[str, ...], Array]:

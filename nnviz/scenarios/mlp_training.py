@@ -74,7 +74,7 @@ class MLPSession(Trainer):
         self._drawn = (*thinned(drawn[0], data.train_y), *thinned(drawn[1], data.test_y))
         names = data.feature_names if plane is None and data.feature_names else ("", "")
         x_label, y_label = (plane.x_label, plane.y_label) if plane is not None else names
-        notes = [plane.title] if plane is not None else []
+        notes = [plane.title] if plane is not None and plane.title else []
         if len(self._drawn[0]) < len(data.train_y) or len(self._drawn[2]) < len(data.test_y):
             notes.append(f"{len(self._drawn[0]):,} of {len(data.train_y):,} training and "
                          f"{len(self._drawn[2]):,} of {len(data.test_y):,} test points drawn")
@@ -104,17 +104,25 @@ class MLPSession(Trainer):
             x_label=x_label,
             y_label=y_label,
             title=title,
+            point_totals=(len(self.data.train_y), len(self.data.test_y)),
         )
 
     def network(self) -> NetworkView:
         model = self.model
         grids: tuple[np.ndarray, ...] = ()
         # on a slice of wider inputs, node pictures would show the slice's coordinates as if
-        # they were the first two inputs: there the network is drawn without pictures
-        extent = self._extent if self.input_plane is None else None
+        # they were the first two inputs: there the network is drawn without pictures. An
+        # exact plane (the raw inputs of extra features) keeps them
+        plane = self.input_plane
+        exact = plane is None or getattr(plane, "exact", False)
+        extent = self._extent if exact else None
+        inputs_at = plane.inputs_at if plane is not None else np.asarray
+        input_grids = None
+        if extent is not None and plane is not None:
+            input_grids = unit_grids(lambda points: [inputs_at(points)], extent, 40)[0]
         if extent is not None and len(model.sizes) > 2:
             def hidden(points: np.ndarray) -> list[np.ndarray]:
-                return model.forward(points).activations[1:-1]
+                return model.forward(inputs_at(points)).activations[1:-1]
             grids = unit_grids(hidden, extent, 40)
         return NetworkView(
             sizes=tuple(model.sizes),
@@ -123,6 +131,8 @@ class MLPSession(Trainer):
             extent=extent,
             unit_grids=grids,
             activation=self.config.activation,
+            input_names=tuple(getattr(plane, "input_names", ())),
+            input_grids=input_grids,
         )
 
     def histograms(self) -> HistogramSet:

@@ -4,6 +4,10 @@ With ``dataset="file"`` the network trains on a person's own table (:mod:`nnviz.
 all its features, as many classes as its labels name. Two features draw the boundary on the
 input plane as for the toy sets; more are drawn on a slice, the plane of the training inputs'
 first two principal components through their mean, with the points projected onto it.
+
+``extra_features`` adds the playground's computed inputs (x₁², x₂², x₁x₂, sin x₁, sin x₂;
+:mod:`nnviz.data.features`) to a two-input set: the network sees them as more inputs, the
+boundary is still drawn on the raw x₁/x₂ plane.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from nnviz.data.features import FEATURE_CHOICES, FeaturePlane, add_features
 from nnviz.data.scaling import INPUT_SCALINGS, scale_split
 from nnviz.data.table_file import (
     DATA_FILE_HELP,
@@ -58,6 +63,11 @@ class MoonsConfig(MLPConfig):
                                     "training mean and σ (the boundary is drawn in the "
                                     "scaled coordinates); auto: standardize for a data file, "
                                     "none for the toy sets")
+    extra_features: tuple[str, ...] = param(
+        (), choices=FEATURE_CHOICES, group="data", label="Extra features", max_length=5,
+        help="inputs computed from x1 and x2 and given to the network besides them (as the "
+             "playground's feature boxes): x1^2, x2^2, x1x2, sin_x1, sin_x2; the boundary "
+             "is still drawn on the x1/x2 plane. Toy sets and two-feature files only")
     grid_resolution: int = param(200, minimum=20, maximum=500, group="view", advanced=True,
                                  help="decision-boundary image is this many pixels square")
 
@@ -77,6 +87,17 @@ class MoonsConfig(MLPConfig):
 def make_data(config: MoonsConfig) -> Split:
     """The toy set drawn from the data seed, or the data file split by it; inputs scaled by
     the training statistics."""
+    data = raw_data(config)
+    scaled = scale_split(data, config.scaling)
+    if data.feature_names and config.scaling != "none":  # the axes say what they show
+        names = tuple(f"{name} ({SCALED_WORDS[config.scaling]})" for name in data.feature_names)
+        scaled = replace(scaled, feature_names=names)
+    return scaled
+
+
+def raw_data(config: MoonsConfig) -> Split:
+    """The data set as drawn or read, split, before any input scaling: what ``nnviz export
+    --data`` saves, so that the saved file trains as this one does."""
     if config.dataset == FILE_DATASET:
         table = read_data_file(config.data_file, config.label_column)
         data = table_split(table, config.test_fraction, data_seed_of(config))
@@ -86,11 +107,20 @@ def make_data(config: MoonsConfig) -> Split:
     else:
         data = make_toy(config.dataset, config.n_samples, config.noise, data_seed_of(config),
                         config.test_fraction)
-    scaled = scale_split(data, config.scaling)
-    if data.feature_names and config.scaling != "none":  # the axes say what they show
-        names = tuple(f"{name} ({SCALED_WORDS[config.scaling]})" for name in data.feature_names)
-        scaled = replace(scaled, feature_names=names)
-    return scaled
+    return data
+
+
+def with_extra_features(config: MoonsConfig, data: Split) -> tuple[Split, FeaturePlane]:
+    """The (scaled) two-input split with the chosen features appended, and the raw plane the
+    boundary is drawn on; a set of another width is refused, naming the parameter."""
+    try:
+        extended = add_features(data, config.extra_features)
+    except ValueError as error:
+        where = f" ({config.data_file})" if config.dataset == FILE_DATASET else ""
+        raise ParamError(f"extra_features={','.join(config.extra_features)}: {error}{where}; "
+                         "leave extra_features empty for it") from None
+    names = data.feature_names or ("", "")
+    return extended, FeaturePlane(config.extra_features, names[0], names[1])
 
 
 def build(config: MoonsConfig) -> MLPSession:
@@ -101,6 +131,8 @@ def build(config: MoonsConfig) -> MLPSession:
 
     data = make_data(config)
     plane = pca_plane(data.train_x) if data.n_features > 2 else None
+    if config.extra_features:
+        data, plane = with_extra_features(config, data)
     return build_mlp_session("moons", config, data, grid_resolution=config.grid_resolution,
                              input_plane=plane)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nnviz.data import limits
@@ -36,6 +38,8 @@ def write(tmp_path, name: str, text: str):
     "# made by hand\na, b ,label\n\n 1 , 2 ,0\r\n3,4.5,1\n\n-5,6e-1,0\n\n",  # blanks, spaces
     '"a","b","label"\n"1","2","0"\n3,4.5,1\n-5,6e-1,0\n',  # quoted fields
     "\ufeffa,b,label\n1,2,0\n3,4.5,1\n-5,6e-1,0\n",    # a UTF-8 byte-order mark
+    "a b label\n  1   2   0\n  3 4.5   1\n -5  6e-1 0\n",  # runs of blanks (a .txt table)
+    '"a" "b" "label"\n1 "2" 0\n3\t 4.5  1\n-5 6e-1 0\n',  # quoted, blanks, a stray tab
 ])
 def test_text_tables_load_whatever_their_delimiter_and_header(tmp_path, text):
     table = load_table(write(tmp_path, "points.csv", text))
@@ -44,6 +48,25 @@ def test_text_tables_load_whatever_their_delimiter_and_header(tmp_path, text):
     assert table.class_names == ("0", "1")
     assert table.feature_names == (("x1", "x2") if text.startswith("1,") else ("a", "b"))
     assert table.features.dtype == np.float64 and table.labels.dtype == np.int64
+
+
+def test_quoted_fields_keep_their_delimiters_and_doubled_quotes(tmp_path):
+    path = write(tmp_path, "q.csv", '"width, cm",b,"kind; ""long"" name"\n'
+                                    '1,"2","cat, black"\n3,4,"say ""hi"""\n'
+                                    '"5",6,"cat, black"\n')
+    table = load_table(path)
+    np.testing.assert_array_equal(table.features, [[1, 2], [3, 4], [5, 6]])
+    assert table.feature_names == ("width, cm", "b")
+    assert table.class_names == ("cat, black", 'say "hi"')
+    np.testing.assert_array_equal(table.labels, [0, 1, 0])
+    assert load_table(path, 'kind; "long" name').n_features == 2
+
+
+def test_a_classic_txt_table_without_header_is_split_on_blanks(tmp_path):
+    rows = "".join(f"   {x:8.3f} {x * x:10.4f}    {int(x > 0)}\n" for x in (-1.5, 0.5, 2.0))
+    table = load_table(write(tmp_path, "data.txt", rows))
+    np.testing.assert_allclose(table.features, [[-1.5, 2.25], [0.5, 0.25], [2.0, 4.0]])
+    assert table.feature_names == ("x1", "x2") and table.class_names == ("0", "1")
 
 
 def test_string_labels_become_classes_sorted_as_text(tmp_path):
@@ -163,6 +186,13 @@ BAD_TEXT = [
     ("a,b,label\n1,2,0\n3,4,1e300\n", 3, "row 3: label 1e+300 is not a whole number"),
     ("a,b,label\n1,2,0\n3,4, \n", 3, "row 3: empty label"),
     ("1\n2\n3\n", None, "one column only"),
+    ("x y label\n1 2 0\n3   4\n", 3, "row 3 has 2 fields, row 1 has 3 (ragged rows; the "
+                                      "delimiter is runs of blanks)"),
+    ('a,b,label\n1,"2,5",0\n3,4,1,"7,8"\n', 3, "row 3 has 4 fields, row 1 has 3 (ragged"),
+    ('a,b,label\n1,2,"a, b"\n3,4, "c, d"\n', 3, "row 3 has 4 fields, row 1 has 3 (ragged "
+     "rows; the delimiter is a comma; a quote opens a field only right after the delimiter)"),
+    ('a,b,label\n"1,5",2,0\n3,4,1\n', 2, "row 2, column 1 ('a'): '1,5' is not a number"),
+    ("x y label\n1 2 0\n3 abc 1\n", 3, "row 3, column 2 ('y'): 'abc' is not a number"),
     ("x,\x00y\n", 1, "row 1: a binary file, not CSV or TSV text"),
 ]
 
@@ -303,14 +333,16 @@ def test_a_broken_zip_is_one_line_too(tmp_path):
 CELLS = st.one_of(
     st.integers(-5, 5).map(str), st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.sampled_from(["", " ", "a", "cat", '"q"', '"', "#", "1e999", "nan", "é", "\x00", "0x1",
-                     "1_0", "\t"]),
+                     "1_0", "\t", '"a,b"', '"x;y z"', '"say ""hi"""', '"1.5"', ' "2" ', '""',
+                     "  7  "]),
 )
 
 
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(CELLS, min_size=1, max_size=4), max_size=6),
-       delimiter=st.sampled_from([",", ";", "\t", " "]), newline=st.sampled_from(["\n", "\r\n"]),
+       delimiter=st.sampled_from([",", ";", "\t", " ", "   "]),
+       newline=st.sampled_from(["\n", "\r\n"]),
        label_column=st.sampled_from([None, 0, -1, "a", "5"]))
 def test_random_csv_text_loads_or_raises_table_file_error(tmp_path, rows, delimiter, newline,
                                                           label_column):
@@ -325,3 +357,35 @@ def test_random_csv_text_loads_or_raises_table_file_error(tmp_path, rows, delimi
         assert np.isfinite(table.features).all() and table.n_classes >= 2
         assert table.labels.min() == 0 and table.labels.max() == table.n_classes - 1
         assert len(table.feature_names) == table.n_features >= 1
+
+
+LABEL_TEXT = st.text(alphabet='ab ,;"\t', min_size=1, max_size=8).filter(
+    lambda text: text.strip() not in ("", '"'))
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6), LABEL_TEXT),
+                     min_size=2, max_size=8),
+       delimiter=st.sampled_from([",", ";", "\t"]))
+def test_any_label_written_by_python_csv_reads_back_whole(tmp_path, rows, delimiter):
+    """Labels with delimiters, quotes and blanks inside, quoted as the csv module writes them
+    (where needed), come back as written (stripped): the quotes are honoured, not split."""
+    labels = {label.strip() for _, _, label in rows}
+    assume(len(labels) >= 2 and not any(_number(label) for label in labels))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["first", "second", "label"])
+    writer.writerows([repr(x), repr(y), label] for x, y, label in rows)
+    table = load_table(write(tmp_path, "labels.csv", buffer.getvalue()))
+    np.testing.assert_array_equal(table.features, [[x, y] for x, y, _ in rows])
+    assert set(table.class_names) == labels
+    assert [table.class_names[k] for k in table.labels] == [label.strip() for *_, label in rows]
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -34,6 +34,7 @@ from nnviz.app.panels.pinning import RunSettings, describe_pinned, settings_titl
 from nnviz.app.panels.side_by_side import SideBySide
 from nnviz.core.contour import chain_segments
 from nnviz.core.views import DecisionGrid
+from nnviz.data.toy import Split
 from nnviz.io.columns import TableNotes
 from nnviz.io.sidecar import json_value, set_arguments
 from nnviz.session import Snapshot
@@ -328,6 +329,26 @@ class DecisionBoundaryPanel(Panel):
             tables[f"pinned{number}_border"] = (
                 ["line", "x1", "x2"], [np.cumsum(gaps)[~gaps], ends[:, 0], ends[:, 1]])
         return tables
+
+    def point_data_set(self) -> tuple[Split, list[str]] | None:
+        """The points this panel holds as a data set, in the plane's coordinates, with notes
+        that say what they are: a sample when the drawing cap thinned them, a slice's
+        projections for wider inputs (None before the first grid)."""
+        grid = self.grid
+        if grid is None:
+            return None
+        names = tuple(label or default for label, default
+                      in zip((grid.x_label, grid.y_label), ("x1", "x2"), strict=True))
+        data = Split(np.asarray(grid.train_points, np.float64), np.asarray(grid.train_labels),
+                     np.asarray(grid.test_points, np.float64), np.asarray(grid.test_labels),
+                     grid.n_classes, tuple(grid.class_names), names)
+        where = f" ({grid.title})" if grid.title else ""
+        notes = [f"the points of the decision-boundary panel{where}"]
+        if grid.points_sampled:
+            notes.append(f"a sample: {len(grid.train_labels):,} of {grid.point_totals[0]:,} "
+                         f"training and {len(grid.test_labels):,} of {grid.point_totals[1]:,} "
+                         "test points; nnviz export --data writes the whole set")
+        return data, notes
 
     def csv_notes(self) -> dict[str, TableNotes]:
         """The field's sampling, and the points' and pinned borders' columns, in words."""

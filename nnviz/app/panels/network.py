@@ -201,11 +201,14 @@ def spread_gap(width: float, scale: float, columns: int, left_px: float,
 
 
 def frame_network(sizes: Sequence[int], width: float, height: float,
-                  header_sizes: Sequence[Sequence[tuple[float, float]]]) -> Frame:
+                  header_sizes: Sequence[Sequence[tuple[float, float]]],
+                  input_label_px: float = 0.0) -> Frame:
     """The longest header form whose neighbouring headers do not touch, and its framing.
 
     ``header_sizes[form][layer]`` is the (width, height) in pixels of that layer's header in
     that form. The last form is used when none fits (a panel too narrow for any words).
+    ``input_label_px``: the widest input node name, drawn left of its node (extra features);
+    room is kept for it beside a node at its largest, so it is never cut.
     """
     last = len(sizes) - 1
     bottom = min(float(column_slots(size)[-1]) for size in sizes) - NODE / 2
@@ -213,7 +216,8 @@ def frame_network(sizes: Sequence[int], width: float, height: float,
     for form, measured in enumerate(header_sizes):
         widths = [w for w, _ in measured]
         label_height = max(h for _, h in measured)
-        left = max(widths[0] / 2, CIRCLE_PX / 2)
+        left = max(widths[0] / 2, CIRCLE_PX / 2,
+                   input_label_px + NODE / 2 * MAX_SCALE if input_label_px else 0.0)
         right = max(widths[-1] / 2, CIRCLE_PX / 2)
         scale = largest_scale(width, height, last * LAYER_GAP, top - bottom, left, right,
                               label_height)
@@ -319,6 +323,8 @@ class NetworkPanel(Panel):
         self.box.addItem(self.nodes)
         self.thumbnails: list[list[pg.ImageItem]] = []
         self.labels: list[pg.TextItem] = []
+        #: the input nodes' names, left of them, when the view names its inputs
+        self.input_labels: list[pg.TextItem] = []
         self.ellipses: list[pg.TextItem] = []
         self.architecture = pg.TextItem(color=(40, 40, 40), anchor=(0.5, 1.0))
         self.architecture.setVisible(False)
@@ -345,7 +351,7 @@ class NetworkPanel(Panel):
 
     def draw(self, network: NetworkView) -> None:
         self.network = network
-        key = (tuple(network.sizes), network.extent is None)
+        key = (tuple(network.sizes), network.extent is None, network.input_names)
         if key != self._layout_key:
             self._layout_key = key
             self._layout(network)
@@ -381,7 +387,7 @@ class NetworkPanel(Panel):
     def _layout(self, network: NetworkView) -> None:
         """Build the node and header items of a new architecture (not per frame)."""
         for item in [*(i for images in self.thumbnails for i in images), *self.labels,
-                     *self.ellipses]:
+                     *self.ellipses, *self.input_labels]:
             self.box.removeItem(item)
         self.sizes = tuple(network.sizes)
         last = len(self.sizes) - 1
@@ -391,10 +397,12 @@ class NetworkPanel(Panel):
             if images_here and layer < last else []
             for layer, size in enumerate(self.sizes)]
         self.labels = [self._text_item("", (0.5, 1.0)) for _ in self.sizes]
+        self.input_labels = [self._text_item(name, (1.0, 0.5)) for name
+                             in network.input_names[:drawn_units(self.sizes[0])]]
         self.ellipses = [self._text_item("⋮", (0.5, 0.5))
                          for _ in ellipsis_positions(self.sizes)]
         if images_here and self.thumbnails[0]:
-            self._input_images(network.extent)
+            self._input_images(network)
         self.header_form = -1
         self._place(LAYER_GAP, MAX_SCALE)  # a box without a size keeps this until it has one
         self._frame()
@@ -424,6 +432,9 @@ class NetworkPanel(Panel):
         for layer, (centres, images) in enumerate(zip(self.positions, self.thumbnails,
                                                       strict=True)):
             self.labels[layer].setPos(layer * gap, top)
+            if layer == 0:
+                for name, (x, y) in zip(self.input_labels, centres, strict=False):
+                    name.setPos(x - self.half_widths[0], y)
             if not images:
                 circles.extend(map(tuple, centres))
                 continue
@@ -455,7 +466,9 @@ class NetworkPanel(Panel):
         architecture = architecture_text(self.sizes)
         line_height = _text_size(self.architecture, architecture)[1]
         measured[NAMES_ONLY] = [(w, h + line_height) for w, h in measured[NAMES_ONLY]]
-        frame = frame_network(self.sizes, rect.width(), rect.height(), measured)
+        names_px = max((_text_size(item, item.toPlainText())[0] for item in self.input_labels),
+                       default=0.0)
+        frame = frame_network(self.sizes, rect.width(), rect.height(), measured, names_px)
         if (frame.gap, frame.scale) != (self.layer_gap, self.layer_scale):
             self._place(frame.gap, frame.scale)
         if frame.form != self.header_form:
@@ -471,12 +484,15 @@ class NetworkPanel(Panel):
                                      header_y(self.sizes) + name_height / frame.scale)
         self.box.setRange(xRange=frame.x_range, yRange=frame.y_range, padding=0)
 
-    def _input_images(self, extent: tuple[float, float, float, float]) -> None:
-        """Input node k shows x_k over the plane (a ramp), on the same colour scale."""
-        x_min, x_max, y_min, y_max = extent
-        xs, ys = np.meshgrid(np.linspace(x_min, x_max, 40), np.linspace(y_min, y_max, 40))
-        for image, ramp in zip(self.thumbnails[0], (xs, ys), strict=False):
-            _set_node_image(image, ramp, float(np.abs(ramp).max()) or 1.0, self.lut)
+    def _input_images(self, network: NetworkView) -> None:
+        """Input node k shows x_k over the plane (a ramp, or a computed feature's values),
+        each on its own symmetric colour scale."""
+        grids = network.input_grids
+        if grids is None:
+            x_min, x_max, y_min, y_max = network.extent
+            grids = np.meshgrid(np.linspace(x_min, x_max, 40), np.linspace(y_min, y_max, 40))
+        for image, grid in zip(self.thumbnails[0], grids, strict=False):
+            _set_node_image(image, grid, float(np.abs(grid).max()) or 1.0, self.lut)
 
     # -- the large preview --------------------------------------------------------------------
     def _set_preview_shown(self, shown: bool) -> None:
