@@ -308,8 +308,7 @@ class ExportController(QObject):
         held = panel.point_data_set()
         if held is None:
             return None
-        data, notes = held
-        sampled = len(notes) > 1
+        sampled = bool(held.sample)
         snapshot = panel.last_snapshot
         stem = export_stem(snapshot.scenario if snapshot else "nnviz",
                            snapshot.step if snapshot else None,
@@ -324,13 +323,13 @@ class ExportController(QObject):
             return None
         path = Path(dialog.selectedFiles()[0])
         try:
-            write_dataset_csv(path, data, notes)
+            write_dataset_csv(path, held.data, held.notes)
         except OSError as error:
             self._fail("Saving the data set", error)
             return None
         self.folder = path.parent
         self.message.emit(f"Wrote {path.name} in {path.parent}"
-                          + (f" ({notes[1]})" if sampled else ""))
+                          + (f" ({held.sample})" if sampled else ""))
         return path
 
     def copy(self, panel: Panel) -> None:
@@ -368,7 +367,7 @@ class ExportController(QObject):
         if panel.compares_runs:
             entries.append(("Export pinned and current side by side…",
                             lambda: self.export_comparison(panel), panel.can_compare()))
-        if hasattr(panel, "point_data_set"):
+        if panel.saves_data_set:
             entries.append(("Save data set as CSV…", lambda: self.save_data_set(panel),
                             panel.point_data_set() is not None))
         for text, slot, enabled in entries:

@@ -8,6 +8,7 @@ Each panel class registers under a ``kind`` name that scenarios list in ``Scenar
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -15,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from nnviz.data.toy import Split
 from nnviz.io.columns import TableNotes
 from nnviz.io.run_curves import RunCurves
 from nnviz.session import Snapshot
@@ -36,6 +38,18 @@ def register_panel(cls: type[Panel]) -> type[Panel]:
         raise ValueError(f"{cls.__name__} has no kind")
     PANELS[cls.kind] = cls
     return cls
+
+
+@dataclass(frozen=True)
+class PointDataSet:
+    """Points a panel draws, as a data set to save, with notes saying what they are.
+
+    ``sample`` says in words when they are a sample of a larger set ("" when they are all of
+    it), so a save dialog can say so without reading the notes."""
+
+    data: Split
+    notes: tuple[str, ...]
+    sample: str = ""
 
 
 class Panel(QWidget):
@@ -70,6 +84,8 @@ class Panel(QWidget):
     #: True for a panel that can export a pinned run beside the current one
     #: (:meth:`comparison_figure`): its export menu offers that, enabled by :meth:`can_compare`
     compares_runs: ClassVar[bool] = False
+    #: True for a panel whose points can be saved as a data set (:meth:`point_data_set`)
+    saves_data_set: ClassVar[bool] = False
 
     #: (param name, value): the panel edited a hyperparameter in place (a racer line, a word
     #: query, an image to classify); the window applies it exactly as an edit in the controls
@@ -125,6 +141,11 @@ class Panel(QWidget):
         """What this panel can say of its tables beyond the shared column vocabulary
         (:mod:`nnviz.io.columns`), by table name; empty for most panels."""
         return {}
+
+    def point_data_set(self) -> PointDataSet | None:
+        """The points this panel draws, as a data set to save (a panel that
+        ``saves_data_set``); None while it has none."""
+        return None
 
     def sidecar_fields(self) -> dict[str, Any]:
         """More fields for an export's sidecar (a comparison: the pinned run's settings)."""

@@ -25,7 +25,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from nnviz.app.panels.axes import plain_plot
-from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
+from nnviz.app.panels.base import CsvTable, Panel, PointDataSet, register_panel, view_types
 from nnviz.app.panels.colors import class_color, class_mix, diverging_lut, soften
 from nnviz.app.panels.field_table import field_notes, field_table
 from nnviz.app.panels.legends import fit_title, legend_below
@@ -71,6 +71,7 @@ class DecisionBoundaryPanel(Panel):
     title = "Decision boundary"
     pins_runs = True
     compares_runs = True
+    saves_data_set = True
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -330,7 +331,7 @@ class DecisionBoundaryPanel(Panel):
                 ["line", "x1", "x2"], [np.cumsum(gaps)[~gaps], ends[:, 0], ends[:, 1]])
         return tables
 
-    def point_data_set(self) -> tuple[Split, list[str]] | None:
+    def point_data_set(self) -> PointDataSet | None:
         """The points this panel holds as a data set, in the plane's coordinates, with notes
         that say what they are: a sample when the drawing cap thinned them, a slice's
         projections for wider inputs (None before the first grid)."""
@@ -343,12 +344,13 @@ class DecisionBoundaryPanel(Panel):
                      np.asarray(grid.test_points, np.float64), np.asarray(grid.test_labels),
                      grid.n_classes, tuple(grid.class_names), names)
         where = f" ({grid.title})" if grid.title else ""
-        notes = [f"the points of the decision-boundary panel{where}"]
+        sample = ""
         if grid.points_sampled:
-            notes.append(f"a sample: {len(grid.train_labels):,} of {grid.point_totals[0]:,} "
-                         f"training and {len(grid.test_labels):,} of {grid.point_totals[1]:,} "
-                         "test points; nnviz export --data writes the whole set")
-        return data, notes
+            sample = (f"a sample: {len(grid.train_labels):,} of {grid.point_totals[0]:,} "
+                      f"training and {len(grid.test_labels):,} of {grid.point_totals[1]:,} "
+                      "test points; nnviz export --data writes the whole set")
+        notes = (f"the points of the decision-boundary panel{where}", *([sample] if sample else []))
+        return PointDataSet(data, notes, sample)
 
     def csv_notes(self) -> dict[str, TableNotes]:
         """The field's sampling, and the points' and pinned borders' columns, in words."""
