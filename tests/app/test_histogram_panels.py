@@ -10,7 +10,12 @@ from nnviz.app.panels import all_panels
 from nnviz.app.panels.histograms import HistogramsPanel
 from nnviz.app.panels.init_histogram import InitHistogramPanel
 from nnviz.app.panels.layer_health import LayerHealthPanel
-from nnviz.core.histograms import DistributionRecorder, StableBins, layer_histograms
+from nnviz.core.histograms import (
+    DistributionRecorder,
+    HistogramSet,
+    StableBins,
+    layer_histograms,
+)
 from nnviz.scenarios.init_experiment import InitConfig, build
 from nnviz.scenarios.moons import MoonsConfig
 from nnviz.session import Snapshot, train
@@ -289,3 +294,24 @@ def test_one_gradient_norm_stands_on_an_axis_from_zero_to_its_step(qtbot):
     panel.show_snapshot(synthetic(2000, 1.0, recorder, bins))
     low, high = panel.norm_plot.viewRange()[0]
     assert low <= 0.0 and 2000.0 <= high < 2100.0  # not 1999.6 … 2000.4
+
+
+def test_layers_whose_activations_were_not_seen_are_not_called_a_logistic_regression(qtbot):
+    """A watched model that calls F.relu as a function has hidden layers but no activation
+    module to hook: its saturation is unknown, which is not "no hidden layer"."""
+    import dataclasses
+
+    panel = LayerHealthPanel()
+    qtbot.addWidget(panel)
+    panel.resize(666, 260)
+    panel.show()
+    for shot in frames(run_id=3):
+        histograms = shot.view(HistogramSet)
+        if histograms is not None:
+            unseen = dataclasses.replace(histograms, saturated=(), dead=())
+            shot = dataclasses.replace(shot, views={**shot.views, "histograms": unseen})
+        panel.show_snapshot(shot)
+    assert panel.histograms is not None and panel.histograms.n_layers > 1
+    text = panel.no_hidden_layer.text.toPlainText()
+    assert panel.no_hidden_layer.visible and "No activation measured" in text
+    assert "logistic regression" not in text

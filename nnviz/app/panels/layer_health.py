@@ -33,6 +33,11 @@ def depth_colors(count: int) -> list[tuple[int, int, int]]:
 
 
 NO_HIDDEN_LAYER = "No hidden layer (a logistic regression): no unit to saturate."
+#: layers with weights but no activation seen (a watched model that calls F.relu and the like
+#: as functions: only activation modules can be hooked)
+NO_ACTIVATION_SEEN = ("No activation measured: these layers' activations are not modules "
+                      "(functions such as F.relu cannot be watched), so no unit's "
+                      "saturation is known.")
 
 
 def saturation_label(activation: str) -> str:
@@ -126,7 +131,8 @@ class LayerHealthPanel(Panel):
         hidden = len(histograms.saturated)
         self.saturation_plot.setTitle(
             html.escape(saturation_label(histograms.activation)) if hidden else "saturation")
-        self._show_bars_or_why_not(hidden > 0)
+        self._show_bars_or_why_not(
+            hidden > 0, NO_HIDDEN_LAYER if histograms.n_layers <= 1 else NO_ACTIVATION_SEEN)
         x = np.arange(hidden, dtype=np.float64)
         saturated = np.asarray(histograms.saturated, dtype=np.float64)
         self.saturated_bars.setOpts(x=x, height=saturated)
@@ -138,10 +144,10 @@ class LayerHealthPanel(Panel):
         if hidden:
             self.saturation_plot.setXRange(-0.6, hidden - 0.4, padding=0)
 
-    def _show_bars_or_why_not(self, bars: bool) -> None:
+    def _show_bars_or_why_not(self, bars: bool, why_not: str = NO_HIDDEN_LAYER) -> None:
         """Bars with their axes and key, or, with no hidden layer, the sentence saying why
         there are none (it needs more width than a few bars do, and no axes of nothing)."""
-        self.no_hidden_layer.set_empty(not bars)
+        self.no_hidden_layer.set_empty(not bars, why_not)
         self._show_saturation_key(bars)
         for side in ("left", "bottom"):
             self.saturation_plot.showAxis(side, bars)
