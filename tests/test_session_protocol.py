@@ -14,10 +14,10 @@ import pytest
 from scenario_sessions import default_session
 
 import nnviz.backends.device
-from nnviz.app.worker import limit_torch_threads_for
 from nnviz.scenarios.base import ResultTable, SessionBase
 from nnviz.scenarios.registry import all_scenarios, get_scenario
 from nnviz.session import Session, train
+from nnviz.worker.running import limit_torch_threads_for
 
 
 @pytest.mark.parametrize("name", sorted(all_scenarios()))

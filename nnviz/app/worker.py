@@ -26,9 +26,7 @@ when it is loaded, unless the run's config chooses a count (``torch_threads``).
 from __future__ import annotations
 
 import dataclasses
-import sys
 import threading
-import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from typing import Any
 from nnviz.core.threads import limit_blas_threads
 from nnviz.scenarios.base import MissingDependency
 from nnviz.session import Mailbox, Session, Snapshot, ViewDemand, train
+from nnviz.worker.running import failure_text, limit_torch_threads_for
 
 #: seconds of training between snapshots; with the views' own cost (~5 ms for moons) this
 #: gives the boundary ~35-40 frames/s
@@ -117,14 +116,6 @@ def limit_worker_threads() -> None:
         _limits.append(limit_blas_threads(1))
 
 
-def limit_torch_threads_for(session: Session) -> None:
-    """One torch thread, if torch is loaded and the run's config does not choose a count."""
-    if "torch" in sys.modules and "torch_threads" not in session.config.params():
-        from nnviz.backends.device import limit_torch_threads
-
-        limit_torch_threads(1)
-
-
 class TrainingWorker:
     """Runs one session's ``train()`` loop on a daemon thread.
 
@@ -196,8 +187,8 @@ class TrainingWorker:
         except MissingDependency as error:
             self.outbox.put(WorkerEvent("missing", str(error), self.run_id))
         except Exception as error:  # every failure must reach the person, not a log
-            detail = traceback.format_exception_only(type(error), error)[-1].strip()
-            self.outbox.put(WorkerEvent("error", f"Training stopped: {detail}", self.run_id))
+            self.outbox.put(WorkerEvent("error", f"Training stopped: {failure_text(error)}",
+                                        self.run_id))
         else:
             if not self.mailbox.stopped and not diverged:
                 self.outbox.put(WorkerEvent("finished", "", self.run_id))

@@ -29,12 +29,12 @@ import os
 import queue
 import sys
 import threading
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from nnviz.session import Mailbox, Session, ViewDemand, train
 from nnviz.worker.channel import Channel
+from nnviz.worker.running import failure_text, limit_torch_threads_for
 
 #: the environment variable of the test-only fault hook (see the module docstring)
 FAULT_VARIABLE = "NNVIZ_WORKER_FAULT"
@@ -208,7 +208,7 @@ class WorkerChild:
             self._send_event(run, "missing", str(error))
             return False
         except Exception as error:  # every failure must reach the person
-            self._send_event(run, "error", f"Training stopped: {_one_line(error)}")
+            self._send_event(run, "error", f"Training stopped: {failure_text(error)}")
             return False
         limit_torch_threads_for(run.session)
         self.channel.send({"type": "built", "run": run.token, "run_id": run.run_id,
@@ -252,7 +252,7 @@ class WorkerChild:
                 if mailbox.take_held():
                     self.channel.send({"type": "held", "run": run.token})
         except Exception as error:  # every failure must reach the person, not a log
-            self._send_event(run, "error", f"Training stopped: {_one_line(error)}")
+            self._send_event(run, "error", f"Training stopped: {failure_text(error)}")
         else:
             if not mailbox.stopped and not diverged:
                 self._send_event(run, "finished", "")
@@ -261,18 +261,6 @@ class WorkerChild:
 
     def _send_event(self, run: Run, kind: str, text: str) -> None:
         self.channel.send({"type": "event", "run": run.token, "kind": kind, "message": text})
-
-
-def _one_line(error: BaseException) -> str:
-    return traceback.format_exception_only(type(error), error)[-1].strip()
-
-
-def limit_torch_threads_for(session: Session) -> None:
-    """One torch thread, if torch is loaded and the run's config does not choose a count."""
-    if "torch" in sys.modules and "torch_threads" not in session.config.params():
-        from nnviz.backends.device import limit_torch_threads
-
-        limit_torch_threads(1)
 
 
 def _post(run: Run, message: dict[str, Any]) -> None:

@@ -96,6 +96,7 @@ def test_a_bad_data_file_keeps_the_previous_run_and_a_good_one_is_drawn(window, 
     choose(window, "dataset", "file")
     qtbot.waitUntil(lambda: "Kept the previous run" in window.banner.text(), timeout=10_000)
     assert f"{ragged}: row 3 has 2 fields, row 1 has 3" in window.banner.text()
+    assert "Error" not in window.banner.text()  # the sentence, not a class's module path
     assert runner.config == before and runner.run_id == run_id
     assert window.controls.editors["dataset"].value() == "moons"
     step = runner.last_snapshot.step
