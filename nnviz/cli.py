@@ -421,13 +421,20 @@ def launch_app(target: str | None, err: TextIO, run_file: str | None = None) -> 
     return run_app(target, run_file) if run_file is not None else run_app(target)
 
 
+#: what a run file's name ends with: such a name is a run file even when it does not exist
+#: (``nnviz app runs/resnet.nnviz`` with a typo says "no such file", not "unknown scenario")
+RUN_FILE_SUFFIXES = (".nnviz", ".npz")
+
+
 def checked_run_file(text: str) -> str | None:
     """``text`` when it names a file (``nnviz app runs/resnet.nnviz``) that opens as a run;
     None when it names no file; UsageError with the loader's one line when it cannot open."""
     from pathlib import Path
 
-    if not Path(text).is_file():
-        return None
+    path = Path(text)
+    run_suffix = path.suffix.lower() in RUN_FILE_SUFFIXES
+    if not run_suffix and (not path.is_file() or path.suffix.lower() == ".toml"):
+        return None  # a scenario, a preset, or a preset's .toml
     from nnviz.io.runs import RunFileError, load_run
 
     try:

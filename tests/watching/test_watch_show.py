@@ -62,3 +62,12 @@ def test_a_foreign_npz_and_a_missing_file_exit_2(tmp_path):
     assert run_show(str(foreign))[0] == 2
     status, _, err = run_show(str(tmp_path / "missing.nnviz"))
     assert status == 2 and "no such file" in err
+
+
+@pytest.mark.parametrize("name", ["runs/resnet.nnviz", "missing.nnviz-run.npz"])
+def test_app_with_a_run_file_that_does_not_exist_says_so(tmp_path, name):
+    """A typo in a run file's name is "no such file", not "unknown scenario or preset"."""
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["app", str(tmp_path / name)], out=out, err=err)
+    assert status == 2 and "no such file" in err.getvalue()
+    assert "not a command, scenario or preset" not in err.getvalue()
