@@ -110,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     app = sub.add_parser("app", help="launch the desktop app (the default)")
     app.add_argument("target", nargs="?",
-                     help="scenario or preset to open, or a run file to show")
+                     help="scenario or preset to open, or a run file or TensorBoard "
+                          "log folder to show")
+    app.add_argument("--listen", type=listen_address, metavar="HOST:PORT",
+                     help="also take watched runs (nnviz.watch) over TCP on HOST:PORT; "
+                          "prints the token scripts must present")
 
     show = sub.add_parser("show", help="print a recorded run's curves")
     from nnviz.cli_show import add_show_arguments
@@ -412,13 +416,30 @@ class _TablePrinter:
             self.bar = False
 
 
-def launch_app(target: str | None, err: TextIO, run_file: str | None = None) -> int:
+def launch_app(target: str | None, err: TextIO, run_file: str | None = None,
+               **options: str) -> int:
+    """Start the app; ``options`` go to ``run_app`` (``listen="HOST:PORT"``)."""
     try:
         from nnviz.app.main import run_app
     except ImportError as error:
         err.write(f"nnviz: the desktop app cannot start: {error}\n")
         return 1
-    return run_app(target, run_file) if run_file is not None else run_app(target)
+    return run_app(target, run_file, **options) if run_file is not None \
+        else run_app(target, **options)
+
+
+def listen_address(text: str) -> str:
+    """``--listen``'s value when it is HOST:PORT (argparse reports the error otherwise)."""
+    from nnviz.watching.address import parse_address
+
+    try:
+        address = parse_address(text)
+    except ValueError:
+        address = None
+    if address is None or address.is_local:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:7345; "
+                                         "the local socket is always on)")
+    return text
 
 
 #: what a run file's name ends with: such a name is a run file even when it does not exist
@@ -433,7 +454,11 @@ def checked_run_file(text: str) -> str | None:
 
     path = Path(text)
     run_suffix = path.suffix.lower() in RUN_FILE_SUFFIXES
-    if not run_suffix and (not path.is_file() or path.suffix.lower() == ".toml"):
+    if path.is_dir():  # TensorBoard logs, unless the folder is named like a scenario
+        if _names_a_target(text):
+            return None
+    elif not run_suffix and (not path.is_file() or path.suffix.lower() == ".toml") \
+            and "tfevents" not in path.name:
         return None  # a scenario, a preset, or a preset's .toml
     from nnviz.io.runs import RunFileError, load_run
 
@@ -442,6 +467,14 @@ def checked_run_file(text: str) -> str | None:
     except RunFileError as error:
         raise UsageError(str(error)) from None
     return text
+
+
+def _names_a_target(text: str) -> bool:
+    """Whether ``text`` is a scenario or preset name (it wins over a folder of that name)."""
+    from nnviz.scenarios.presets import preset_names
+    from nnviz.scenarios.registry import scenario_names
+
+    return text in scenario_names() or text in preset_names()
 
 
 def with_bare_name_as_app(argv: list[str]) -> list[str]:
@@ -462,12 +495,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         if args.command is None:
             return launch_app(None, err)
         if args.command == "app":
+            listen = {"listen": args.listen} if args.listen else {}
             run_file = checked_run_file(args.target) if args.target is not None else None
             if run_file is not None:
-                return launch_app(None, err, run_file)
+                return launch_app(None, err, run_file, **listen)
             if args.target is not None:
                 check_target(args.target)
-            return launch_app(args.target, err)
+            return launch_app(args.target, err, **listen)
         if args.command == "list":
             return command_list(out)
         if args.command == "run":

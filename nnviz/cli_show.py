@@ -5,7 +5,8 @@ For scripts and tests as much as for people: with ``--json`` each line is one JS
 non-finite one); without it, the same records as the table ``nnviz run`` prints. The curves
 are the run file's per-step series (the scalars a watched script passed to ``step``, its
 learning rates, step times …) and, at their own steps, its metric rows. A file that is not a
-saved run, or is damaged, exits 2 with the loader's one line.
+saved run, or is damaged, exits 2 with the loader's one line. A TensorBoard log folder
+(or one event file) prints its scalars the same way (:mod:`nnviz.io.tensorboard_run`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ ROW_FIELDS = ("step", "epoch", "wall_seconds")
 
 
 def add_show_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="a run file (from nnviz.watch(record=…) or Save run…)")
+    parser.add_argument("file", help="a run file (from nnviz.watch(record=…) or Save run…), "
+                        "or a TensorBoard log folder or event file")
     parser.add_argument("--json", action="store_true", help="one JSON object per step")
 
 

@@ -24,9 +24,11 @@ def configure_interpreter() -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 
-def run_app(target: str | None = None, run_file: str | None = None) -> int:
+def run_app(target: str | None = None, run_file: str | None = None,
+            listen: str | None = None) -> int:
     """Open the main window on ``target`` (or the last one used) and run the event loop;
-    with ``run_file``, also open that saved or watched run as "Open run…" does."""
+    with ``run_file``, also open that saved or watched run as "Open run…" does. The window
+    listens for watched runs on the local socket, and with ``listen`` (HOST:PORT) on TCP."""
     configure_interpreter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
@@ -37,6 +39,9 @@ def run_app(target: str | None = None, run_file: str | None = None) -> int:
     window = MainWindow(target)
     handler = _crash_handler(window)
     window.show()
+    if not _start_watching(window, listen):
+        dispose(window)
+        return 2
     if run_file is not None:
         from pathlib import Path
 
@@ -61,6 +66,24 @@ def dispose(window: QWidget) -> None:
     window.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()
+
+
+def _start_watching(window: QWidget, listen: str | None) -> bool:
+    """Listen for watched runs; with ``listen``, print the TCP address and token (False
+    when that address cannot be listened on: the person asked for it explicitly)."""
+    watch = window.start_watching()
+    watch.listen_local()
+    if listen is None:
+        return True
+    try:
+        address, token = watch.listen_tcp(listen)
+    except (OSError, ValueError) as error:
+        print(f"nnviz: cannot listen on {listen}: {error}", file=sys.stderr)
+        return False
+    print(f"nnviz: listening for watched runs on {address}, token {token}\n"
+          f"  in the script: nnviz.watch(..., address={str(address)!r}, token={token!r})\n"
+          f"  or set NNVIZ_WATCH_ADDRESS={address} NNVIZ_WATCH_TOKEN={token}", flush=True)
+    return True
 
 
 def _crash_handler(window):

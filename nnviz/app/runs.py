@@ -35,6 +35,7 @@ from nnviz.app.headless_export import feed
 from nnviz.app.panels import all_panels
 from nnviz.app.panels.axes import plain_plot
 from nnviz.app.panels.base import Panel
+from nnviz.app.watch_curves import change_marks, mark_line
 from nnviz.io.files import ExportError, safe_stem, unused_stem
 from nnviz.io.run_curves import RunCurves
 from nnviz.io.runs import SUFFIX, RunFileError, RunRecord, load_run, replay, save_run
@@ -42,6 +43,8 @@ from nnviz.io.runs import SUFFIX, RunFileError, RunRecord, load_run, replay, sav
 #: what the open and save dialogs list: saved runs, and runs recorded by ``nnviz.watch``
 #: (``record="runs/resnet.nnviz"``, the name the issue's example gives)
 RUN_FILE_PATTERN = f"nnviz runs (*{SUFFIX} *.nnviz *.npz)"
+#: what the open dialog also lists: a TensorBoard event file opens its folder's logs
+OPEN_RUN_PATTERN = f"{RUN_FILE_PATTERN};;TensorBoard event files (*tfevents*)"
 #: run ids for replayed snapshots: negative, so they never match a live run
 _replay_ids = itertools.count(-1, -1)
 
@@ -84,18 +87,22 @@ class RunViewer(QWidget):
             pen=pg.mkPen("#f28e2b", width=2, style=Qt.PenStyle.DashLine), name="current run")
         self.step_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888", width=1))
         self.plot.addItem(self.step_line)
+        # live changes (a watched run's steering) dashed and labelled, as the watch window
+        self.change_lines = [mark_line(mark, (210, 210, 210), fill=(0, 0, 0, 200))
+                             for mark in change_marks(record.config_changes)]
+        for line in self.change_lines:
+            self.plot.addItem(line)
         layout.addWidget(self.plot, 2)
 
-        self.panels: list[Panel] = []
         grid = QGridLayout()
         registry = all_panels()
         # a watched run has no scenario to build: its config names the panels it draws
         kinds = _scenario_panels(record.scenario) or getattr(record.config,
                                                              "recorded_panels", ())
-        for index, kind in enumerate(k for k in kinds if k in registry):
-            panel = registry[kind]()
-            self.panels.append(panel)
-            grid.addWidget(panel, index // 2, index % 2)
+        self.panels: list[Panel] = [registry[kind]() for kind in kinds if kind in registry]
+        for index, panel in enumerate(self.panels):  # an odd last one spans its row
+            span = 2 if index == len(self.panels) - 1 and index % 2 == 0 else 1
+            grid.addWidget(panel, index // 2, index % 2, 1, span)
         if self.panels:
             layout.addLayout(grid, 3)
         if exports is not None:
@@ -144,8 +151,8 @@ class RunViewer(QWidget):
         names = [k for k in self.record.history_arrays()
                  if k not in ("step", "epoch", "wall_seconds")]
         names.sort(key=lambda n: (0 if "loss" in n else 1, n))
-        if self.record.trace:
-            names.insert(0, f"{next(iter(self.record.trace))} (every step)")
+        # every per-step series: a watched run's learning rates, a TensorBoard run's tags
+        names[:0] = [f"{key} (every step)" for key in self.record.trace]
         return names
 
     # -- curves ---------------------------------------------------------------------------
@@ -238,6 +245,8 @@ class RunKeeper(QObject):
         self.viewers: list[RunViewer] = []
         #: a dialog hook for tests: (title, default path, save?) -> chosen path or None
         self.ask_path: Callable[[str, Path, bool], Path | None] = self._ask_path
+        #: the same for a folder: (title, where to start) -> chosen folder or None
+        self.ask_folder: Callable[[str, Path], Path | None] = self._ask_folder
 
     def on_snapshot(self, snapshot: Any) -> None:
         """Feed every snapshot the window shows (GUI thread)."""
@@ -260,8 +269,19 @@ class RunKeeper(QObject):
         if save:
             chosen, _ = QFileDialog.getSaveFileName(parent, title, str(default), pattern)
         else:
-            chosen, _ = QFileDialog.getOpenFileName(parent, title, str(default), pattern)
+            chosen, _ = QFileDialog.getOpenFileName(parent, title, str(default),
+                                                    OPEN_RUN_PATTERN)
         return Path(chosen) if chosen else None
+
+    def _ask_folder(self, title: str, start: Path) -> Path | None:
+        parent = self.parent() if isinstance(self.parent(), QWidget) else None
+        chosen = QFileDialog.getExistingDirectory(parent, title, str(start))
+        return Path(chosen) if chosen else None
+
+    def open_folder(self) -> RunViewer | None:
+        """Open a TensorBoard log folder ("Open run…" picks files, this picks a folder)."""
+        path = self.ask_folder("Open TensorBoard folder", Path(self.folder()))
+        return self.open(path) if path is not None else None
 
     def default_path(self) -> Path:
         record = self.record
@@ -300,6 +320,8 @@ class RunKeeper(QObject):
             path = self.ask_path("Open run", Path(self.folder()), False)
             if path is None:
                 return None
+            if "tfevents" in path.name:  # TensorBoard's run is the folder of its event files
+                path = path.parent
         try:
             record = load_run(path)
         except RunFileError as error:

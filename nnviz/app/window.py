@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -85,6 +86,8 @@ class MainWindow(QMainWindow):
         self.runner.state_changed.connect(self._state_changed)
         self.runner.config_restored.connect(self._config_restored)
         self.exports = self._make_exports()
+        #: the watched-runs part (:mod:`nnviz.app.watch_view`), made by :meth:`start_watching`
+        self.watch: Any = None
         self._restore_layout()
         self.open_target(target or str(self.settings.value("last/target", DEFAULT_TARGET)),
                          fallback=DEFAULT_TARGET)
@@ -221,6 +224,10 @@ class MainWindow(QMainWindow):
         exports = WindowExports(self, panels=self.panels, latest=lambda: self.last_snapshot,
                                 preset=lambda: self.current_preset,
                                 final_state=self._idle_checkpoint)
+        # "Open run…" picks files; the menu of its button also opens a TensorBoard folder
+        open_menu = QMenu(self)
+        open_menu.addAction("Open TensorBoard folder…", lambda: exports.runs.open_folder())
+        exports.open_run_action.setMenu(open_menu)
         self.toolbar.addSeparator()
         for made in exports.actions:
             self.toolbar.addAction(made)
@@ -237,9 +244,22 @@ class MainWindow(QMainWindow):
             return None  # the weights would not match the curves being saved
         return state
 
+    def start_watching(self) -> Any:
+        """The watched-runs part: the picker's "Watch" group and the listener (``nnviz app``
+        starts it; a window made by a test has none unless it asks)."""
+        if self.watch is None:
+            from nnviz.app.watch_view import WatchController  # only when watching
+
+            self.watch = WatchController(self.picker, exports=self.exports, parent=self,
+                                         report=self.show_message)
+        return self.watch
+
     # -- choosing what to train -----------------------------------------------------------
     def open_target(self, name: str, *, fallback: str | None = None) -> bool:
-        """Open a scenario or preset by name; False (and a message) if it cannot be opened."""
+        """Open a scenario or preset by name; False (and a message) if it cannot be opened.
+        A watched run's picker entry (``watch:…``) attaches that run instead."""
+        if self.watch is not None and self.watch.handles(name):
+            return self.watch.attach(name)
         try:
             target = resolve_target(name)
             reason = target.unavailable_reason()
@@ -436,6 +456,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/state", self.saveState())
         self.settings.sync()
         self.runner.shutdown(timeout=1.0)
+        if self.watch is not None:
+            self.watch.shutdown()
         if self.exports is not None:
             self.exports.shutdown()
         super().closeEvent(event)

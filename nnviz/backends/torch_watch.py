@@ -165,6 +165,26 @@ class TorchProbe:
     def close(self) -> None:
         self.disarm()
 
+    # -- steering -------------------------------------------------------------------------
+    def apply_setting(self, group: int, name: str, value: float) -> bool:
+        """Set a group's ``lr``, ``momentum`` (Adam's β₁) or ``weight_decay``, in place: the
+        optimiser reads its groups at every ``step()``, so the next update uses it."""
+        groups = self.optimizer.param_groups if self.optimizer is not None else []
+        if not 0 <= group < len(groups):
+            return False
+        settings = groups[group]
+        if name == "learning_rate" and "lr" in settings:
+            _set_number(settings, "lr", value)
+        elif name == "momentum" and "momentum" in settings:
+            settings["momentum"] = value
+        elif name == "momentum" and "betas" in settings and value < 1:
+            settings["betas"] = (value, *tuple(settings["betas"])[1:])
+        elif name == "weight_decay" and "weight_decay" in settings:
+            settings["weight_decay"] = value
+        else:
+            return False
+        return True
+
 
 def layer_name(path: str, module: torch.nn.Module) -> str:
     """A layer's name as panels show it: ``fc1 (Linear)``, whose legends keep ``fc1``; a
@@ -192,6 +212,16 @@ def _number(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
+
+
+def _set_number(settings: dict[str, Any], key: str, value: float) -> None:
+    """A tensor learning rate (``lr=torch.tensor(…)``, for capturable optimisers) keeps its
+    tensor and device; a number is replaced."""
+    current = settings[key]
+    if isinstance(current, torch.Tensor):
+        current.fill_(value)
+    else:
+        settings[key] = value
 
 
 def _main_parameter(module: torch.nn.Module) -> torch.Tensor | None:

@@ -231,8 +231,15 @@ def load_run(path: str | Path) -> RunRecord:
     unpacked, records are rebuilt only from the kinds :mod:`nnviz.io.record_kinds` names
     (their stable names, and the ``module:qualname`` of older files), and the structure is
     checked before a record is built from it.
+
+    A folder or a TensorBoard event file is read as TensorBoard logs
+    (:func:`nnviz.io.tensorboard_run.load_tensorboard_run`, the same errors).
     """
     path = Path(path)
+    if path.is_dir() or "tfevents" in path.name:
+        from nnviz.io.tensorboard_run import load_tensorboard_run
+
+        return load_tensorboard_run(path)
     try:
         try:
             header, arrays = _read_archive(path)

@@ -39,6 +39,12 @@ class Probe(Protocol):
         """Remove every hook; the model is left as it was found."""
         ...
 
+    def apply_setting(self, group: int, name: str, value: float) -> bool:
+        """Set ``name`` (``learning_rate``, ``momentum`` or ``weight_decay``) of parameter
+        group ``group`` to ``value`` (the app's steering); False where there is no such
+        group or setting."""
+        ...
+
 
 class ScalarsOnly:
     """A probe for a loop without a model: no layers, no groups, only ``step``'s scalars."""
@@ -57,3 +63,6 @@ class ScalarsOnly:
 
     def close(self) -> None:
         pass
+
+    def apply_setting(self, group: int, name: str, value: float) -> bool:
+        return False

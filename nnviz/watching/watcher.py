@@ -13,9 +13,11 @@ happens:
   :class:`~nnviz.core.histograms.HistogramSet` (the records the histogram and layer-health
   panels draw) and :class:`~nnviz.watching.records.LayerNorms`.
 
-Sinks consume Snapshots: :class:`~nnviz.watching.sinks.RunFileSink` keeps a run file; a
-sender to a listening app is one more sink. The watcher knows no framework (a
-:class:`~nnviz.watching.probe.Probe` reads the model) and no Qt.
+Sinks consume Snapshots: :class:`~nnviz.watching.sinks.RunFileSink` keeps a run file;
+:class:`~nnviz.watching.link.AppLink` streams to a listening app, whose commands the
+:class:`~nnviz.watching.steering.Steering` applies at the end of ``step()`` (and where a pause
+holds the loop). The watcher knows no framework (a :class:`~nnviz.watching.probe.Probe` reads
+the model) and no Qt.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from nnviz.scenarios.base import next_run_id
 from nnviz.session import Snapshot
 from nnviz.watching.probe import Probe
 from nnviz.watching.rates import Rate
-from nnviz.watching.records import WATCH_SCENARIO, WatchConfig
+from nnviz.watching.records import WATCH_SCENARIO, WatchConfig, setting_key
+from nnviz.watching.steering import Steering
 
 #: scalar names a step may pass for its batch size (the throughput's numerator)
 BATCH_NAMES = ("batch_size", "batch")
@@ -53,10 +56,16 @@ class Watcher:
     :meth:`close` when the loop ends (the run file is written then)."""
 
     def __init__(self, probe: Probe, config: WatchConfig, sinks: Sequence[Sink] = (), *,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter,
+                 steering: Steering | None = None) -> None:
         self.probe = probe
         self.config = config
         self.sinks = list(sinks)
+        #: the app's commands, applied at each step (None: not streaming to an app)
+        self.steering = steering
+        if steering is not None:
+            steering.set_rates = self.set_rates
+            steering.on_change = self._steered
         self.run_id = next_run_id()
         #: steps taken so far (the first ``step()`` call is step 1)
         self.step_count = 0
@@ -72,6 +81,8 @@ class Watcher:
         self._bins = StableBins()
         self._recorder = DistributionRecorder()
         self._armed = False
+        #: a steering change was applied: the next step's snapshot carries the new config
+        self._config_changed = False
         self._sampled_step = 0
         self._forward_reading: LayerReading | None = None
         self._arm_if_due(1, self._started)
@@ -95,9 +106,28 @@ class Watcher:
         self._trace.add(self.step_count, values)
         self._latest.update(values)
         views = self._sample_layers(now) if self._armed else {}
-        if views or self._snapshot_rate.due(self.step_count, now):
+        if views or self._config_changed or self._snapshot_rate.due(self.step_count, now):
             self._emit(now, views)
         self._arm_if_due(self.step_count + 1, now)
+        if self.steering is not None and self.steering.at_step(self.step_count, now):
+            self._previous = self._clock()  # a pause is not the next step's time
+
+    def set_rates(self, *, snapshot_every: int | None = None,
+                  histogram_every: int | None = None) -> None:
+        """Sample metrics and/or histograms every N steps from now on (the app's rates
+        controls); the config the snapshots carry says so."""
+        changed = {name: every for name, every in (("snapshot_every", snapshot_every),
+                                                    ("histogram_every", histogram_every))
+                   if every is not None}
+        self.config = self.config.with_values(changed)
+        self._snapshot_rate.every = self.config.snapshot_every
+        self._layer_rate.every = self.config.histogram_every
+
+    def _steered(self, group: int, name: str, value: float) -> None:
+        """A change the app made: the next step (the first to use it) is a snapshot whose
+        config has it, so a run file lists it among its live changes at that step."""
+        self.config = self.config.with_values({setting_key(group, name): value})
+        self._config_changed = True
 
     def _step_values(self, scalars: Mapping[str, Any], seconds: float) -> dict[str, float]:
         values = {name: _scalar(name, value) for name, value in scalars.items()}
@@ -162,6 +192,7 @@ class Watcher:
             metrics=dict(self._latest), config=self.config, trace=self._trace.drain(),
             views=dict(views), final=final)
         self._snapshot_rate.take(self.step_count, now)
+        self._config_changed = False
         for sink in self.sinks:
             sink.take(snapshot)
 
