@@ -119,8 +119,7 @@ def photograph(name: str, folder: Path, size: tuple[int, int], steps: int,
             return Shot(name, None, note="could not open")
         window.resize(*size)
         window.show()
-        wanted = min(steps, window.current_scenario.default_steps)
-        reached, note = train(window, wanted, timeout)
+        reached, note = train(window, min(steps, planned_length(window)), timeout)
         picture = folder / f"{name}.png"
         window.grab().save(str(picture))
         found = []
@@ -132,6 +131,12 @@ def photograph(name: str, folder: Path, size: tuple[int, int], steps: int,
     finally:
         window.runner.shutdown(timeout=2.0)
         dispose(window)
+
+
+def planned_length(window) -> int:
+    """Where the window's run ends by itself: a preset's own length (the window pauses there,
+    ``runner.hold_at``), else the scenario's default number of steps."""
+    return window.runner.hold_at or window.current_scenario.default_steps
 
 
 def unavailable_reason(name: str) -> str:
@@ -178,6 +183,8 @@ def train(window, steps: int, timeout: float) -> tuple[int, str]:
     QCoreApplication.processEvents()
     if window.runner.state == FINISHED and not note:
         note = f"finished at step {step}"
+    elif step == window.runner.hold_at and not note:
+        note = f"at step {step}, the preset's own length"
     return step, note
 
 

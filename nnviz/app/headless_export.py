@@ -23,7 +23,9 @@ def export_scenario_panels(scenario: Any, snapshots: Sequence[Any], folder: Path
                            scale: float = 1.0, preset: str | None = None
                            ) -> tuple[list[Path], list[str]]:
     """Write every panel ``scenario`` lists, fed ``snapshots`` (the last one with views,
-    and earlier ones where their views keep a history: see :func:`feed`).
+    and earlier ones where their views keep a history: see :func:`feed`). Every PNG is
+    ``size`` output pixels, 800×600 × ``scale`` when None: a panel's figure is smaller than
+    the panel by its control bar, so "the figure's own size" would differ panel by panel.
 
     Returns (written paths, notes on what was skipped: unknown panel kinds, CSV of a panel
     that draws no table). When a write fails (a full disk), every file this call wrote is
@@ -36,8 +38,9 @@ def export_scenario_panels(scenario: Any, snapshots: Sequence[Any], folder: Path
     registry = all_panels()
     notes: list[str] = []
     final = snapshots[-1]
-    width, height = DEFAULT_PANEL_SIZE if size is None else (
-        round(size[0] / scale), round(size[1] / scale))
+    if size is None:  # the promised default, not whatever the figure inside the panel measures
+        size = (round(DEFAULT_PANEL_SIZE[0] * scale), round(DEFAULT_PANEL_SIZE[1] * scale))
+    width, height = round(size[0] / scale), round(size[1] / scale)
     try:
         with all_or_nothing() as written:
             for kind in scenario.panels:

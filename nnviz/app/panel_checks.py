@@ -3,7 +3,9 @@
 Three defects are easy to miss by eye on one window size and easy to find in the scene graph:
 an axis that shows a scale factor the reader has to decode ("loss (x0.001)"), text cut off at
 the edge of its panel or plot, and a legend drawn over the data it explains. A fourth, a plot
-that draws nothing and says nothing, turns up when a view stops reaching its panel.
+that draws nothing and says nothing, turns up when a view stops reaching its panel; a fifth,
+a log axis printing a single number, when a decade sits too close to the end of a small plot
+for its label.
 
 Each check returns sentences naming what is wrong, so a test can assert an empty list and a
 script (``scripts/contact_sheet.py``) can print every problem of every preset at once. The
@@ -28,7 +30,9 @@ SLACK = 1.5
 
 def problems(panel: QWidget) -> list[str]:
     """Every defect this module knows of, in ``panel`` as laid out now."""
-    found = (scale_factor_axes(panel) + crowded_tick_labels(panel) + clipped_texts(panel)
+    found = (scale_factor_axes(panel) + crowded_tick_labels(panel)
+             + log_axes_with_one_label(panel) + clipped_texts(panel) + cut_tick_labels(panel)
+             + axis_titles_over_tick_labels(panel)
              + legends_over_data(panel) + silent_empty_plots(panel))
     return list(dict.fromkeys(found))
 
@@ -114,28 +118,100 @@ def crowded_tick_labels(panel: QWidget) -> list[str]:
     vertical neighbours only count as touching when they overlap by more than a pixel.
     """
     found = []
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    for axis in _shown_axes(panel):
+        labels = _drawn_tick_labels(axis)
+        rects = sorted((rect for rect, _ in labels), key=lambda r: (r.top(), r.left()))
+        for i, a in enumerate(rects):
+            if any(a.adjusted(1, 1, -1, -1).intersects(b) for b in rects[i + 1:]):
+                texts = [text for _, text in labels]
+                found.append(f"{_panel_name(panel)}: axis {axis.labelText!r} has "
+                             f"overlapping tick labels {texts}")
+                break
+    return found
+
+
+def log_axes_with_one_label(panel: QWidget) -> list[str]:
+    """Log axes that print fewer than two tick labels: one number does not tell a reader
+    how far a decade reaches (pyqtgraph drops a label that would stick out past the end of
+    its axis, so a decade near the end can leave a single one). Axes whose ticks a panel set
+    itself are its own choice and not checked."""
+    found = []
+    for axis in _shown_axes(panel):
+        if not axis.logMode or axis._tickLevels is not None or not axis.style["showValues"]:
+            continue
+        texts = [text for _, text in _drawn_tick_labels(axis)]
+        if len(texts) < 2:
+            found.append(f"{_panel_name(panel)}: log axis {axis.labelText!r} prints "
+                         f"{len(texts)} tick label(s) {texts}")
+    return found
+
+
+def _shown_axes(panel: QWidget) -> Iterator[pg.AxisItem]:
+    for view in graphics_views(panel):
+        for item in _items(view):
+            if isinstance(item, pg.AxisItem) and not item.boundingRect().isEmpty() \
+                    and _really_shown(item):
+                yield item
+
+
+def _drawn_tick_labels(axis: pg.AxisItem) -> list[tuple[QRectF, str]]:
+    """The tick labels ``axis`` paints now, laid out as it will paint them: (rect, text)."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)  # kept alive while painted on
+    painter = QPainter(image)
+    try:
+        if axis.style["tickFont"]:
+            painter.setFont(axis.style["tickFont"])
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [(rect, text) for rect, _, text in specs[2]]
+
+
+def cut_tick_labels(panel: QWidget) -> list[str]:
+    """Tick labels that run past the edge of their panel's view.
+
+    pyqtgraph lets a vertical axis's labels reach 15 px beyond its ends, so a plot whose range
+    ends on a tick and whose view box touches the top of the panel prints that tick half
+    outside the picture (the race surface's "1.0" at β = 1). Labels are not text items, so
+    :func:`clipped_texts` cannot see them; they are laid out here as the axis paints them.
+    """
+    found = []
+    for view in graphics_views(panel):
+        bounds = QRectF(view.viewport().rect()).adjusted(-SLACK, -SLACK, SLACK, SLACK)
+        for axis in _items(view):
+            if not isinstance(axis, pg.AxisItem) or axis.boundingRect().isEmpty() \
+                    or not _really_shown(axis):
+                continue
+            for rect, text in _drawn_tick_labels(axis):
+                drawn = view.mapFromScene(axis.mapToScene(rect)).boundingRect().toRectF()
+                if not bounds.contains(drawn):
+                    found.append(f"{_panel_name(panel)}: tick label {text!r} of axis "
+                                 f"{axis.labelText!r} runs past the panel "
+                                 f"({_describe(drawn)} outside {_describe(bounds)})")
+    return found
+
+
+def axis_titles_over_tick_labels(panel: QWidget) -> list[str]:
+    """Axes whose title ("count", "loss") is printed over their own tick labels.
+
+    An axis reserves a fixed width for its tick text and puts its title beyond it; when the
+    labels grow wider than that space (a shrunk panel, a longer number) the two overlap.
+    """
+    found = []
     for view in graphics_views(panel):
         for axis in _items(view):
-            if not isinstance(axis, pg.AxisItem) or axis.boundingRect().isEmpty():
+            if not isinstance(axis, pg.AxisItem) or axis.boundingRect().isEmpty() \
+                    or not _really_shown(axis) or not axis.label.isVisible():
                 continue
-            painter = QPainter(image)
-            try:
-                if axis.style["tickFont"]:
-                    painter.setFont(axis.style["tickFont"])
-                specs = axis.generateDrawSpecs(painter)
-            finally:
-                painter.end()
-            if specs is None:
+            title = _text_rect(view, axis.label)
+            if title.isEmpty():
                 continue
-            rects = sorted((rect for rect, _, _ in specs[2]),
-                           key=lambda r: (r.top(), r.left()))
-            for i, a in enumerate(rects):
-                if any(a.adjusted(1, 1, -1, -1).intersects(b) for b in rects[i + 1:]):
-                    texts = [text for _, _, text in specs[2]]
-                    found.append(f"{_panel_name(panel)}: axis {axis.labelText!r} has "
-                                 f"overlapping tick labels {texts}")
-                    break
+            over = [text for rect, text in _drawn_tick_labels(axis)
+                    if view.mapFromScene(axis.mapToScene(rect)).boundingRect().toRectF()
+                    .adjusted(1, 1, -1, -1).intersects(title)]
+            if over:
+                found.append(f"{_panel_name(panel)}: axis title {axis.labelText!r} is printed "
+                             f"over its tick labels {over}")
     return found
 
 

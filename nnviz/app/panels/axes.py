@@ -15,7 +15,12 @@ Tick label conventions (one per axis, so neighbouring labels always read alike):
   axis reaches beyond them every label is a power of ten ("10⁻¹²", "10⁻⁶", "10⁰"), the shortest
   clear form when there are many zeros. Minor ticks (2…9 × a decade) carry no labels;
 * tick density follows the axis's length in pixels and the size of its label text, and labels
-  that would still touch are dropped, so a 120-pixel plot never prints overlapping text.
+  that would still touch are dropped, so a 120-pixel plot never prints overlapping text; a
+  log axis counts only the ticks whose labels fit inside it, so it never reads one number.
+
+An axis's caption wraps at spaces to the axis's length and is centred again whenever its words
+change; a side caption longer than a squeezed plot hangs from the plot's top instead of
+reaching up into the plot stacked above.
 """
 
 from __future__ import annotations
@@ -70,6 +75,64 @@ class PlainAxisItem(pg.AxisItem):
         self.style["maxTextLevel"] = 0
         self.style["maxTickLevel"] = 1
         self.enableAutoSIPrefix(False)
+
+    # --- the axis's own label wraps to its length ----------------------------------------
+
+    def resizeEvent(self, ev=None) -> None:
+        """Wrap the label to the axis's new length before pyqtgraph centres it; a side
+        label longer than its axis starts at the axis's top and runs down past its foot."""
+        self._wrap_label()
+        super().resizeEvent(ev)
+        self._hang_long_side_label()
+
+    def _hang_long_side_label(self) -> None:
+        """pyqtgraph centres a side label on its axis, so one longer than a squeezed plot
+        sticks out at both ends: up into the plot stacked above (whose own label it then
+        runs into, "accuracyloss") and down. Hung from the top it only runs down, into the
+        empty corner beside the x axis's numbers."""
+        if self.label is None or not self._vertical():
+            return
+        length = self.label.boundingRect().width()  # along the axis: the label is rotated
+        height = self.size().height()
+        if length > height:
+            self.label.setY(int(length))
+
+    def _updateLabel(self) -> None:
+        """New words: wrap and centre them now (pyqtgraph centres its label only when the
+        axis resizes, so a caption that grew later started mid-axis and ran off the end)."""
+        super()._updateLabel()
+        self.resizeEvent()
+
+    def _wrap_label(self) -> None:
+        """A label longer than its axis ("step (old steps thinned, spikes kept)" under a
+        300-pixel plot) breaks into centred lines at spaces instead of running past both
+        ends of the plot, where the panel cuts it; the axis grows by the extra lines
+        (pyqtgraph sizes a bottom axis by its label's height, a left one by its label's
+        rotated width). A single word is never broken ("accuracy", not "accur-acy")."""
+        label = self.label
+        if label is None:
+            return
+        option = label.document().defaultTextOption()
+        option.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
+        option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
+        label.document().setDefaultTextOption(option)
+        before = label.boundingRect().height()
+        longest_word = self._longest_word_px()
+        length = self.size().height() if self._vertical() else self.size().width()
+        if length > 0 and label.boundingRect().width() > length:
+            label.setTextWidth(max(length, longest_word))
+        if label.boundingRect().height() != before:
+            self._adjustSize()
+
+    def _longest_word_px(self) -> float:
+        """The width of the label's longest word (the narrowest it can wrap to), 0 without
+        a label shown. The label is left unwrapped."""
+        if self.label is None or not self.label.isVisible():
+            return 0.0
+        self.label.setTextWidth(1.0)
+        longest_word = self.label.document().idealWidth()
+        self.label.setTextWidth(-1)
+        return longest_word
 
     def enableAutoSIPrefix(self, enable: bool = True) -> None:
         """Keep SI prefixes off whatever is asked (see the class docstring)."""
@@ -142,9 +205,16 @@ class PlainAxisItem(pg.AxisItem):
 
     def _labelled_log_ticks(self, low: float, high: float, px_per_decade: float) -> list[float]:
         """Decades, every k-th one when they would crowd. An axis too short in value to hold
-        two decades labels 1-2-5 (or more) × each decade, as many as it has room for."""
+        two decades labels 1-2-5 (or more) × each decade, as many as it has room for.
+
+        Only ticks whose label fits inside the axis count: pyqtgraph drops a label that would
+        stick out past either end, so a decade a few pixels from the end is no label at all
+        (0.086…1.03 would read "0.1" alone, and one label does not tell a log scale)."""
+        all_decades = range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)
+        needed = self._log_label_step_px([float(d) for d in all_decades] or [low, high])
+        overhang = max((needed - _LABEL_GAP_PX) / 2 - self._label_overhang_px(), 0.0)
+        low, high = self._label_room(low, high, px_per_decade, overhang)
         decades = [float(d) for d in range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)]
-        needed = self._log_label_step_px(decades or [low, high])
         stride = next((k for k in _DECADE_STRIDES if k * px_per_decade >= needed),
                       _DECADE_STRIDES[-1])
         if len(decades) >= 2:
@@ -163,6 +233,31 @@ class PlainAxisItem(pg.AxisItem):
             if len(ticks) >= 2:
                 return ticks
         return _linear_ticks_in_log(low, high)
+
+    @staticmethod
+    def _label_room(low: float, high: float, px_per_decade: float,
+                    inset_px: float) -> tuple[float, float]:
+        """The part of ``low…high`` (in decades) ``inset_px`` pixels in from each end (where a
+        label is drawn whole), or all of it if that leaves none."""
+        inset = inset_px / px_per_decade
+        return (low + inset, high - inset) if high - low > 2 * inset else (low, high)
+
+    def _label_overhang_px(self) -> float:
+        """How far pyqtgraph lets a tick label stick out past the end of this axis before
+        dropping it: nothing on a gridded axis (its bounds are the plot's) or where it hides
+        overlapping labels (bottom axes), else ``hideOverlappingLabels`` pixels (15 when
+        False, pyqtgraph's default for side axes)."""
+        if self.linkedView() is not None and self.grid is not False:
+            return 0.0
+        hide = self.style["hideOverlappingLabels"]
+        if hide is True:
+            return 0.0
+        if hide is False:
+            return 15.0
+        try:
+            return float(int(hide))
+        except ValueError:
+            return 0.0
 
     def _log_label_step_px(self, exponents: Sequence[float]) -> float:
         if self._vertical():

@@ -104,6 +104,8 @@ class LayerHealthPanel(Panel):
         self.histograms: HistogramSet | None = None
         self.bar_values: list[pg.TextItem] = []
         self._saturated = np.zeros(0)
+        #: the first and last step of the gradient norms drawn
+        self._norm_steps = (0.0, 0.0)
         self.saturation_plot.vb.sigResized.connect(self._show_bar_labels_that_fit)
         self.saturation_plot.vb.sigResized.connect(self._wrap_sentence)
 
@@ -121,11 +123,12 @@ class LayerHealthPanel(Panel):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
         histograms = snapshot.view(HistogramSet)
-        if histograms is None:
-            return
-        self.histograms = histograms
-        self._draw_saturation(histograms)
-        self._draw_norms(histograms)
+        if histograms is not None:
+            self.histograms = histograms
+            self._draw_saturation(histograms)
+            self._draw_norms(histograms)
+        if self.histograms is not None:
+            self._frame_steps(snapshot.step)
 
     def _draw_saturation(self, histograms: HistogramSet) -> None:
         hidden = len(histograms.saturated)
@@ -214,10 +217,16 @@ class LayerHealthPanel(Panel):
             zero |= bool(np.any(column == 0))
             curve.setData(steps[keep], column[keep])
         self.norm_plot.setTitle("gradient norm per layer" + (" (zeros not drawn)" if zero else ""))
-        # the whole run, even where only zeros (gaps) were recorded; one point (a run just
-        # started) stands at the right of 0…step, not alone on an axis of ±0.4 steps
-        first = steps[0] if len(steps) > 1 else 0.0
-        self.norm_plot.setXRange(first, max(steps[-1], first + 1.0), padding=0.02)
+        self._norm_steps = (float(steps[0]), float(steps[-1]))
+
+    def _frame_steps(self, step: int) -> None:
+        """Steps 0…the run's step, as the loss plot shows them, so the two figures line up
+        beside each other: the norms are measured less often than the loss is traced, and an
+        axis that ended at the last measurement ended before the loss plot's. The whole run
+        shows, even where only zeros (gaps) were recorded; one point (a run just started)
+        stands at the right of 0…step, not alone on an axis of ±0.4 steps."""
+        first, last = self._norm_steps
+        self.norm_plot.setXRange(min(first, 0.0), max(last, float(step), 1.0), padding=0.02)
 
     def export_target(self):
         return self.view.scene()

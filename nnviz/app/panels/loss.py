@@ -47,19 +47,32 @@ PINNED_STYLES = [pg.QtCore.Qt.PenStyle.DashLine, pg.QtCore.Qt.PenStyle.DotLine,
 LOG_FLOOR = 1e-12
 
 
-def curve_color(name: str, index: int) -> tuple[int, int, int]:
+def curve_group(name: str) -> str:
+    """Whose quantity a curve is: "train", "test", "validation", "baseline" … (its name less
+    "_loss", "_accuracy" and the like). A group's loss and score share one colour, so the
+    lower plot needs no key of its own for a group the legend already names."""
     if name == "loss":  # the per-step batch loss: a train quantity
-        return CURVE_COLORS["train"]
-    for prefix, color in CURVE_COLORS.items():
+        return "train"
+    for prefix in CURVE_COLORS:
         if name.startswith(prefix):
-            return color
-    return OTHER_COLORS[index % len(OTHER_COLORS)]
+            return prefix
+    for suffix in ("_loss", "_accuracy", "_mse", "_r2"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def is_score(name: str) -> bool:
+    """Whether curve ``name`` goes on the lower plot, a 0-1 scale: a classifier's accuracy,
+    a regression's R² (``train_r2``)."""
+    return "accuracy" in name or name.endswith("_r2")
 
 
 def is_drawn(name: str, per_step: bool) -> bool:
-    """Whether the panel draws curve ``name``: every per-step loss series, and every loss
-    and accuracy metric."""
-    return "loss" in name or (not per_step and "accuracy" in name)
+    """Whether the panel draws curve ``name``: every per-step loss series, and every loss,
+    mean squared error (a regression's ``train_mse``) and score metric."""
+    name = name.lower()  # TensorBoard tags are spelled "Loss/train" in torch's docs
+    return "loss" in name or (not per_step and (is_score(name) or name.endswith("_mse")))
 
 
 def own_store() -> RunCurves:
@@ -148,6 +161,9 @@ class LossPanel(Panel):
         self._last_recorded: Snapshot | None = None
         self._decimated = False
         self._accuracy_shown = True
+        #: colours of groups other than train and test, in order of appearance (kept across
+        #: runs, so a pinned run's curves keep the colours of the current run's)
+        self._group_colors: dict[str, tuple[int, int, int]] = {}
         self.set_log_y(True)
         self._fit_rows()
 
@@ -187,23 +203,43 @@ class LossPanel(Panel):
         store = self.curve_store()
         return {} if store is None else store.curves(is_drawn)
 
-    def _item(self, name: str, per_step: bool) -> pg.PlotDataItem:
-        """The plot item of curve ``name``, made the first time the curve is drawn."""
+    def curve_color(self, name: str) -> tuple[int, int, int]:
+        """Blue for train, orange for test, and one further colour per other group."""
+        group = curve_group(name)
+        if group in CURVE_COLORS:
+            return CURVE_COLORS[group]
+        if group not in self._group_colors:
+            self._group_colors[group] = OTHER_COLORS[len(self._group_colors) % len(OTHER_COLORS)]
+        return self._group_colors[group]
+
+    @staticmethod
+    def _keyed(name: str, names: list[str]) -> bool:
+        """Every curve of the upper plot has a key; a score curve only when no upper-plot curve
+        of its group has one (its colour would then say nothing: the digits' baseline
+        accuracy)."""
+        if not is_score(name):
+            return True
+        group = curve_group(name)
+        return not any(not is_score(other) and curve_group(other) == group for other in names)
+
+    def _item(self, name: str, per_step: bool, keyed: bool) -> pg.PlotDataItem:
+        """The plot item of curve ``name``, made the first time the curve is drawn, with a
+        legend entry when ``keyed``."""
         item = self.items.get(name)
         if item is None:
-            item = self.items[name] = self._make_item(name, per_step)
+            item = self.items[name] = self._make_item(name, per_step, keyed)
             self._fit_rows()
         return item
 
-    def _make_item(self, name: str, per_step: bool) -> pg.PlotDataItem:
-        plot = self.accuracy_plot if "accuracy" in name else self.loss_plot
-        color = curve_color(name, len(self.items))
+    def _make_item(self, name: str, per_step: bool, keyed: bool) -> pg.PlotDataItem:
+        plot = self.accuracy_plot if is_score(name) else self.loss_plot
+        color = self.curve_color(name)
         if per_step:  # light and thin: the noisy raw signal under the evaluated curves
             pen = pg.mkPen((*color, 110), width=1)
         else:
             pen = pg.mkPen(color, width=2)
         item = plot.plot([], [], pen=pen, name=curve_label(name, per_step))
-        if plot is self.loss_plot:
+        if keyed:
             self.loss_legend.addItem(item, curve_label(name, per_step))
         item.setZValue(5 if per_step else 10)
         return item
@@ -218,9 +254,11 @@ class LossPanel(Panel):
             state.set_empty(empty)
         last = 0.0
         decimated = False
+        names = list(curves)
         for name, curve in curves.items():
             x, y = thinned(curve.x, curve.y, DRAWN_POINTS)
-            self._item(name, curve.per_step).setData(x, self._y(name, y, log))
+            item = self._item(name, curve.per_step, self._keyed(name, names))
+            item.setData(x, self._y(name, y, log))
             decimated = decimated or curve.decimated or len(x) < len(curve)
             if len(curve):
                 last = max(last, float(curve.x[-1]))
@@ -236,7 +274,10 @@ class LossPanel(Panel):
         """The accuracy plot only when a curve has an accuracy (word2vec's losses have none):
         an empty second plot would only take half of the room."""
         names = [*self.items, *(name for run in self.pinned for name in run.curves)]
-        wanted = any("accuracy" in name for name in names)
+        wanted = any(is_score(name) for name in names)
+        scores = [name for name in names if is_score(name)]
+        self.accuracy_plot.setLabel("left", "R²" if scores and all(
+            name.endswith("_r2") for name in scores) else "accuracy")
         if wanted != self._accuracy_shown:
             self._accuracy_shown = wanted
             if wanted:
@@ -247,8 +288,13 @@ class LossPanel(Panel):
             self._label_steps()
 
     def _label_steps(self) -> None:
-        """Label the lowest plot shown with the step axis, saying when old points are thinned."""
+        """Label the lowest plot shown with the step axis, saying when old points are thinned.
+
+        The plots share their steps, so only the lowest prints step values (as a figure with
+        a shared x axis does): the loss plot above keeps its tick marks and gains the height
+        of a row of numbers, which a short panel (a 1024×700 window) needs."""
         text = "step" + (" (old steps thinned, spikes kept)" if self._decimated else "")
+        self.loss_plot.getAxis("bottom").setStyle(showValues=not self._accuracy_shown)
         if self._accuracy_shown:
             self.loss_plot.getAxis("bottom").showLabel(False)
             self.accuracy_plot.setLabel("bottom", text)
@@ -257,7 +303,7 @@ class LossPanel(Panel):
 
     @staticmethod
     def _y(name: str, values: np.ndarray, log: bool) -> np.ndarray:
-        if log and "accuracy" not in name:
+        if log and not is_score(name):
             return np.maximum(values, LOG_FLOOR)
         return values
 
@@ -296,9 +342,9 @@ class LossPanel(Panel):
             return
         run = PinnedRun(self.config, curves)
         style = PINNED_STYLES[len(self.pinned) % len(PINNED_STYLES)]
-        for index, name in enumerate(run.curves):
-            plot = self.accuracy_plot if "accuracy" in name else self.loss_plot
-            color = curve_color(name, index)
+        for name in run.curves:
+            plot = self.accuracy_plot if is_score(name) else self.loss_plot
+            color = self.curve_color(name)
             pen = pg.mkPen((*color, 150), width=1.5, style=style)
             item = plot.plot([], [], pen=pen)
             item.setZValue(0)

@@ -38,6 +38,9 @@ class RaceSurfacePanel(Panel):
         super().__init__(parent)
         self.plot = white_plot()
         self.plot.setAspectLocked(False)
+        # the surface fills its range exactly and the β axis ends on a tick at the top:
+        # room above the plot for the upper half of that tick's label
+        self.plot.getPlotItem().layout.setContentsMargins(1, 8, 1, 1)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
         self.image.setOpacity(0.85)
