@@ -431,8 +431,11 @@ def train(
             yield diverge(_non_finite(values), session.step_count)
             return
         trace_rows.append((session.step_count, values))
+        # a live change is shown by the first step trained with it, not up to a snapshot
+        # interval later: a person moving a slider sees the effect at once
         due = (every is not None and session.step_count - step_at_yield >= every) or (
-            every is None and interval is not None and clock() - last_yield >= interval
+            every is None and interval is not None
+            and (bool(changes) or clock() - last_yield >= interval)
         ) or (mailbox.every_step_until is not None
               and session.step_count <= mailbox.every_step_until)
         # a budget ran out here, or the run is held here: the views of a pause, all of them

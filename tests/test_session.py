@@ -63,6 +63,24 @@ def test_a_live_change_reaches_the_next_step():
     assert after.metrics["learning_rate"] == pytest.approx(0.001)
 
 
+def test_a_live_change_is_shown_by_the_first_step_trained_with_it():
+    """A slider move must not wait for the snapshot clock: the step after the change yields
+    at once, carrying the new rate, even when the next timed snapshot is an hour away."""
+    now = [0.0]
+    session = small_session()
+    mailbox = Mailbox()
+    loop = train(session, mailbox=mailbox, max_steps=50, interval=3600.0, views=False,
+                 clock=lambda: now[0])
+    assert next(loop).step == 0
+    mailbox.post("learning_rate", 0.002)
+    shown = next(loop)
+    assert shown.step == 1
+    assert shown.metrics["learning_rate"] == pytest.approx(0.002)
+    mailbox.stop()
+    rest = list(loop)
+    assert [s.final for s in rest] == [True]
+
+
 def test_stop_ends_the_loop_with_a_final_snapshot():
     mailbox = Mailbox()
     loop = train(small_session(), mailbox=mailbox, every=5, views=False)
