@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
+from nnviz.data.point_edits import DATA_EDITS
 from nnviz.scenarios.base import ResultTable, next_run_id
 from nnviz.scenarios.params import Config
 
@@ -198,6 +199,14 @@ class Mailbox:
     def post(self, name: str, value: Any) -> None:
         with self._condition:
             self._changes[name] = value
+            self._condition.notify_all()
+
+    def post_data_edit(self, edit: Any) -> None:
+        """Queue a data edit (:class:`~nnviz.data.point_edits.DataEdit`): unlike a live
+        value every one counts, in order, handed over with the live values under
+        :data:`~nnviz.data.point_edits.DATA_EDITS`."""
+        with self._condition:
+            self._changes.setdefault(DATA_EDITS, []).append(edit)
             self._condition.notify_all()
 
     def pause(self) -> None:

@@ -368,6 +368,9 @@ class RemoteMailbox:
     def post(self, name: str, value: Any) -> None:
         self._run.command("post", name=name, value=value)
 
+    def post_data_edit(self, edit: Any) -> None:
+        self._run.command("edit_data", edit=edit)
+
     def pause(self) -> None:
         self._paused = True
         self._run.command("pause")

@@ -35,11 +35,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from nnviz.app import gui_gc
 from nnviz.app.process_worker import HANG_SECONDS, ProcessWorker, WorkerProcess
 from nnviz.app.worker import SNAPSHOT_INTERVAL, TrainingWorker, WorkerEvent
+from nnviz.data.point_edits import DATA_EDIT_CHANGE, DataEdit
 from nnviz.scenarios.base import Scenario
-from nnviz.scenarios.params import Config, ParamError
+from nnviz.scenarios.params import Config, ParamError, data_seed_of
 from nnviz.session import Session, Snapshot, ViewDemand
 
 POLL_MS = 16
+#: data sets whose drawing is kept for a reset (one per data key: see :func:`data_key`)
+KEPT_DRAWINGS = 8
 #: ``NNVIZ_WORKER=thread``: controllers made without saying train on a thread, not a process
 WORKER_VARIABLE = "NNVIZ_WORKER"
 
@@ -112,6 +115,11 @@ class RunController(QObject):
         #: the views the window draws, by kind, and the least seconds between two of each
         #: (None: not said yet for this scenario, so every view is computed)
         self.view_wants: dict[str, float] | None = None
+        #: the data edits sent to the runs of each data set (:func:`data_key`), replayed on a
+        #: reset or restart so a drawn data set survives it: the session keeps the history,
+        #: this is only what was asked of it. ``_unsent``: edits made while no loop ran
+        self._drawings: dict[tuple, list[DataEdit]] = {}
+        self._unsent: list[DataEdit] = []
 
     # -- what runs ------------------------------------------------------------------------
     @property
@@ -154,6 +162,7 @@ class RunController(QObject):
         self.scenario = scenario
         self.config = config
         self.view_wants = None  # another scenario's panels: every view until they say
+        self._drawings.clear()  # another lesson or scenario starts from its own data
         self._start_new(running=running)
 
     def reset(self) -> None:
@@ -181,6 +190,9 @@ class RunController(QObject):
         self._hold_gc()
         self.worker = self._listen(self._new_worker(self.scenario, self.config,
                                                     paused=not running))
+        self._unsent.clear()
+        for edit in self._drawings.get(data_key(self.config), ()):
+            self.worker.mailbox.post_data_edit(edit)
         self._set_state(RUNNING if running else PAUSED)
         self._wake()
 
@@ -216,6 +228,7 @@ class RunController(QObject):
         live, _ = session.config.live_changes(self.config)
         for name, value in live.items():
             worker.mailbox.post(name, value)
+        self._send_unsent(worker)
         self.worker = self._listen(worker.start())
         self._wake()
         return True
@@ -233,6 +246,7 @@ class RunController(QObject):
         self.worker = self._listen(source.process.continue_run(
             source, paused=paused, config=self.config, hold_at=self.hold_at,
             wants=self.view_wants, interval=self.interval))
+        self._send_unsent(self.worker)
         self._wake()
         return True
 
@@ -344,9 +358,13 @@ class RunController(QObject):
 
     # -- hyperparameters ------------------------------------------------------------------
     def set_value(self, name: str, value: Any) -> str:
-        """Apply one control change: "live", "restart", or "" when refused (message sent)."""
+        """Apply one control change: "live", "restart", or "" when refused (message sent).
+        A panel's data edit (:data:`~nnviz.data.point_edits.DATA_EDIT_CHANGE`) is live."""
         if self.config is None:
             return ""
+        if name == DATA_EDIT_CHANGE:
+            self.edit_data(value)
+            return "live"
         try:
             new = self.config.with_values({name: value})
         except ParamError as error:
@@ -368,6 +386,25 @@ class RunController(QObject):
         self.message.emit("warning", f"{spec.title} changed to {spec.format(getattr(new, name))}"
                                      ": the run restarted")
         return "restart"
+
+    def edit_data(self, edit: DataEdit) -> None:
+        """Points drawn, erased, undone: to the running loop, applied before its next step
+        (paused, it answers with a snapshot at once), and kept for a reset."""
+        if self.config is None:
+            return
+        drawing = self._drawings.setdefault(data_key(self.config), [])
+        drawing.append(edit)
+        while len(self._drawings) > KEPT_DRAWINGS:
+            del self._drawings[next(iter(self._drawings))]
+        if self.worker is not None and self.worker.alive:
+            self.worker.mailbox.post_data_edit(edit)
+        else:  # the loop ended (a divergence, the end): Run continues it with these
+            self._unsent.append(edit)
+
+    def _send_unsent(self, worker: TrainingWorker | ProcessWorker) -> None:
+        for edit in self._unsent:
+            worker.mailbox.post_data_edit(edit)
+        self._unsent.clear()
 
     def set_config(self, config: Config) -> str:
         """Apply a whole config (a lesson's comparison): live values posted, else a restart."""
@@ -466,6 +503,15 @@ class RunController(QObject):
             self._gc_held = False
             gui_gc.release()
         return not self._retired
+
+
+def data_key(config: Config) -> tuple:
+    """What fixes a run's data set: its config's kind, data seed and "data" parameters. A
+    reset or a change of any other parameter keeps the data, and so a drawing made on it."""
+    values = config.as_dict()
+    return (type(config).__name__, data_seed_of(config),
+            *(repr(values[name]) for name, spec in config.params().items()
+              if spec.group == "data"))
 
 
 def finish_text(latest: Snapshot | None, run_id: int | None) -> str:

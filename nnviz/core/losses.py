@@ -12,6 +12,9 @@ gradients.
 :meth:`OutputLoss.loss` and :meth:`OutputLoss.gradient` are the plain formulas, for arrays of
 shape (n, classes). :meth:`OutputLoss.fused` computes probabilities, summed loss and ``p − y``
 in one pass into preallocated buffers for the training step, with examples as columns.
+
+:class:`RegressionLoss` is the same interface for one linear output unit fitting real
+targets: squared error or Huber's loss of the residual ŷ − y.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ class OutputLoss:
     """``kind`` is "softmax" (any number of classes, one unit each) or "sigmoid" (one unit)."""
 
     kind: str
+    #: a classifier: at least two classes (see :class:`RegressionLoss`)
+    is_regression = False
 
     def units(self, n_classes: int) -> int:
         return 1 if self.kind == "sigmoid" else n_classes
@@ -150,7 +155,10 @@ def _check_reduction(reduction: str) -> None:
         raise ValueError(f"unknown loss reduction {reduction!r}; known: mean, sum")
 
 
-def get_output_loss(kind: str) -> OutputLoss:
+def get_output_loss(kind: str | RegressionLoss) -> OutputLoss | RegressionLoss:
+    """The output named ``kind`` (a :class:`RegressionLoss` is its own output)."""
+    if isinstance(kind, RegressionLoss):
+        return kind
     if kind not in ("softmax", "sigmoid"):
         raise ValueError(f"unknown output {kind!r}; known: softmax, sigmoid")
     return OutputLoss(kind)
@@ -159,3 +167,107 @@ def get_output_loss(kind: str) -> OutputLoss:
 def accuracy(probabilities: Array, labels: Array) -> float:
     return float(np.mean(probabilities.argmax(axis=1) == labels)) if len(labels) else float("nan")
 
+
+
+# -- regression --------------------------------------------------------------------------------
+#: the regression losses by name: squared error, or Huber's (squared near 0, linear beyond δ)
+REGRESSION_LOSSES = ("mse", "huber")
+
+
+@dataclass(frozen=True)
+class RegressionLoss:
+    """One linear output unit ŷ = z and a loss of the residual r = ŷ − y, per example:
+
+        mse    ℓ(r) = r²                                   dℓ/dz = 2r
+        huber  ℓ(r) = ½r²            if |r| ≤ δ            dℓ/dz = r
+                      δ·(|r| − ½δ)   otherwise             dℓ/dz = δ·sign(r)
+
+    Huber is as torch's ``HuberLoss(delta=δ)``: quadratic near the target, so small residuals
+    are fitted as by least squares, linear beyond δ, so an outlier pulls with a bounded force.
+    It offers the interface the MLP asks of an output (:class:`OutputLoss`): ``targets`` take
+    the place of the labels, the "probabilities" are the predictions ŷ, one column.
+    """
+
+    kind: str = "mse"
+    delta: float = 1.0
+    #: the MLP lets a regression output have one "class" (its one unit)
+    is_regression = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in REGRESSION_LOSSES:
+            raise ValueError(f"unknown regression loss {self.kind!r}; known: "
+                             f"{', '.join(REGRESSION_LOSSES)}")
+        if not self.delta > 0:
+            raise ValueError(f"Huber's delta must be > 0, not {self.delta}")
+
+    def units(self, n_classes: int) -> int:
+        return 1
+
+    def probabilities(self, z: Array, out: Array | None = None) -> Array:
+        """The predictions ŷ = z, shape (n, 1)."""
+        if out is None:
+            return z.copy()
+        np.copyto(out, z)
+        return out
+
+    def pointwise(self, residuals: Array) -> Array:
+        """ℓ(r) of each residual (float64)."""
+        r = np.asarray(residuals, dtype=np.float64)
+        if self.kind == "mse":
+            return r * r
+        size = np.abs(r)
+        return np.where(size <= self.delta, 0.5 * r * r, self.delta * (size - 0.5 * self.delta))
+
+    def slope(self, residuals: Array, out: Array | None = None) -> Array:
+        """dℓ/dr of each residual, in the residuals' type (into ``out`` when given)."""
+        if self.kind == "mse":
+            return np.multiply(residuals, 2.0, out=out)
+        return np.clip(residuals, -self.delta, self.delta, out=out)
+
+    def loss(self, z: Array, targets: Array, reduction: str = "mean") -> float:
+        """Σ or mean of ℓ(ŷ − y) over the examples; ``z`` is (n, 1), ``targets`` (n,)."""
+        _check_reduction(reduction)
+        total = float(self.pointwise(z[:, 0] - targets).sum())
+        return total / len(targets) if reduction == "mean" and len(targets) else total
+
+    def gradient(self, z: Array, targets: Array, reduction: str = "mean") -> Array:
+        """dLoss/dz, shape (n, 1): ℓ'(ŷ − y), divided by n for the mean."""
+        _check_reduction(reduction)
+        grad = self.slope(z - np.asarray(targets, dtype=z.dtype)[:, None])
+        if reduction == "mean":
+            grad /= len(targets)
+        return grad
+
+    def probabilities_columns(self, z_t: Array, out_t: Array, scratch: OutputScratch) -> Array:
+        """The predictions as a row (1 × n): ŷ = z."""
+        np.copyto(out_t, z_t)
+        return out_t
+
+    def fused(self, z_t: Array, targets: Array, probabilities_t: Array, delta_t: Array,
+              scratch: OutputScratch) -> float:
+        """Predictions, δ = ℓ'(ŷ − y) into ``delta_t`` (1 × n); returns the summed loss."""
+        np.copyto(probabilities_t, z_t)
+        np.subtract(z_t, targets, out=delta_t)
+        total = float(self.pointwise(delta_t).sum())
+        self.slope(delta_t, out=delta_t)
+        return total
+
+
+def mean_squared_error(predictions: Array, targets: Array) -> float:
+    """(1/n)·Σ(ŷ − y)²; NaN for no examples."""
+    if not len(targets):
+        return float("nan")
+    residuals = np.asarray(predictions, np.float64).reshape(-1) - np.asarray(targets, np.float64)
+    return float(np.mean(residuals * residuals))
+
+
+def r_squared(predictions: Array, targets: Array) -> float:
+    """R² = 1 − Σ(ŷ − y)² / Σ(y − ȳ)²: the share of the targets' variance the fit explains
+    (1 perfect, 0 no better than predicting the mean, negative worse). NaN for fewer than two
+    examples or constant targets, where the variance to explain is 0."""
+    targets = np.asarray(targets, np.float64)
+    spread = float(np.sum((targets - targets.mean()) ** 2)) if len(targets) > 1 else 0.0
+    if spread == 0.0:
+        return float("nan")
+    residuals = np.asarray(predictions, np.float64).reshape(-1) - targets
+    return 1.0 - float(np.sum(residuals * residuals)) / spread

@@ -42,7 +42,7 @@ import numpy as np
 from nnviz.core import threads
 from nnviz.core.activations import get_activation
 from nnviz.core.initializers import initial_layer
-from nnviz.core.losses import REDUCTIONS, OutputScratch, get_output_loss
+from nnviz.core.losses import REDUCTIONS, OutputScratch, RegressionLoss, get_output_loss
 
 Array = np.ndarray
 #: batch sizes whose buffers are kept (training batch, evaluation sets, the view grid …)
@@ -120,19 +120,19 @@ class MLP:
         n_classes: int,
         *,
         activation: str = "tanh",
-        output: str = "softmax",
+        output: str | RegressionLoss = "softmax",
         init: str = "xavier",
         bias_init: str = "zeros",
         seed: int | None = 0,
         dtype: type | str = np.float64,
         rng: np.random.Generator | None = None,
     ) -> None:
-        if n_classes < 2:
+        self.output = get_output_loss(output)
+        if n_classes < 2 and not self.output.is_regression:
             raise ValueError("a classifier needs at least two classes")
         if output == "sigmoid" and n_classes != 2:
             raise ValueError("the sigmoid output is for two classes; use softmax for more")
         self.activation = get_activation(activation)
-        self.output = get_output_loss(output)
         self.n_classes = n_classes
         self.dtype = np.dtype(dtype)
         self.sizes = [n_inputs, *map(int, hidden_sizes), self.output.units(n_classes)]

@@ -141,16 +141,20 @@ def load_table(path: str | Path, label_column: int | str | None = None, *,
     :class:`TableFileError`. ``label_column``: a header name, a 0-based index (negative from
     the end; also as text, ``"-1"``), or None/empty for the last column. ``min_features``:
     the fewest feature columns the caller can use."""
+    return _table(resolve_data_path(path), read_columns(path, label_column), min_features)
+
+
+def read_columns(path: str | Path, label_column: int | str | None = None) -> _Parts:
+    """A data file's feature columns, its label column (numbers or text, not yet classes)
+    and their names, before the checks of :func:`load_table`: a regression target reads
+    the label column as numbers (:mod:`nnviz.data.regression_targets`)."""
     path = resolve_data_path(path)
     content = _read_content(path)
     if isinstance(content, list):
-        parts = _from_lines(content, path, label_column)
-    elif content.startswith(_NPY_MAGIC):
-        parts = _from_npy(content, path, label_column)
-    else:
-        parts = _from_npz(content, path, label_column)
-    del content  # the text's lines or the file's bytes: free before the checks
-    return _table(path, parts, min_features)
+        return _from_lines(content, path, label_column)
+    if content.startswith(_NPY_MAGIC):
+        return _from_npy(content, path, label_column)
+    return _from_npz(content, path, label_column)
 
 
 def load_table_cached(path: str | Path, label_column: int | str | None = None, *,

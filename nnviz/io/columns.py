@@ -37,6 +37,11 @@ COLUMN_RULES: tuple[tuple[str, str, str], ...] = (
      "{split} loss: mean per example over the {split} set, without the weight-decay penalty"),
     (ANY, r"(?P<split>train|test|validation)_accuracy",
      "{split} accuracy: share of the {split} set classified correctly (0 to 1)"),
+    (ANY, r"(?P<split>train|test)_mse",
+     "{split} mean squared error: mean of (prediction − target)² over the {split} set"),
+    (ANY, r"(?P<split>train|test)_r2",
+     "{split} R²: 1 − squared error / the targets' variance over the {split} set (1 a "
+     "perfect fit, 0 no better than their mean)"),
     (ANY, r"baseline_accuracy",
      "accuracy of the average-digit baseline (nearest class mean) on the test set (0 to 1)"),
     # a 2-D input plane and its points

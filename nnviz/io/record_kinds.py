@@ -37,6 +37,7 @@ KIND_HOMES: Mapping[str, str] = {
     "EmbeddingsConfig": "nnviz.scenarios.embeddings:EmbeddingsConfig",
     "InitConfig": "nnviz.scenarios.init_experiment:InitConfig",
     "BackpropConfig": "nnviz.scenarios.backprop:BackpropConfig",
+    "RegressionConfig": "nnviz.scenarios.regression:RegressionConfig",
     # a run recorded by nnviz.watch from a person's own script
     "WatchConfig": "nnviz.watching.records:WatchConfig",
     "ParamGroupSettings": "nnviz.core.watch_readings:ParamGroupSettings",
@@ -70,6 +71,11 @@ KIND_HOMES: Mapping[str, str] = {
     "GraphEdge": "nnviz.core.backprop_walk:GraphEdge",
     "GradientCheck": "nnviz.core.gradient_check:GradientCheck",
     "ParameterCheck": "nnviz.core.gradient_check:ParameterCheck",
+    # a command from the window to the worker process: points drawn on the boundary
+    "DataEdit": "nnviz.data.point_edits:DataEdit",
+    "RegressionView": "nnviz.core.regression_views:RegressionView",
+    "FitCurve": "nnviz.core.regression_views:FitCurve",
+    "FitSurface": "nnviz.core.regression_views:FitSurface",
 }
 
 

@@ -8,6 +8,7 @@ histograms, all read from the engine's NumPy mirror of the network.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from nnviz.core.views import (
     unit_grids,
     wanted_views,
 )
+from nnviz.data.point_edits import DataEdit, PointEditLog
 from nnviz.data.toy import Split
 from nnviz.scenarios.mlp_config import MLPConfig
 from nnviz.scenarios.mlp_histograms import LayerHistograms
@@ -45,6 +47,8 @@ class MLPSession(Trainer):
         super().__init__(scenario, config, data, self.new_engine(model, config, data))
         self.grid_resolution = grid_resolution
         self.layer_histograms = LayerHistograms()
+        #: the drawn edits of the data set and their undo history, once a person edits it
+        self._edit_log: PointEditLog | None = None
         #: the slice of input space the boundary is drawn on when there are not 2 features
         self.input_plane = input_plane if data.n_features != 2 else None
         if data.n_features == 2 or self.input_plane is not None:
@@ -71,6 +75,12 @@ class MLPSession(Trainer):
             self._extent = padded_extent(np.concatenate(drawn))
             grid = plane.inputs_at(grid_points(self._extent, resolution))
         self._grid = grid.astype(self.train_x.dtype)
+        self._set_drawn_points(drawn)
+
+    def _set_drawn_points(self, drawn: tuple[np.ndarray, np.ndarray]) -> None:
+        """The points the boundary view carries (their plane coordinates ``drawn``, train
+        and test), thinned, and the axis names and title that say what they are."""
+        data, plane = self.data, self.input_plane
         self._drawn = (*thinned(drawn[0], data.train_y), *thinned(drawn[1], data.test_y))
         names = data.feature_names if plane is None and data.feature_names else ("", "")
         x_label, y_label = (plane.x_label, plane.y_label) if plane is not None else names
@@ -79,6 +89,29 @@ class MLPSession(Trainer):
             notes.append(f"{len(self._drawn[0]):,} of {len(data.train_y):,} training and "
                          f"{len(self._drawn[2]):,} of {len(data.test_y):,} test points drawn")
         self._plane_text = (x_label, y_label, " · ".join(notes))
+
+    # -- drawn data -------------------------------------------------------------------------
+    def apply_data_edits(self, edits: Sequence[DataEdit]) -> None:
+        """Points drawn, erased, undone on the boundary's plane, applied to the training
+        data now (the network and optimiser go on; see :mod:`nnviz.data.point_edits`). The
+        plane's extent stays, so the picture does not jump as points come and go."""
+        if self._grid is None:
+            return
+        if self._edit_log is None:
+            plane = self.input_plane
+            self._edit_log = PointEditLog(self.data) if plane is None else PointEditLog(
+                self.data, to_inputs=plane.inputs_at, to_plane=plane.coordinates)
+        changed = [self._edit_log.apply(edit) for edit in edits]
+        if any(changed):
+            self.set_drawn_data(self._edit_log.data)
+
+    def set_drawn_data(self, data: Split) -> None:
+        """Train on ``data`` from the next step and draw its points on the plane."""
+        self.replace_data(data)
+        if self._grid is not None:
+            plane = self.input_plane
+            to_plane = plane.coordinates if plane is not None else np.asarray
+            self._set_drawn_points((to_plane(self.data.train_x), to_plane(self.data.test_x)))
 
     # -- views ------------------------------------------------------------------------------
     def views(self, kinds: ViewKinds = None) -> dict[str, Any]:

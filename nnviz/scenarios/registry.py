@@ -14,6 +14,7 @@ from nnviz.scenarios.base import Scenario
 #: every scenario's name and the module that registers it, in the order the picker lists them
 SCENARIO_HOMES = {
     "moons": "nnviz.scenarios.moons",
+    "regression": "nnviz.scenarios.regression",
     "digits": "nnviz.scenarios.digits",
     "digits_cnn": "nnviz.scenarios.digits",
     "race": "nnviz.scenarios.race",

@@ -86,15 +86,20 @@ class TorchEngine:
 
         self.trainer = TorchTrainer(model, config.optimizer, optimizer_settings(config),
                                     threads=config.torch_threads)
-        self.data = in_precision(data, np.dtype(config.precision))
-        tensor = self.trainer.tensor
-        self._on_device = {split: (tensor(getattr(self.data, x)),
-                                   tensor(getattr(self.data, y), labels=True))
-                           for split, (x, y) in SPLITS.items()}
+        self._precision = np.dtype(config.precision)
+        self.set_data(data)
         self._mirror = mirror
         self._mirror_fresh = False
         self._updated = False
         self._gradients: list[np.ndarray] | None = None
+
+    def set_data(self, data: Split) -> None:
+        """The split in the model's precision, and on its device."""
+        self.data = in_precision(data, self._precision)
+        tensor = self.trainer.tensor
+        self._on_device = {split: (tensor(getattr(self.data, x)),
+                                   tensor(getattr(self.data, y), labels=True))
+                           for split, (x, y) in SPLITS.items()}
 
     @property
     def model(self) -> Any:

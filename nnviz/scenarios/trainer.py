@@ -19,7 +19,8 @@ panel cannot tell which backend ran.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -30,11 +31,18 @@ from nnviz.core.mlp import MLP
 from nnviz.core.optimizers import make_optimizer
 from nnviz.core.schedules import schedule_position, scheduled_rate
 from nnviz.data.batches import EpochSampler
+from nnviz.data.point_edits import DATA_EDITS, DataEdit
 from nnviz.data.toy import Split
 from nnviz.scenarios.base import SessionBase, next_run_id
 from nnviz.scenarios.params import Config
 
 OPTIMIZER_HYPER = ("learning_rate", "momentum", "beta1", "beta2", "rho", "epsilon")
+
+#: how long a step waits when there is no training point to learn from (all erased)
+NO_DATA_WAIT_SECONDS = 0.05
+
+#: the arrays of a drawn data set a checkpoint carries
+DRAWN_ARRAYS = ("train_x", "train_y", "test_x", "test_y")
 
 #: where each split's arrays sit in a :class:`~nnviz.data.toy.Split`
 SPLITS = {"train": ("train_x", "train_y"), "test": ("test_x", "test_y")}
@@ -128,6 +136,10 @@ class Engine(Protocol):
         """The NumPy MLP the views read, up to the step trained (None: not an MLP)."""
         ...
 
+    def set_data(self, data: Split) -> None:
+        """Train and score on ``data`` from the next update (points drawn or erased)."""
+        ...
+
     def last_gradients(self) -> list[np.ndarray] | None:
         """The last update's gradients in :meth:`mirror`'s parameter order (None: none)."""
         ...
@@ -185,6 +197,9 @@ class NumpyEngine:
         """The model itself: the NumPy engine trains the network the views read."""
         return self.model
 
+    def set_data(self, data: Split) -> None:
+        self.data = in_precision(data, self.model.dtype)
+
     def last_gradients(self) -> list[np.ndarray] | None:
         return self.gradients
 
@@ -210,6 +225,11 @@ class Trainer(SessionBase):
         self.batches = EpochSampler(len(self.train_y), [config.seed, 1])
         self.step_count = 0
         self.examples_seen = 0
+        #: how often the data set was edited (:meth:`replace_data`), and the epochs and
+        #: examples counted when it last was: the epoch goes on from there at the new size
+        self.data_version = 0
+        self._epochs_at_edit = 0.0
+        self._examples_at_edit = 0
         self.learning_rate = float(config.learning_rate)
         self.augment: Callable[[np.ndarray], np.ndarray] | None = None
 
@@ -230,7 +250,22 @@ class Trainer(SessionBase):
 
     @property
     def epoch(self) -> float:
-        return self.examples_seen / max(self.n_train, 1)
+        since_edit = self.examples_seen - self._examples_at_edit
+        return self._epochs_at_edit + since_edit / max(self.n_train, 1)
+
+    def replace_data(self, data: Split) -> None:
+        """Train on ``data`` from the next step, keeping the network and the optimiser (a
+        person drew or erased points): the engine's arrays, and a sampler over the new
+        count, so steps per epoch follow it; the epoch count goes on from where it was."""
+        self._epochs_at_edit, self._examples_at_edit = self.epoch, self.examples_seen
+        self.data = data
+        self.engine.set_data(data)
+        arrays = self.engine.data
+        self.train_x, self.train_y = arrays.train_x, arrays.train_y
+        self.test_x, self.test_y = arrays.test_x, arrays.test_y
+        self.data_version += 1
+        self.batches = EpochSampler(len(self.train_y),
+                                    [self.config.seed, 1, self.data_version])
 
     @property
     def steps_per_epoch(self) -> int:
@@ -246,6 +281,9 @@ class Trainer(SessionBase):
         cross-entropy per example before the update, without the penalty (see
         :data:`nnviz.session.TRACE_LABELS`), whatever ``loss_reduction`` scales the step by."""
         config = self.config
+        if not self.n_train:  # every point erased: wait for some, do not divide by none
+            time.sleep(NO_DATA_WAIT_SECONDS)
+            return {}
         index = self.next_batch_index()
         inputs = self._augmented(index) if self.augment is not None else None
         rate = learning_rate_at(config, epoch=self.epoch, updates=self.step_count)
@@ -262,17 +300,31 @@ class Trainer(SessionBase):
         return np.ascontiguousarray(self.augment(rows), dtype=self.train_x.dtype)
 
     def apply_live(self, values: Mapping[str, Any]) -> None:
+        values = dict(values)
+        edits = values.pop(DATA_EDITS, ())
+        if edits:
+            self.apply_data_edits(edits)
+        if not values:
+            return
         old = self.config
         self.config = old.with_values(values)
         self.engine.apply_live(self.config, old)
         self.learning_rate = float(self.config.learning_rate)
 
+    def apply_data_edits(self, edits: Sequence[DataEdit]) -> None:
+        """Apply points drawn, erased, undone (:mod:`nnviz.data.point_edits`); a session
+        whose data cannot be drawn on ignores them (its panels offer no drawing)."""
+
     def metrics(self) -> dict[str, float]:
         """Mean cross-entropy (without the penalty) and accuracy on each split, at this step."""
-        train_loss, train_accuracy = self.engine.evaluate("train")
-        test_loss, test_accuracy = self.engine.evaluate("test")
-        return split_metrics(train_loss, test_loss, train_accuracy, test_accuracy,
-                             self.learning_rate, has_test=len(self.test_y) > 0)
+        no_score = (math.nan, math.nan)
+        train_loss, train_accuracy = self.engine.evaluate("train") if self.n_train else no_score
+        test_loss, test_accuracy = self.engine.evaluate("test") if len(self.test_y) else no_score
+        metrics = split_metrics(train_loss, test_loss, train_accuracy, test_accuracy,
+                                self.learning_rate, has_test=len(self.test_y) > 0)
+        if not self.n_train:  # left out, not NaN: the loop would read NaN as a divergence
+            del metrics["train_loss"], metrics["train_accuracy"]
+        return metrics
 
     def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(class probabilities, last hidden layer's activations or None) of ``inputs``."""
@@ -280,18 +332,49 @@ class Trainer(SessionBase):
 
     def checkpoint(self) -> dict[str, Any]:
         """Parameters, counts and the sampler's place: plain values a run file can hold."""
-        return {
+        state = {
             "step_count": self.step_count,
             "params": self.engine.params_state(),
             "examples_seen": self.examples_seen,
             "batches": self.batches.state(),
         }
+        if self.data_version:  # the sampler's place is of the data set as edited then
+            state["data_version"] = self.data_version
+            # a drawn data set is the run's too: a saved run trains on it again (arrays are
+            # never changed in place, so this shares them and copies nothing)
+            state["drawn_data"] = {name: getattr(self.data, name) for name in DRAWN_ARRAYS}
+            state["epoch"] = self.epoch
+        return state
 
     def restore(self, state: dict[str, Any]) -> None:
         """Go back to a :meth:`checkpoint`: the same batches follow, the optimiser starts
         afresh (a checkpoint from before the sampler was saved leaves the sampler as is)."""
         self.engine.load_params(state["params"], self.config)
+        if "drawn_data" in state and not self.data_version:  # a saved run's drawing, once
+            self.set_drawn_data(drawn_split(self.data, state["drawn_data"]))
         self.step_count = state["step_count"]
         self.examples_seen = state["examples_seen"]
-        if "batches" in state:
-            self.batches.restore(state["batches"])
+        if "drawn_data" in state and "epoch" in state:
+            self._epochs_at_edit = float(state["epoch"])
+            self._examples_at_edit = self.examples_seen
+        if "batches" in state and state.get("data_version", 0) == self.data_version:
+            self.batches.restore(state["batches"])  # (an edited set's sampler starts anew)
+
+    def set_drawn_data(self, data: Split) -> None:
+        """Train on a drawn data set from the next step (a saved run's, restored); sessions
+        that draw their points override it to draw these."""
+        self.replace_data(data)
+
+
+def drawn_split(data: Split, stored: Mapping[str, Any]) -> Split:
+    """``data`` with the arrays of a checkpoint's drawn data set, once they fit it (a run
+    file's arrays: the same input width, one target per row, the classes it knows)."""
+    arrays = {name: np.asarray(stored.get(name)) for name in DRAWN_ARRAYS}
+    for split in ("train", "test"):
+        x, y = arrays[f"{split}_x"], arrays[f"{split}_y"]
+        if x.ndim != 2 or x.shape[1] != data.n_features or y.shape != (len(x),) \
+                or x.dtype.kind != "f" or y.dtype.kind not in "iuf":
+            raise ValueError(f"the saved drawn {split} points do not fit this data set")
+        if y.dtype.kind in "iu" and len(y) and (y.min() < 0 or y.max() >= data.n_classes):
+            raise ValueError(f"the saved drawn {split} points name an unknown class")
+    return replace(data, **arrays)

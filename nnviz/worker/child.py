@@ -267,6 +267,10 @@ def _post(run: Run, message: dict[str, Any]) -> None:
     run.mailbox.post(message["name"], message["value"])
 
 
+def _edit_data(run: Run, message: dict[str, Any]) -> None:
+    run.mailbox.post_data_edit(message["edit"])
+
+
 def _step(run: Run, message: dict[str, Any]) -> None:
     run.mailbox.step(int(message.get("count", 1)))
 
@@ -282,6 +286,7 @@ WAKING = ("step", "resume")
 #: and ``checkpoint``; ``ping`` and ``shutdown`` address the process
 COMMANDS = {
     "post": _post,
+    "edit_data": _edit_data,
     "pause": lambda run, _message: run.mailbox.pause(),
     "resume": lambda run, _message: run.mailbox.resume(),
     "step": _step,

@@ -33,7 +33,8 @@ def test_a_fresh_panel_answers_every_declared_question(qtbot, kind):
 
 def test_only_the_loss_and_boundary_panels_pin_runs_and_only_the_boundary_compares():
     panels = all_panels()
-    assert {k for k, cls in panels.items() if cls.pins_runs} == {"loss", "decision_boundary"}
+    assert {k for k, cls in panels.items() if cls.pins_runs} == {"loss", "decision_boundary",
+                                                                 "regression_fit"}
     assert {k for k, cls in panels.items() if cls.compares_runs} == {"decision_boundary"}
     assert not Panel.pins_runs and not Panel.compares_runs
 

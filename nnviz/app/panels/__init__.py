@@ -10,6 +10,7 @@ from nnviz.app.panels.base import PANELS, Panel, register_panel
 #: panel modules, imported once so their classes register (one line per module)
 PANEL_MODULES: tuple[str, ...] = (
     "nnviz.app.panels.decision_boundary",
+    "nnviz.app.panels.regression_fit",
     "nnviz.app.panels.loss",
     "nnviz.app.panels.network",
     "nnviz.app.panels.digits",

@@ -11,6 +11,10 @@ pinned border dashed and named in the legend by what differed (as the loss panel
 curves), and :meth:`DecisionBoundaryPanel.comparison_figure` puts the pinned run's whole
 boundary beside the current one, each titled with its settings: the two-boundary figure of
 the classic tutorial, one export away.
+
+The tool row above the plot draws the data set (:mod:`nnviz.app.panels.point_drawing`):
+click adds points of the chosen class, drag sprays, Shift+click erases, with undo, redo and
+clear; each gesture goes to the run as a data edit and comes back in the next snapshot.
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ from nnviz.app.panels.field_table import field_notes, field_table
 from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.app.panels.loss import MAX_PINNED, PINNED_STYLES
 from nnviz.app.panels.pinning import RunSettings, describe_pinned, settings_title
+from nnviz.app.panels.point_drawing import PointDrawing
 from nnviz.app.panels.side_by_side import SideBySide
 from nnviz.core.contour import chain_segments
 from nnviz.core.views import DecisionGrid
+from nnviz.data.point_edits import DATA_EDIT_CHANGE
 from nnviz.data.toy import Split
 from nnviz.io.columns import TableNotes
 from nnviz.io.sidecar import json_value, set_arguments
@@ -73,10 +79,13 @@ class DecisionBoundaryPanel(Panel):
     compares_runs = True
     saves_data_set = True
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, *, drawing: bool = True) -> None:
         super().__init__(parent)
         self.plot = plain_plot(background="w", enableMenu=False)
         self.plot.setObjectName("decision-boundary-plot")
+        # the field fills its range exactly, which may end on a tick (x₂ = 2): room above the
+        # plot for the upper half of that tick's label
+        self.plot.getPlotItem().layout.setContentsMargins(1, 8, 1, 1)
         item = self.plot.getPlotItem()
         item.setLabel("bottom", DEFAULT_AXIS_LABELS[0])
         item.setLabel("left", DEFAULT_AXIS_LABELS[1])
@@ -108,6 +117,13 @@ class DecisionBoundaryPanel(Panel):
         self.plot_item = item
         self.pinned: list[PinnedBoundary] = []
         self.config: RunSettings | None = None
+        #: the tools that draw the data set (none on a comparison figure's halves)
+        self.drawing: PointDrawing | None = None
+        if drawing:
+            self.drawing = PointDrawing(self.plot, self)
+            self.drawing.edited.connect(lambda edit: self.live_change.emit(DATA_EDIT_CHANGE,
+                                                                           edit))
+            self.layout_.addWidget(self.drawing.toolbar)
         self.layout_.addWidget(self.plot)
         self._points_key: tuple | None = None
         self._points_refs: tuple | None = None
@@ -149,6 +165,9 @@ class DecisionBoundaryPanel(Panel):
             self.boundary.setData([], [])
         self._set_points(grid)
         self._set_labels(grid)
+        if self.drawing is not None:
+            self.drawing.set_classes(grid.n_classes, tuple(grid.class_names))
+            self.drawing.show_point_count(len(grid.train_labels))
         self.frames += 1
 
     def _set_labels(self, grid: DecisionGrid) -> None:
@@ -292,7 +311,7 @@ class DecisionBoundaryPanel(Panel):
                              step)}
         halves = {}
         for name, (grid, settings, at_step) in sides.items():
-            half = DecisionBoundaryPanel()
+            half = DecisionBoundaryPanel(drawing=False)
             half.draw(grid)
             title = " · ".join(t for t in (grid.title, settings, f"step {at_step:,}") if t)
             half.plot_item.setTitle(title, color=(20, 20, 20), size="11pt")
