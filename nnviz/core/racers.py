@@ -180,7 +180,7 @@ class RacerSpec:
         """How the learning rate decays, if it does, in the unit the schedule counts."""
         per_epochs = step_unit == "epochs"
         if self.schedule == "step":
-            unit = "ep" if per_epochs else "updates"
+            unit = "epochs" if per_epochs else "updates"
             return [f"η×{self.decay:g} every {self.step_every:g} {unit}"]
         if self.schedule == "exponential":
             return [f"η×{self.decay:g}/{'epoch' if per_epochs else 'update'}"]

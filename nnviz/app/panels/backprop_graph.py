@@ -203,8 +203,13 @@ class ComputeGraph:
 
     def _label_edges(self, walk: BackpropWalk, positions, radius: float, spacing: float,
                      below: float) -> None:
-        """Each operation's name over its edge of the main row, where it fits between the
-        nodes and under the parameters (whose circles end at ``below``)."""
+        """Each operation's name over its edge of the main row, under the parameters (whose
+        circles end at ``below``): just above the edge where it fits between the two nodes,
+        else higher, clear of the circles; left out where it would touch a node, an edge or
+        an arrow head either way (a wide "BCE" in a narrow panel once lay across A² and L)."""
+        ends = [(positions[e.source], positions[e.target]) for e in walk.edges]
+        segments = np.column_stack(edge_segments(ends, radius)).reshape(-1, 4)
+        circles = list(positions.values())
         seen = set()
         for edge in walk.edges:
             key = (edge.source, edge.target)
@@ -215,12 +220,60 @@ class ComputeGraph:
                                                           anchor=(0.5, 1.0))
                 self.canvas.add(label)
             (x0, y0), (x1, y1) = positions[edge.source], positions[edge.target]
-            room = spacing - 2 * radius + 6
-            shown = (bool(edge.operation) and y0 == y1
-                     and text_width(label, edge.operation) <= room
-                     and y0 - 2 - line_height(label) >= below + 1)
             label.setText(edge.operation)
-            label.setPos((x0 + x1) / 2, y0 - 2)
-            label.setVisible(shown)
+            spot = None
+            if edge.operation and y0 == y1:
+                size = (text_width(label, edge.operation), line_height(label))
+                spot = _clear_label_spot((x0 + x1) / 2, (y0 - 2, y0 - radius - 3), size,
+                                         below, circles, radius, segments)
+            if spot is not None:
+                label.setPos(*spot)
+            label.setVisible(spot is not None)
         for key in set(self.edge_labels) - seen:
             self.edge_labels[key].setVisible(False)
+
+
+#: pixels kept between an edge label and any node or line of the graph
+LABEL_CLEARANCE = 1.5
+
+
+def _clear_label_spot(x: float, bottoms: tuple[float, ...], size: tuple[float, float],
+                      top_limit: float, circles: list[tuple[float, float]], radius: float,
+                      segments: np.ndarray) -> tuple[float, float] | None:
+    """The first (x, bottom) of ``bottoms`` where a label of ``size`` centred on ``x`` stays
+    under ``top_limit`` and clear of every circle and every line segment, or None."""
+    width, height = size
+    for bottom in bottoms:
+        rect = QRectF(x - width / 2, bottom - height, width, height)
+        if rect.top() < top_limit + 1:
+            continue
+        grown = rect.adjusted(-LABEL_CLEARANCE, -LABEL_CLEARANCE, LABEL_CLEARANCE,
+                              LABEL_CLEARANCE)
+        if not any(_rect_meets_circle(grown, centre, radius) for centre in circles) \
+                and not _rect_meets_segments(grown, segments):
+            return x, bottom
+    return None
+
+
+def _rect_meets_circle(rect: QRectF, centre: tuple[float, float], radius: float) -> bool:
+    """Whether ``rect`` and the disc of ``radius`` around ``centre`` overlap."""
+    nearest_x = min(max(centre[0], rect.left()), rect.right())
+    nearest_y = min(max(centre[1], rect.top()), rect.bottom())
+    return bool(np.hypot(nearest_x - centre[0], nearest_y - centre[1]) < radius)
+
+
+def _rect_meets_segments(rect: QRectF, segments: np.ndarray) -> bool:
+    """Whether any (x0, y0, x1, y1) row of ``segments`` meets ``rect`` (Liang–Barsky)."""
+    x0, y0, x1, y1 = segments.T
+    dx, dy = x1 - x0, y1 - y0
+    enter, leave = np.zeros(len(segments)), np.ones(len(segments))
+    inside = np.ones(len(segments), bool)
+    for p, q in ((-dx, x0 - rect.left()), (dx, rect.right() - x0),
+                 (-dy, y0 - rect.top()), (dy, rect.bottom() - y0)):
+        parallel = p == 0
+        inside &= ~(parallel & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
+        enter = np.where(~parallel & (p < 0), np.maximum(enter, ratio), enter)
+        leave = np.where(~parallel & (p > 0), np.minimum(leave, ratio), leave)
+    return bool(np.any(inside & (enter <= leave)))

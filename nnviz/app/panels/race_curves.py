@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
-from nnviz.app.panels.legends import legend_below
+from nnviz.app.panels.legends import fit_title, legend_below
 from nnviz.app.panels.race import race_view_of, racer_colour, white_plot
 from nnviz.core.race_views import RacerView, RaceView
 from nnviz.session import Snapshot
@@ -39,6 +39,10 @@ AXES = {
 }
 #: the loss column of RacerView.curve
 LOSS = 3
+TITLE_COLOR = (20, 20, 20)
+#: the fraction of the loss range kept free above and below the curves (pyqtgraph's 2 to
+#: 4 % puts the first loss, the highest, on the plot's top edge)
+HEADROOM = 0.06
 
 
 @register_panel
@@ -55,6 +59,9 @@ class RaceCurvesPanel(Panel):
         self.plot = white_plot()
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", "training loss", color="k")
+        # the figure's title, as every exported figure has one; wraps in a narrow panel
+        fit_title(self.plot.getPlotItem())
+        _keep_headroom(self.plot.getViewBox())
         # under the plot, never over the curves; wrapped, never cut, in a narrow panel
         self.legend = legend_below(self.plot.getPlotItem())
         self.layout_.addWidget(self.plot)
@@ -172,7 +179,11 @@ class RaceCurvesPanel(Panel):
         self._curve_of(racer).setData(rows[keep, column], losses[keep])
 
     def _draw_target(self, target: float, log: bool) -> None:
-        """The dashed finish line; a target of 0 has no place on a log scale."""
+        """The dashed finish line (named in the title); a target of 0 has no place on a log
+        scale."""
+        title = f"Training loss, target {target:g}"
+        if self.plot.getPlotItem().titleLabel.text != title:
+            self.plot.setTitle(title, color=TITLE_COLOR, size="10pt")
         shown = target > 0 or not log
         self.target_line.setVisible(shown)
         if shown:
@@ -212,6 +223,21 @@ class RaceCurvesPanel(Panel):
                     column.append(value)
         return {"loss_curves": (["racer", "updates", "epoch", "compute_seconds", "wall_seconds",
                                  "loss"], columns)}
+
+
+def _keep_headroom(box: pg.ViewBox) -> None:
+    """Auto-range the loss axis with :data:`HEADROOM` above and below the curves; the x axis
+    keeps pyqtgraph's small padding (the race starts at 0 and ends at its last update).
+
+    pyqtgraph has one default padding for both axes, so the view box's per-axis suggestion
+    is replaced on this instance.
+    """
+    suggest = box.suggestPadding
+
+    def padding(axis: int) -> float:
+        return max(HEADROOM, suggest(axis)) if axis == 1 else suggest(axis)
+
+    box.suggestPadding = padding
 
 
 def legend_text(racer: RacerView) -> str:

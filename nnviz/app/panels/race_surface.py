@@ -17,11 +17,14 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
-from nnviz.app.panels.legends import caption_below
+from nnviz.app.panels.legends import caption_below, fit_title
 from nnviz.app.panels.race import race_view_of, racer_colour, white_plot
 from nnviz.core.contour import iso_segments, to_data_units
 from nnviz.core.loss_surface import LossSurface
 from nnviz.session import Snapshot
+
+#: the surface figure's title (the caption says which plane the surface is drawn on)
+SURFACE_TITLE = "Training loss surface and each racer's path"
 
 
 @register_panel
@@ -41,6 +44,9 @@ class RaceSurfacePanel(Panel):
         # the surface fills its range exactly and the β axis ends on a tick at the top:
         # room above the plot for the upper half of that tick's label
         self.plot.getPlotItem().layout.setContentsMargins(1, 8, 1, 1)
+        # the figure's title, as the loss curves have one; wraps in a narrow panel
+        fit_title(self.plot.getPlotItem())
+        self.plot.setTitle(SURFACE_TITLE, color=(20, 20, 20), size="10pt")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
         self.image.setOpacity(0.85)
