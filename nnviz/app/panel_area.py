@@ -22,10 +22,15 @@ COLUMNS = 2
 MIN_PANEL_HEIGHT = 260
 #: the width a panel of a long line-up needs for its titles and legends to read whole
 MIN_PANEL_WIDTH = 380
-#: a line-up this long (the eight digits panels) scrolls at any window size, so it adapts: one
-#: panel per row in a narrow area (two would squeeze each plot until titles wrap letter by
-#: letter), three in a wide one (fewer rows below the fold). Shorter line-ups keep the two
-#: columns they were laid out for, main views side by side in the first row.
+#: three columns of a long line-up need this much each: a 1440×900 window's area (about 1,045
+#: pixels) then holds the eight digits panels in three rows of 345×265 with nothing below the
+#: fold, every panel checked readable (the loss plots side by side, titles wrapped between
+#: words); two columns made four rows and hid histograms and layer health under the fold
+MIN_THIRD_WIDTH = 340
+#: a line-up this long (the eight digits panels) adapts: one panel per row in a narrow area
+#: (two would squeeze each plot until titles wrap letter by letter), three in a wide one. Below
+#: MIN_PANEL_HEIGHT a panel's rows stop shrinking and the area scrolls. Shorter line-ups keep
+#: the two columns they were laid out for, main views side by side in the first row.
 LONG_LINE_UP = 7
 
 
@@ -35,7 +40,7 @@ def columns_for(width: int, panels: int) -> int:
         return COLUMNS
     if width < COLUMNS * MIN_PANEL_WIDTH:
         return 1
-    return 3 if width >= 3 * MIN_PANEL_WIDTH else COLUMNS
+    return 3 if width >= 3 * MIN_THIRD_WIDTH else COLUMNS
 
 
 def newest_drawable(panel: Panel, snapshots: Sequence[Snapshot]) -> Snapshot | None:
@@ -59,9 +64,10 @@ class PanelFrame(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
         layout.setSpacing(2)
-        title = QLabel(panel.title or panel.kind)
-        title.setStyleSheet("font-weight: bold;")
-        layout.addWidget(title)
+        self.title = QLabel(panel.title or panel.kind)
+        self.title.setStyleSheet("font-weight: bold;")
+        panel.title_changed.connect(self.title.setText)
+        layout.addWidget(self.title)
         layout.addWidget(panel, 1)
 
 

@@ -5,7 +5,7 @@ an axis that shows a scale factor the reader has to decode ("loss (x0.001)"), te
 the edge of its panel or plot, and a legend drawn over the data it explains. A fourth, a plot
 that draws nothing and says nothing, turns up when a view stops reaching its panel; a fifth,
 a log axis printing a single number, when a decade sits too close to the end of a small plot
-for its label.
+for its label; a sixth, text set too small to read, when a panel shrinks its type to fit.
 
 Each check returns sentences naming what is wrong, so a test can assert an empty list and a
 script (``scripts/contact_sheet.py``) can print every problem of every preset at once. The
@@ -33,7 +33,7 @@ def problems(panel: QWidget) -> list[str]:
     found = (scale_factor_axes(panel) + crowded_tick_labels(panel)
              + log_axes_with_one_label(panel) + clipped_texts(panel) + cut_tick_labels(panel)
              + axis_titles_over_tick_labels(panel)
-             + legends_over_data(panel) + silent_empty_plots(panel))
+             + legends_over_data(panel) + silent_empty_plots(panel) + small_texts(panel))
     return list(dict.fromkeys(found))
 
 
@@ -244,6 +244,52 @@ def clipped_texts(panel: QWidget) -> list[str]:
                 found.append(f"{_panel_name(panel)}: text {text!r} runs past the panel "
                              f"({_describe(rect)} outside {_describe(bounds)})")
     return found
+
+
+#: the smallest type a figure may print, in pixels on the screen (a font's em size); the
+#: race's finish table shrinks to this size in a small panel, and no further
+READABLE_PIXELS = 9.0
+
+
+def small_texts(panel: QWidget) -> list[str]:
+    """Visible text set in type smaller than :data:`READABLE_PIXELS`, as drawn: every run of
+    letters of a text item at its own size (a rich-text table sets sizes per cell), times the
+    scale the item is drawn at (an item shrunk to fit is read at its shrunk size)."""
+    found = []
+    for view in graphics_views(panel):
+        for item in _items(view):
+            if not isinstance(item, QGraphicsTextItem) or not _really_shown(item):
+                continue
+            text = item.toPlainText()
+            if not text.strip():
+                continue
+            pixels = _smallest_type(view, item)
+            if pixels < READABLE_PIXELS - 0.25:  # a quarter pixel for point-size rounding
+                found.append(f"{_panel_name(panel)}: text {text[:40]!r} is set in "
+                             f"{pixels:.1f} px type, below the readable {READABLE_PIXELS:g} px")
+    return found
+
+
+def _smallest_type(view: pg.GraphicsView, item: QGraphicsTextItem) -> float:
+    """The smallest em size in view pixels of any letters in ``item``."""
+    document = item.document()
+    default = document.defaultFont()
+    t = item.deviceTransform(view.viewportTransform())
+    scale = abs(t.m11() * t.m22() - t.m12() * t.m21()) ** 0.5
+    smallest = float("inf")
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            if fragment.isValid() and fragment.text().strip():
+                font = fragment.charFormat().font().resolve(default)
+                pixels = (font.pixelSize() if font.pixelSize() > 0
+                          else font.pointSizeF() * view.logicalDpiY() / 72.0)
+                smallest = min(smallest, pixels * scale)
+            fragments += 1
+        block = block.next()
+    return smallest
 
 
 def _really_shown(item: QGraphicsItem) -> bool:

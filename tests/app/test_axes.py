@@ -160,7 +160,7 @@ def test_a_narrow_log_axis_labels_values_with_one_format(qtbot):
 
 
 def test_a_120_pixel_log_axis_prints_no_overlapping_labels(qtbot):
-    panel = _loss_panel(qtbot, np.geomspace(0.9, 0.05, 300), 320)  # lesson 8's loss, 1.3 decades
+    panel = _loss_panel(qtbot, np.geomspace(0.9, 0.05, 300), 240)  # lesson 8's loss, 1.3 decades
     axis = panel.loss_plot.getAxis("left")
     assert 60 <= axis.geometry().height() <= 130, "the plot is as small as the issue's"
     assert len(_drawn_labels(axis)) >= 2

@@ -49,10 +49,11 @@ def test_a_group_s_loss_and_score_share_their_colour(qtbot):
 
 
 def test_only_the_lowest_plot_prints_the_shared_step_values(qtbot):
-    """The loss and accuracy plots share their steps: numbers under both took a row of the
-    loss plot's little height in a small window (1024×700)."""
+    """Stacked, the loss and accuracy plots share their steps: numbers under both took a row
+    of the loss plot's height. (A panel too short to stack them puts them side by side, each
+    with its step values: tests/app/test_loss_panel_room.py.)"""
     panel = _panel(qtbot, {"train_loss": (0.9, 0.5), "train_accuracy": (0.5, 0.8)})
-    panel.resize(330, 250)
+    panel.resize(330, 420)
     panel.show()
     qtbot.waitExposed(panel)
     qtbot.wait(20)

@@ -74,7 +74,31 @@ class PlainAxisItem(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self.style["maxTextLevel"] = 0
         self.style["maxTickLevel"] = 1
+        #: the value range the tick-label strip last widened at (see _updateMaxTextSize)
+        self._widened_at: tuple[float, float] | None = None
         self.enableAutoSIPrefix(False)
+
+    # --- the strip for tick labels does not swing ----------------------------------------
+
+    def _updateMaxTextSize(self, x: int) -> None:
+        """Widen the strip the tick labels get at once; narrow it only once the axis shows
+        other values than when it last widened.
+
+        pyqtgraph sizes the strip to the labels of the last paint, and the strip's width
+        changes the plot's size. Without this a loop forms: "0.5 … 2.0" widen a left axis, the
+        plot narrows, its bottom caption wraps onto a second line, the plot grows shorter and
+        ticks only "1, 2", the strip narrows, the caption unwraps, and back. Every other frame
+        the axis title ("count") is printed over the wider numbers (the moons histogram at
+        1024×700). The value range is the reader's data: it changes the labels for a reason,
+        while a resize the strip itself caused must not narrow it again.
+        """
+        current = self.textWidth if self._vertical() else self.textHeight
+        shown = (float(self.range[0]), float(self.range[1]))
+        if x > current:
+            self._widened_at = shown
+        elif x < current and self._widened_at == shown:
+            x = current
+        super()._updateMaxTextSize(x)
 
     # --- the axis's own label wraps to its length ----------------------------------------
 
@@ -163,7 +187,34 @@ class PlainAxisItem(pg.AxisItem):
         fitting = self._smallest_interval(low, high, span, size, roomy=False)
         roomy = self._smallest_interval(low, high, span, size, roomy=True)
         labels = math.floor(high / roomy + 1e-9) - math.ceil(low / roomy - 1e-9) + 1
-        return roomy if labels >= 3 else fitting
+        chosen = roomy if labels >= 3 else fitting
+        return self._with_a_label_inside(low, high, size, chosen)
+
+    def _with_a_label_inside(self, low: float, high: float, size: float,
+                             interval: float) -> float:
+        """``interval``, or the next finer nice one if none of its labels lies wholly inside
+        the axis: pyqtgraph drops a label that sticks out past an end, so on a short axis
+        (0…25,000 over 92 pixels: "0" at the left end, "20,000" 0.4 pixels past the right)
+        a fitting interval can print no number at all. Finer ticks that would touch are
+        dropped when drawn (:func:`drop_touching_labels`), so at least one number stays."""
+        if self._vertical() or self._labels_inside(low, high, size, interval):
+            return interval
+        for finer in _finer_nice_intervals(interval):
+            if self._labels_inside(low, high, size, finer):
+                return finer
+        return interval
+
+    def _labels_inside(self, low: float, high: float, size: float, interval: float) -> int:
+        """How many labels at multiples of ``interval`` fit wholly inside a horizontal axis."""
+        first = math.ceil(low / interval - 1e-9) * interval
+        values = [first + k * interval for k in range(int((high - first) / interval + 1e-9) + 1)]
+        inside = 0
+        for value, text in zip(values[:50], self.tickStrings(values[:50], 1.0, interval),
+                               strict=True):
+            centre = (value - low) / (high - low) * size
+            half = self._text_width(text) / 2
+            inside += half <= centre <= size - half
+        return inside
 
     def _smallest_interval(self, low: float, high: float, span: float, size: float,
                            roomy: bool) -> float:
@@ -362,6 +413,13 @@ def _power_of_ten_label(value: float, exponent: int, spacing: float) -> str:
     step = spacing / 10.0 ** exponent
     places = next((p for p in range(7) if abs(round(step, p) - step) < 1e-9 * max(step, 1)), 6)
     return f"{value / 10.0 ** exponent:.{places}f}·10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def _finer_nice_intervals(interval: float) -> list[float]:
+    """The next two nice intervals below ``interval`` (20,000 → 10,000, 5,000)."""
+    exponent = math.floor(math.log10(interval) + 1e-9)
+    candidates = [m * 10.0 ** e for e in (exponent - 1, exponent) for m in _NICE_MULTIPLES]
+    return sorted({c for c in candidates if c < interval * (1 - 1e-9)}, reverse=True)[:2]
 
 
 def _minor_interval(major: float, span: float, size: float) -> float | None:

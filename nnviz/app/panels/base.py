@@ -93,6 +93,8 @@ class Panel(QWidget):
     #: "pin" or "clear": a person pressed this panel's own pin buttons; the window does the
     #: same to every other panel that pins runs
     pins_requested = Signal(str)
+    #: the panel's title now (see :meth:`set_title`); its frame shows it above the panel
+    title_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +103,14 @@ class Panel(QWidget):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.run_id: int | None = None
         self.last_snapshot: Snapshot | None = None
+
+    def set_title(self, text: str) -> None:
+        """Say what this panel shows in this scenario: the loss panel of a regression shows
+        a loss and R², not "Loss and accuracy". ``title`` (the class's words until then) is
+        read by exports and by the frame, which follows :attr:`title_changed`."""
+        if text != self.title:
+            self.title = text  # type: ignore[misc]  # this panel's own words from now on
+            self.title_changed.emit(text)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Draw ``snapshot`` (called on the GUI thread, at most at the display rate)."""

@@ -31,6 +31,11 @@ INIT_COLORS = {
 }
 #: f'(z) is drawn over the histograms in a colour no initialiser has
 DERIVATIVE_COLOR = (20, 20, 20)
+DERIVATIVE_WIDTH = 2.0
+#: ... on a white halo this much wider, so it reads where it crosses the bars: over "all of
+#: z" tanh' is as narrow as the well-scaled initialisers' central spike and sat inside it
+HALO_COLOR = (255, 255, 255, 200)
+HALO_EXTRA_WIDTH = 3.0
 #: x ranges offered: label → half-width (None: the whole shared range)
 RANGES = {"all of z": None, "|z| ≤ 10": 10.0, "|z| ≤ 5": 5.0}
 LOG_FLOOR = 1e-6
@@ -103,11 +108,16 @@ class InitHistogramPanel(Panel):
         self.plot.getAxis("right").setLabel("f'(z)")
         self.derivative_box.setXLink(self.plot)
         self.derivative_box.setYRange(0, 1.05, padding=0)
-        self.derivative_curve = pg.PlotDataItem([], [],
-                                                pen=pg.mkPen(DERIVATIVE_COLOR, width=2.5))
+        self.derivative_halo = pg.PlotDataItem([], [], pen=pg.mkPen(
+            HALO_COLOR, width=DERIVATIVE_WIDTH + HALO_EXTRA_WIDTH))
+        self.derivative_curve = pg.PlotDataItem([], [], pen=pg.mkPen(
+            DERIVATIVE_COLOR, width=DERIVATIVE_WIDTH))
         self.threshold_line = pg.InfiniteLine(angle=0, pos=0.01, pen=pg.mkPen(
             DERIVATIVE_COLOR, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
+        self.derivative_box.addItem(self.derivative_halo)
         self.derivative_box.addItem(self.derivative_curve)
+        self.derivative_halo.setZValue(1)
+        self.derivative_curve.setZValue(2)
         self.derivative_box.addItem(self.threshold_line)
         self.plot.vb.sigResized.connect(self._sync_boxes)
         self.plot.vb.sigResized.connect(self._label_spikes_that_fit)
@@ -214,6 +224,7 @@ class InitHistogramPanel(Panel):
             curve.setFillLevel(None if log else 0)  # stacked fills turn to mud on a log axis
             self.legend.removeItem(curve)
             self.legend.addItem(curve, html.escape(f"{stats.name}: {describe(stats)}"))
+        self.derivative_halo.setData(data.derivative_z, data.derivative)
         self.derivative_curve.setData(data.derivative_z, data.derivative)
         self.threshold_line.setPos(data.threshold)
         self.plot.getAxis("right").setLabel(f"{data.activation}'(z)")

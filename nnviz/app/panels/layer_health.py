@@ -43,7 +43,9 @@ NO_ACTIVATION_SEEN = ("No activation measured: these layers' activations are not
 def saturation_label(activation: str) -> str:
     if activation == "relu":
         return "ReLU silent (z ≤ 0) / dead"
-    return f"saturated: |{activation or 'f'}'| < 0.01"
+    # a word joiner after the opening bar: Qt may break a line after "|", which split
+    # "|tanh'|" into "|" and "tanh'|" on two lines of a narrow plot's title
+    return f"saturated: |\u2060{activation or 'f'}'| < 0.01"
 
 
 def share_text(fraction: float) -> str:

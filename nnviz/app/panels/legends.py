@@ -234,6 +234,7 @@ def _fit_title(plot: pg.PlotItem) -> None:
     label = plot.titleLabel
     if not label.isVisible():
         return
+    _keep_longest_word_whole(plot)
     available = plot.vb.width() - 2 * SIDE_MARGIN
     wrap = available > MIN_LABEL_WIDTH and _one_line_width(label) > available
     wanted = available if wrap else -1.0
@@ -244,6 +245,33 @@ def _fit_title(plot: pg.PlotItem) -> None:
     label.setMaximumHeight(height)
     label.updateMin()
     label.resizeEvent(None)
+
+
+def _keep_longest_word_whole(plot: pg.PlotItem) -> None:
+    """Ask the layout for a data area at least as wide as the title's longest word: a title
+    wrapped narrower breaks inside its words ("saturat / ed:" over the layer-health bars of
+    a 1440×900 window's three columns of digits panels)."""
+    item = plot.titleLabel.item
+    width = item.textWidth()
+    item.setTextWidth(1.0)  # as narrow as it goes: one word a line
+    document = item.document()
+    longest = document.idealWidth() + 2 * document.documentMargin()
+    item.setTextWidth(width)
+    least = math.ceil(longest + 2 * SIDE_MARGIN) + 1
+    if plot.vb.minimumWidth() != least:
+        plot.vb.setMinimumWidth(least)
+        _lay_out_now(plot)
+
+
+def _lay_out_now(item: QGraphicsWidget) -> None:
+    """Re-run the layouts from ``item``'s outermost holder now, not at the next event-loop
+    pass: a picture taken in between would show text placed for the old sizes."""
+    outermost = item
+    while isinstance(outermost.parentItem(), QGraphicsWidget):
+        outermost = outermost.parentItem()
+    layout = QGraphicsWidget.layout(outermost)  # pyqtgraph items hide layout() behind a field
+    if layout is not None:
+        layout.activate()
 
 
 def _add_below(plot: pg.PlotItem, item: QGraphicsWidget) -> None:

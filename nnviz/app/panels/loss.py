@@ -17,6 +17,13 @@ drawn with at most :data:`DRAWN_POINTS` points by the same rule
 
 "Pin run" keeps the current curves; the next run draws over them, and the legend names what
 differed between the pinned run and the current one (``Config.differences``).
+
+The loss plot stays readable in a short panel: stacked under a legend, two plots in a
+236-pixel panel (a 1440×900 window's) got some 45 pixels each, and 30 under a pinned run's
+four-row legend. Where stacking would squeeze them (:data:`STACK_FROM_HEIGHT_PX`) the two
+plots stand side by side, as Keras's classic loss-and-accuracy figure has them, each with its
+own step axis, and the legend above takes as many columns as fit. Each plot then keeps at
+least :data:`MIN_PLOT_HEIGHT_PX` of data area in any panel the panel area lays out.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton
 
 from nnviz.app.panels.axes import EmptyState, add_plain_plot
@@ -45,6 +53,12 @@ OTHER_COLORS = [(46, 160, 67), (148, 82, 165), (214, 39, 40), (127, 127, 127)]
 PINNED_STYLES = [pg.QtCore.Qt.PenStyle.DashLine, pg.QtCore.Qt.PenStyle.DotLine,
                  pg.QtCore.Qt.PenStyle.DashDotLine, pg.QtCore.Qt.PenStyle.DashDotDotLine]
 LOG_FLOOR = 1e-12
+#: below this height (of the plots' view) the loss and score plots stand side by side
+STACK_FROM_HEIGHT_PX = 340
+#: and only where each of them then keeps this width
+MIN_SIDE_BY_SIDE_WIDTH_PX = 150
+#: the least data-area height each plot keeps in a panel the panel area lays out (tested)
+MIN_PLOT_HEIGHT_PX = 80
 
 
 def curve_group(name: str) -> str:
@@ -66,6 +80,12 @@ def is_score(name: str) -> bool:
     """Whether curve ``name`` goes on the lower plot, a 0-1 scale: a classifier's accuracy,
     a regression's R² (``train_r2``)."""
     return "accuracy" in name or name.endswith("_r2")
+
+
+def score_name(scores: list[str]) -> str:
+    """What the lower plot's curves are: "R²" when every one is a regression's R², else
+    "accuracy" (also before any score is drawn)."""
+    return "R²" if scores and all(name.endswith("_r2") for name in scores) else "accuracy"
 
 
 def is_drawn(name: str, per_step: bool) -> bool:
@@ -131,8 +151,8 @@ class LossPanel(Panel):
         self.view.setBackground("w")
         # the loss legend sits above the plots, where it never hides a curve; as many
         # columns as fit the width, so a narrow panel stacks its entries instead of cutting
-        self.loss_legend = OutsideLegend(self.view.ci, max_columns=3,
-                                         labelTextColor=(20, 20, 20), verSpacing=-6)
+        self.loss_legend = OutsideLegend(self.view.ci, labelTextColor=(20, 20, 20),
+                                         verSpacing=-6)
         self.view.addItem(self.loss_legend, row=0, col=0)
         self.loss_plot = add_plain_plot(self.view, row=1, col=0, enableMenu=False)
         self.accuracy_plot = add_plain_plot(self.view, row=2, col=0, enableMenu=False)
@@ -161,11 +181,19 @@ class LossPanel(Panel):
         self._last_recorded: Snapshot | None = None
         self._decimated = False
         self._accuracy_shown = True
+        self._side_by_side = False
         #: colours of groups other than train and test, in order of appearance (kept across
         #: runs, so a pinned run's curves keep the colours of the current run's)
         self._group_colors: dict[str, tuple[int, int, int]] = {}
         self.set_log_y(True)
         self._fit_rows()
+        self.view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The plots' view resized: stack the plots or put them side by side to fit it."""
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self._arrange_plots()
+        return super().eventFilter(watched, event)
 
     # -- taking in data -------------------------------------------------------------------
     def read_curves_from(self, source: Callable[[int], RunCurves | None]) -> None:
@@ -275,17 +303,51 @@ class LossPanel(Panel):
         an empty second plot would only take half of the room."""
         names = [*self.items, *(name for run in self.pinned for name in run.curves)]
         wanted = any(is_score(name) for name in names)
-        scores = [name for name in names if is_score(name)]
-        self.accuracy_plot.setLabel("left", "R²" if scores and all(
-            name.endswith("_r2") for name in scores) else "accuracy")
+        score = score_name([name for name in names if is_score(name)])
+        self.accuracy_plot.setLabel("left", score)
+        self.set_title(f"Loss and {score}" if score == "R²" else type(self).title)
         if wanted != self._accuracy_shown:
             self._accuracy_shown = wanted
             if wanted:
-                self.view.addItem(self.accuracy_plot, row=2, col=0)
-                self.view.ci.layout.setRowStretchFactor(2, 2)
+                self._add_accuracy_plot()
             else:
                 self.view.ci.removeItem(self.accuracy_plot)
             self._label_steps()
+        self._arrange_plots()
+
+    def wants_side_by_side(self) -> bool:
+        """Whether the plots' view is too short to stack two readable plots and wide enough
+        to hold them side by side (only the view's size decides: never what is drawn, so
+        the arrangement cannot swing back and forth)."""
+        size = self.view.size()
+        return (size.height() < STACK_FROM_HEIGHT_PX
+                and size.width() >= 2 * MIN_SIDE_BY_SIDE_WIDTH_PX)
+
+    def _arrange_plots(self) -> None:
+        """Put the score plot under the loss plot or beside it, as the view's size wants."""
+        side = self.wants_side_by_side()
+        if side == self._side_by_side:
+            return
+        self._side_by_side = side
+        layout = self.view.ci
+        layout.removeItem(self.loss_legend)
+        self.view.addItem(self.loss_legend, row=0, col=0, colspan=2 if side else 1)
+        if self._accuracy_shown:
+            layout.removeItem(self.accuracy_plot)
+            self._add_accuracy_plot()
+        self._label_steps()
+
+    def _add_accuracy_plot(self) -> None:
+        grid = self.view.ci.layout
+        if self._side_by_side:
+            self.view.addItem(self.accuracy_plot, row=1, col=1)
+            grid.setRowStretchFactor(2, 0)
+            grid.setColumnStretchFactor(0, 1)
+            grid.setColumnStretchFactor(1, 1)
+        else:
+            self.view.addItem(self.accuracy_plot, row=2, col=0)
+            grid.setRowStretchFactor(2, 2)
+            grid.setColumnStretchFactor(1, 0)
 
     def _label_steps(self) -> None:
         """Label the lowest plot shown with the step axis, saying when old points are thinned.
@@ -293,13 +355,17 @@ class LossPanel(Panel):
         The plots share their steps, so only the lowest prints step values (as a figure with
         a shared x axis does): the loss plot above keeps its tick marks and gains the height
         of a row of numbers, which a short panel (a 1024×700 window) needs."""
-        text = "step" + (" (old steps thinned, spikes kept)" if self._decimated else "")
-        self.loss_plot.getAxis("bottom").setStyle(showValues=not self._accuracy_shown)
-        if self._accuracy_shown:
+        # side by side, each step axis is half as long: the short form of the same note
+        note = " (thinned)" if self._side_by_side else " (old steps thinned, spikes kept)"
+        text = "step" + (note if self._decimated else "")
+        stacked = self._accuracy_shown and not self._side_by_side
+        self.loss_plot.getAxis("bottom").setStyle(showValues=not stacked)
+        if stacked:
             self.loss_plot.getAxis("bottom").showLabel(False)
-            self.accuracy_plot.setLabel("bottom", text)
         else:
             self.loss_plot.setLabel("bottom", text)
+        if self._accuracy_shown:
+            self.accuracy_plot.setLabel("bottom", text)
 
     @staticmethod
     def _y(name: str, values: np.ndarray, log: bool) -> np.ndarray:
