@@ -68,3 +68,19 @@ def features_in_one_call(monkeypatch):
     from nnviz.scenarios import hotdog
 
     monkeypatch.setattr(hotdog, "EXTRACTION_STEP_SECONDS", 1e9)
+
+
+@pytest.fixture
+def runtime_dir(monkeypatch):
+    """A private runtime folder of this test's own, where the app listens for watched runs
+    (short: a Unix socket's path has about 100 bytes at most), and no watch address or token
+    from the environment."""
+    import shutil
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="nnw-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    monkeypatch.delenv("NNVIZ_WATCH_ADDRESS", raising=False)
+    monkeypatch.delenv("NNVIZ_WATCH_TOKEN", raising=False)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QColor, QMouseEvent
-from PySide6.QtWidgets import QApplication
+from plot_mouse import click, drag
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from nnviz.app.panels.colors import class_color
 from nnviz.app.panels.decision_boundary import DecisionBoundaryPanel
@@ -17,34 +17,9 @@ from nnviz.app.panels.point_drawing import DRAW_HINT, NO_POINTS_HINT, edit_keys
 from nnviz.app.runner import PAUSED, RUNNING
 from nnviz.app.window import MainWindow
 
-NO_KEYS = Qt.KeyboardModifier.NoModifier
-LEFT = Qt.MouseButton.LeftButton
-
 
 def boundary_panel(window) -> DecisionBoundaryPanel:
     return next(p for p in window.panels() if isinstance(p, DecisionBoundaryPanel))
-
-
-def at(panel: DecisionBoundaryPanel, x: float, y: float):
-    """The viewport position of data point (x, y)."""
-    view_box = panel.plot.getPlotItem().getViewBox()
-    return panel.plot.mapFromScene(view_box.mapViewToScene(QPointF(x, y)))
-
-
-def click(qtbot, panel, x, y, keys=NO_KEYS):
-    qtbot.mouseClick(panel.plot.viewport(), LEFT, keys, at(panel, x, y))
-
-
-def drag(qtbot, panel, path, keys=NO_KEYS):
-    """Press at the path's first point, move along it with the button held, release."""
-    viewport = panel.plot.viewport()
-    qtbot.mousePress(viewport, LEFT, keys, at(panel, *path[0]))
-    for x, y in path[1:]:
-        where = QPointF(at(panel, x, y))
-        QApplication.sendEvent(viewport, QMouseEvent(
-            QEvent.Type.MouseMove, where, viewport.mapToGlobal(where), Qt.MouseButton.NoButton,
-            LEFT, keys))
-    qtbot.mouseRelease(viewport, LEFT, keys, at(panel, *path[-1]))
 
 
 def totals(panel) -> tuple[int, int]:

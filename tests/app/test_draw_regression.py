@@ -7,18 +7,13 @@ curve follows them, a reset keeps them. A fit of two inputs has no tool row.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from plot_mouse import SHIFT, click, drag
 
 from nnviz.app.panels.point_drawing import NO_POINTS_HINT, TARGET_DRAW_HINT
 from nnviz.app.panels.regression_fit import RegressionFitPanel
 from nnviz.app.runner import PAUSED, RUNNING
 from nnviz.app.window import MainWindow
 
-NO_KEYS = Qt.KeyboardModifier.NoModifier
-SHIFT = Qt.KeyboardModifier.ShiftModifier
-LEFT = Qt.MouseButton.LeftButton
 #: where the drawn points go: far above the sine's samples (|y| ≤ 1.3), so that they are
 #: the only points there and the curve must rise to them
 HIGH = 1.65
@@ -34,29 +29,6 @@ def regression_window(qtbot, settings, target: str = "regression") -> MainWindow
 
 def fit_panel(window) -> RegressionFitPanel:
     return next(p for p in window.panels() if isinstance(p, RegressionFitPanel))
-
-
-def at(panel: RegressionFitPanel, x: float, y: float):
-    """The viewport position of data point (x, y)."""
-    view_box = panel.plot.getPlotItem().getViewBox()
-    return panel.plot.mapFromScene(view_box.mapViewToScene(QPointF(x, y)))
-
-
-def click(qtbot, panel, x, y, keys=NO_KEYS):
-    qtbot.mouseClick(panel.plot.viewport(), LEFT, keys, at(panel, x, y))
-
-
-def drag(qtbot, panel, path, keys=NO_KEYS):
-    """Press at the path's first point, move along it with the button held, release."""
-    viewport = panel.plot.viewport()
-    positions = [at(panel, x, y) for x, y in path]  # before the view can grow to new points
-    qtbot.mousePress(viewport, LEFT, keys, positions[0])
-    for position in positions[1:]:
-        where = QPointF(position)
-        QApplication.sendEvent(viewport, QMouseEvent(
-            QEvent.Type.MouseMove, where, viewport.mapToGlobal(where), Qt.MouseButton.NoButton,
-            LEFT, keys))
-    qtbot.mouseRelease(viewport, LEFT, keys, positions[-1])
 
 
 def wait_for_room(qtbot, panel) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_draw_regression import HIGH, click, fit_panel, totals, wait_for_room, wait_totals
+from plot_mouse import click
+from test_draw_regression import HIGH, fit_panel, totals, wait_for_room, wait_totals
 
 from nnviz.app.window import MainWindow
 from nnviz.data.point_edits import ADD, ERASE, DataEdit

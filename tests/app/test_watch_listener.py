@@ -4,10 +4,8 @@ from the wire it does not expect."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import stat
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -20,16 +18,6 @@ from nnviz.watching.link import AppLink
 from nnviz.watching.protocol import frame_bytes
 
 WAIT_MS = 10_000
-
-
-@pytest.fixture
-def runtime_dir(monkeypatch):
-    folder = Path(tempfile.mkdtemp(prefix="nnl-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
-    monkeypatch.delenv("NNVIZ_WATCH_ADDRESS", raising=False)
-    monkeypatch.delenv("NNVIZ_WATCH_TOKEN", raising=False)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ Step lets N steps through, Run releases it."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,17 +20,6 @@ SCRIPT = Path(__file__).resolve().parent.parent / "watching" / "live_script.py"
 #: a subprocess imports torch first: generous on a loaded machine (a hang guard, not a timing)
 START_MS = 90_000
 WAIT_MS = 30_000
-
-
-@pytest.fixture
-def runtime_dir(monkeypatch):
-    """A short private runtime folder (a Unix socket's path has ~100 bytes at most)."""
-    folder = tempfile.mkdtemp(prefix="nnw-")
-    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
-    monkeypatch.delenv("NNVIZ_WATCH_ADDRESS", raising=False)
-    monkeypatch.delenv("NNVIZ_WATCH_TOKEN", raising=False)
-    yield Path(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

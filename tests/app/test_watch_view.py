@@ -4,9 +4,6 @@ marked, the picker's "Watch" group, and ``nnviz app --listen`` printing its toke
 from __future__ import annotations
 
 import io
-import shutil
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,14 +16,6 @@ from nnviz.cli import main
 from nnviz.core.watch_readings import ParamGroupSettings
 from nnviz.session import Snapshot
 from nnviz.watching.records import WatchConfig
-
-
-@pytest.fixture
-def runtime_dir(monkeypatch):
-    folder = tempfile.mkdtemp(prefix="nnv-")
-    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
-    yield Path(folder)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def fed_run(key: str, name: str, learning_rate: float, steps: int = 30) -> WatchedRun:

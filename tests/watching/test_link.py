@@ -8,12 +8,9 @@ listens, never reads, sends a command, goes away.
 from __future__ import annotations
 
 import itertools
-import shutil
 import socket
-import tempfile
 import threading
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,16 +27,6 @@ from nnviz.watching.watcher import Watcher
 
 #: a hang guard for the stand-in app's blocking reads, not a timing
 GUARD_SECONDS = 30
-
-
-@pytest.fixture
-def runtime_dir(monkeypatch):
-    folder = Path(tempfile.mkdtemp(prefix="nnl-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
-    monkeypatch.delenv("NNVIZ_WATCH_ADDRESS", raising=False)
-    monkeypatch.delenv("NNVIZ_WATCH_TOKEN", raising=False)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -3,13 +3,10 @@ it right after the hello, so an app opened during a run draws its curves from be
 
 from __future__ import annotations
 
-import shutil
 import socket
-import tempfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from nnviz.core.watch_readings import LayerNorms
 from nnviz.session import Snapshot
@@ -19,16 +16,6 @@ from nnviz.watching.records import WatchConfig
 
 #: a hang guard for the stand-in app's blocking reads, not a timing
 GUARD_SECONDS = 30
-
-
-@pytest.fixture
-def runtime_dir(monkeypatch):
-    folder = Path(tempfile.mkdtemp(prefix="nnb-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
-    monkeypatch.delenv("NNVIZ_WATCH_ADDRESS", raising=False)
-    monkeypatch.delenv("NNVIZ_WATCH_TOKEN", raising=False)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def listen(runtime_dir: Path) -> socket.socket:
