@@ -323,7 +323,8 @@ class ExportController(QObject):
             return None
         path = Path(dialog.selectedFiles()[0])
         try:
-            write_dataset_csv(path, held.data, held.notes)
+            write_dataset_csv(path, held.data, held.notes,
+                              target_name=held.target_name or None)
         except OSError as error:
             self._fail("Saving the data set", error)
             return None

@@ -63,6 +63,11 @@ class TensorBoardConfig(Config):
     source: str = param("", kind="str", help="the log directory or event file read")
     runs: str = param("", kind="str", help="the runs found under it")
 
+    def trace_label(self, name: str) -> str:
+        """A per-step series is a TensorBoard scalar: the legend shows its tag as logged,
+        whatever nnviz's sessions mean by a series of that name."""
+        return f"{name} (TensorBoard tag, every step)"
+
 
 def load_tensorboard_run(path: str | Path, *, max_snapshots: int = 60) -> RunRecord:
     """The record of the TensorBoard logs under ``path``; RunFileError with one line when

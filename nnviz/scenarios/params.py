@@ -387,6 +387,13 @@ class Config:
         of every preset, so one that cannot open is greyed out, not opened on an error."""
         return ""
 
+    def trace_label(self, name: str) -> str | None:
+        """The legend's words for per-step series ``name`` of a run with this config, or None
+        where nnviz's own session made it and :data:`nnviz.session.TRACE_LABELS` says what it
+        is (override where the series came from elsewhere: a user's script reports any
+        scalar as ``loss``, and nnviz cannot vouch that it is a mean per example)."""
+        return None
+
     def with_values(self: ConfigT, values: Mapping[str, Any]) -> ConfigT:
         """A copy with ``values`` applied; every key and value is validated."""
         for name in values:

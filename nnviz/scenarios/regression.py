@@ -77,6 +77,10 @@ class RegressionConfig(MLPConfig):
                                advanced=True, label="Input scaling",
                                help="auto: standardize a data file's inputs, keep the "
                                     "generated ones as drawn")
+    #: the one engine regression trains on: the controls offer no other (the torch backend
+    #: has no regression head), and ``--set backend=torch`` is refused as not a choice
+    backend: str = param("numpy", choices=("numpy",), group="engine",
+                         help="numpy: regression trains on the NumPy engine only")
     huber_delta: float = param(1.0, minimum=0.0, maximum=100.0, label="Huber δ",
                                help="Loss huber: residuals larger than δ are penalised "
                                     "linearly; must be > 0")
@@ -88,9 +92,6 @@ class RegressionConfig(MLPConfig):
                                       "square")
 
     def check(self) -> None:
-        if self.backend != "numpy":
-            raise ParamError(f"backend={self.backend}: regression trains on the NumPy engine "
-                             "only; use backend=numpy")
         if not self.huber_delta > 0:
             raise ParamError(f"huber_delta={self.huber_delta:g}: Huber's δ must be > 0 (the "
                              "width of its quadratic part)")

@@ -14,8 +14,11 @@ does on the loop's thread is non-blocking:
   (:meth:`AppLink.exchange`);
 - **before an app listens**: the last :data:`BACKLOG_SNAPSHOTS` snapshots are kept (without
   their views, but for the newest that had some: its histograms carry the run's distribution
-  history) and sent right after the hello, so an app opened, or reopened, during a run shows
-  its curves from before it connected, within that bound.
+  history) and sent after the hello, so an app opened, or reopened, during a run shows
+  its curves from before it connected, within that bound. They go a bounded share at a time
+  (:data:`CATCH_UP_BYTES`, encoded at each ``take``, oldest first, with newer snapshots
+  behind them): 600 snapshots encoded at once were a pause of tens of milliseconds in the
+  person's loop.
 
 The one wait is :meth:`AppLink.wait`, which the steering calls only while the person has
 paused the run from the app: it blocks in ``select`` until a command arrives or the app goes
@@ -47,6 +50,10 @@ RECEIVE_BYTES = 1 << 16
 #: snapshots kept while no app is connected, sent when one connects (at the default rate of
 #: 10 a second, the last minute or so; a snapshot without views is a few kilobytes)
 BACKLOG_SNAPSHOTS = 600
+#: the most bytes of waiting snapshots encoded in one ``take`` (one ``watcher.step()``), past
+#: which the rest wait for the next: a frame is never cut, so one ``take`` encodes up to this
+#: plus one snapshot, and at least two, so a backlog drains even while new snapshots arrive
+CATCH_UP_BYTES = 32 << 10
 
 
 class AppLink:
@@ -57,10 +64,14 @@ class AppLink:
                  token: str | None = None, clock: Callable[[], float] = time.monotonic,
                  retry_seconds: float = RETRY_SECONDS,
                  max_pending_bytes: int = MAX_PENDING_BYTES,
-                 backlog: int = BACKLOG_SNAPSHOTS) -> None:
+                 backlog: int = BACKLOG_SNAPSHOTS,
+                 catch_up_bytes: int = CATCH_UP_BYTES) -> None:
         self.hello = dict(hello)
         self.retry_seconds = retry_seconds
         self.max_pending_bytes = max_pending_bytes
+        self.catch_up_bytes = catch_up_bytes
+        #: bytes of snapshots encoded by the last ``take`` (what the catch-up budget bounds)
+        self.encoded_last_take = 0
         #: snapshots not sent (no room in the queue); connections made; why the app refused
         self.dropped = 0
         self.connections = 0
@@ -77,6 +88,8 @@ class AppLink:
         #: what the app has not seen: light snapshots, and the newest one with views
         self._backlog: collections.deque[Snapshot] = collections.deque(maxlen=backlog)
         self._backlog_views: Snapshot | None = None
+        #: snapshot messages for the connected app not encoded yet, oldest first
+        self._unsent: collections.deque[dict[str, Any]] = collections.deque()
         self._address: WatchAddress | None = None
         try:
             self._address, self._token = chosen_address(address, token)
@@ -96,10 +109,20 @@ class AppLink:
             self.steered.clear()
             self._keep(snapshot)
             return
-        message = {"type": "snapshot", "snapshot": snapshot, "steered": list(self.steered)}
+        self._unsent.append({"type": "snapshot", "snapshot": snapshot,
+                             "steered": list(self.steered)})
         self.steered.clear()
-        self._queue_message(message, droppable=True)
+        self._encode_unsent()
         self._flush()
+
+    def _encode_unsent(self) -> None:
+        """Queue waiting snapshots, oldest first, until :attr:`catch_up_bytes` are encoded
+        (at least two, so the backlog shrinks though a new snapshot joins it each time)."""
+        encoded = count = 0
+        while self._unsent and (count < 2 or encoded < self.catch_up_bytes):
+            encoded += self._queue_message(self._unsent.popleft(), droppable=True)
+            count += 1
+        self.encoded_last_take = encoded
 
     def _keep(self, snapshot: Snapshot) -> None:
         """Keep ``snapshot`` for an app that connects later (bounded; see the module
@@ -112,7 +135,8 @@ class AppLink:
         self._backlog.append(snapshot)
 
     def _send_backlog(self) -> None:
-        """Queue what the app has not seen, oldest first, after the hello."""
+        """Line up what the app has not seen, oldest first, after the hello; ``take`` encodes
+        it a bounded share at a time."""
         kept = list(self._backlog)
         views = self._backlog_views
         if views is not None:
@@ -121,9 +145,8 @@ class AppLink:
                 kept.insert(0, views)
         self._backlog.clear()
         self._backlog_views = None
-        for snapshot in kept:
-            self._queue_message({"type": "snapshot", "snapshot": snapshot, "steered": []},
-                                droppable=True)
+        self._unsent.extendleft({"type": "snapshot", "snapshot": snapshot, "steered": []}
+                                for snapshot in reversed(kept))
 
     def close(self) -> None:
         """Say goodbye (if the socket takes it now) and close."""
@@ -213,7 +236,7 @@ class AppLink:
         self._queue_message({**self.hello, "type": "hello", "token": self._token,
                              "pid": os.getpid()}, droppable=False)
         self._send_backlog()
-        self._flush()
+        self._flush()  # the hello; the backlog goes at the next takes
 
     def _disconnect(self) -> None:
         if self._socket is not None:
@@ -224,18 +247,23 @@ class AppLink:
         self._socket, self._connecting = None, False
         self._queue.clear()
         self._pending = 0
+        for message in self._unsent:  # the next app to connect gets them
+            self._keep(message["snapshot"])
+        self._unsent.clear()
 
     # -- bytes ----------------------------------------------------------------------------
-    def _queue_message(self, message: Mapping[str, Any], *, droppable: bool) -> None:
+    def _queue_message(self, message: Mapping[str, Any], *, droppable: bool) -> int:
+        """Encode and queue ``message`` unless the queue is full; the bytes encoded."""
         if droppable and self._pending >= self.max_pending_bytes:
             self.dropped += 1  # not even encoded: the app is not keeping up
-            return
+            return 0
         data = frame_bytes(message)
         if droppable and self._pending + len(data) > self.max_pending_bytes:
             self.dropped += 1
-            return
+            return len(data)
         self._queue.append(memoryview(data))
         self._pending += len(data)
+        return len(data)
 
     def _flush(self) -> None:
         while self._queue and self._socket is not None:

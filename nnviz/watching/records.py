@@ -76,6 +76,11 @@ class WatchConfig(Config):
                                    help="examples per step, for the throughput")
     param_groups: tuple[ParamGroupSettings, ...] = field(default=())
 
+    def trace_label(self, name: str) -> str:
+        """A watched script's per-step series is whatever scalar it passed to ``step()``
+        under that name: the legend says so rather than what nnviz's sessions mean by it."""
+        return f"{name.replace('_', ' ')} (as the script reported it)"
+
     def with_values(self, values: Mapping[str, Any]) -> WatchConfig:
         """A copy with ``values`` applied; a steered setting (:func:`setting_key`) changes
         its parameter group, so the config in force at a step (``nnviz.io.runs.config_at``)

@@ -72,3 +72,46 @@ def test_a_narrow_panel_stacks_the_legend_instead_of_cutting_it(qtbot):
         for _, label in panel.loss_legend.items:
             text = label.item.mapRectToScene(label.item.boundingRect())
             assert text.left() >= 0 and text.right() <= view_width, f"{label.text} cut at {width}"
+
+
+def watched_snapshots(config, steps=(10, 20)):
+    """Snapshots as a watched script's or a TensorBoard log's run makes them: a per-step
+    ``loss`` that is whatever scalar the script passed, not nnviz's mean per example."""
+    from nnviz.session import Snapshot
+
+    return [Snapshot(run_id=1, scenario="watch", step=step, epoch=0.0, wall_seconds=0.0,
+                     metrics={}, config=config,
+                     trace={"step": np.arange(step - 10, step), "loss": np.linspace(2, 1, 10)})
+            for step in steps]
+
+
+def test_a_watched_scripts_loss_is_labelled_as_the_script_reported_it(qtbot):
+    from nnviz.watching.records import WatchConfig
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    for snapshot in watched_snapshots(WatchConfig(name="mine")):
+        panel.show_snapshot(snapshot)
+    assert panel.legend_texts() == ["loss (as the script reported it)"]
+
+
+def test_a_tensorboard_runs_loss_is_labelled_by_its_tag(qtbot):
+    from nnviz.io.tensorboard_run import TensorBoardConfig
+
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    for snapshot in watched_snapshots(TensorBoardConfig(source="logs")):
+        panel.show_snapshot(snapshot)
+    assert panel.legend_texts() == ["loss (TensorBoard tag, every step)"]
+
+
+def test_only_nnviz_own_sessions_call_the_loss_a_mean_per_example():
+    from nnviz.io.tensorboard_run import TensorBoardConfig
+    from nnviz.watching.records import WatchConfig
+
+    scenario_config = all_presets()["lesson-03-learning-rate"].config()
+    assert curve_label("loss", True, scenario_config) == "batch loss (mean per example)"
+    assert curve_label("loss", True, WatchConfig()) == "loss (as the script reported it)"
+    assert curve_label("Loss/train", True, TensorBoardConfig()) == \
+        "Loss/train (TensorBoard tag, every step)"
+    assert curve_label("train_loss", False, WatchConfig()) == "train loss"

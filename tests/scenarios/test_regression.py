@@ -62,7 +62,7 @@ def test_huber_reports_its_own_loss_beside_the_mse():
      ("huber_delta=0", "must be > 0"),
      ("huber_delta=-1", "below the minimum"),
      ("output=l1", "one of mse, huber"),
-     ("backend=torch", "NumPy engine only"),
+     ("backend=torch", "accepted: one of numpy"),
      ("target=file", "no data file chosen")],
 )
 def test_bad_values_exit_2_with_one_clear_line(assignment, fragment):

@@ -4,6 +4,7 @@ it right after the hello, so an app opened during a run draws its curves from be
 from __future__ import annotations
 
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from nnviz.core.watch_readings import LayerNorms
 from nnviz.session import Snapshot
 from nnviz.watching.link import AppLink
-from nnviz.watching.protocol import SCRIPT_MESSAGES, FrameReader
+from nnviz.watching.protocol import SCRIPT_MESSAGES, FrameReader, frame_bytes
 from nnviz.watching.records import WatchConfig
 
 #: a hang guard for the stand-in app's blocking reads, not a timing
@@ -120,3 +121,35 @@ def test_a_backlog_of_zero_keeps_nothing(runtime_dir):
         link.close()
         server.close()
     assert [m["snapshot"].step for m in messages[1:]] == [10]
+
+
+def frame_size(step: int) -> int:
+    return len(frame_bytes({"type": "snapshot", "snapshot": snapshot(step), "steered": []}))
+
+
+def test_a_long_backlog_is_sent_a_bounded_share_per_step_and_arrives_whole(runtime_dir):
+    """Issue 18: 600 kept snapshots were all encoded inside the one ``step()`` that
+    connected; now each ``take`` encodes at most the budget (plus the frame that crosses
+    it), and later takes send the rest, in order, with the new snapshots behind them."""
+    budget = 20 * frame_size(3000)
+    link = AppLink({"name": "long"}, retry_seconds=0.0, backlog=600, catch_up_bytes=budget)
+    for step in range(5, 605):
+        link.take(snapshot(step))
+    server = listen(runtime_dir)
+    app = ThreadPoolExecutor(max_workers=1)
+    arriving = app.submit(received, server, 1 + 600 + 40)
+    encoded = []
+    try:
+        for step in range(605, 645):
+            link.take(snapshot(step))
+            encoded.append(link.encoded_last_take)
+        messages = arriving.result(timeout=GUARD_SECONDS)
+    finally:
+        link.close()
+        server.close()
+        app.shutdown()
+    assert max(encoded) <= budget + frame_size(3000)
+    assert sum(encoded) == sum(frame_size(step) for step in range(5, 645))
+    assert messages[0]["type"] == "hello"
+    assert [m["snapshot"].step for m in messages[1:]] == list(range(5, 645))
+    assert link.dropped == 0

@@ -45,11 +45,13 @@ class PointDataSet:
     """Points a panel draws, as a data set to save, with notes saying what they are.
 
     ``sample`` says in words when they are a sample of a larger set ("" when they are all of
-    it), so a save dialog can say so without reading the notes."""
+    it), so a save dialog can say so without reading the notes. ``target_name`` names a
+    regression's real-valued target column ("": the labels are classes)."""
 
     data: Split
     notes: tuple[str, ...]
     sample: str = ""
+    target_name: str = ""
 
 
 class Panel(QWidget):

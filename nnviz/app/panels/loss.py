@@ -101,9 +101,14 @@ def own_store() -> RunCurves:
     return RunCurves(trace_capacity=DRAWN_POINTS - 4, history_capacity=DRAWN_POINTS)
 
 
-def curve_label(name: str, per_step: bool) -> str:
-    """The legend's words for a curve: what the session says a trace series is, else its
-    name (a per-step series it does not describe is marked as such, never as "train")."""
+def curve_label(name: str, per_step: bool, config: RunSettings | None = None) -> str:
+    """The legend's words for a curve: what the run's config says its trace series is (a
+    watched script's or a TensorBoard log's: ``Config.trace_label``),
+    else what nnviz's session says it is, else its name (a per-step series neither describes
+    is marked as such, never as "train")."""
+    own = config.trace_label(name) if per_step and config is not None else None
+    if own is not None:
+        return own
     if per_step and name in TRACE_LABELS:
         return TRACE_LABELS[name]
     label = name.replace("_", " ")
@@ -266,9 +271,10 @@ class LossPanel(Panel):
             pen = pg.mkPen((*color, 110), width=1)
         else:
             pen = pg.mkPen(color, width=2)
-        item = plot.plot([], [], pen=pen, name=curve_label(name, per_step))
+        label = curve_label(name, per_step, self.config)
+        item = plot.plot([], [], pen=pen, name=label)
         if keyed:
-            self.loss_legend.addItem(item, curve_label(name, per_step))
+            self.loss_legend.addItem(item, label)
         item.setZValue(5 if per_step else 10)
         return item
 

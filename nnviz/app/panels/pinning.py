@@ -30,6 +30,10 @@ class RunSettings(Protocol):
 
     def param(self, name: str) -> DescribedSetting: ...
 
+    def trace_label(self, name: str) -> str | None:
+        """The legend's words for the run's per-step series ``name`` (None: the session's)."""
+        ...
+
 
 def describe_pinned(pinned: RunSettings | None, current: RunSettings | None) -> str:
     """What differed from the current run: "Hidden layers 3 (now 10), …"."""
