@@ -11,7 +11,14 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from nnviz.app.frame_budget import FrameBudget
 from nnviz.app.panels import Panel, panel_classes
@@ -67,7 +74,12 @@ class PanelFrame(QFrame):
         self.title = QLabel(panel.title or panel.kind)
         self.title.setStyleSheet("font-weight: bold;")
         panel.title_changed.connect(self.title.setText)
-        layout.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 0, 0)
+        title_row.addWidget(self.title, 1)
+        for tool in panel.title_tools():  # the panel's own small controls, right-aligned
+            title_row.addWidget(tool)
+        layout.addLayout(title_row)
         layout.addWidget(panel, 1)
 
 

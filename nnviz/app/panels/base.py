@@ -106,6 +106,11 @@ class Panel(QWidget):
         self.run_id: int | None = None
         self.last_snapshot: Snapshot | None = None
 
+    def title_tools(self) -> list[QWidget]:
+        """Small controls the frame puts at the right end of the panel's title row: room
+        the title leaves free, where a tool row above the plot would take its height."""
+        return []
+
     def set_title(self, text: str) -> None:
         """Say what this panel shows in this scenario: the loss panel of a regression shows
         a loss and R², not "Loss and accuracy". ``title`` (the class's words until then) is

@@ -12,9 +12,10 @@ curves), and :meth:`DecisionBoundaryPanel.comparison_figure` puts the pinned run
 boundary beside the current one, each titled with its settings: the two-boundary figure of
 the classic tutorial, one export away.
 
-The tool row above the plot draws the data set (:mod:`nnviz.app.panels.point_drawing`):
-click adds points of the chosen class, drag sprays, Shift+click erases, with undo, redo and
-clear; each gesture goes to the run as a data edit and comes back in the next snapshot.
+The "Draw" toggle in the panel's title row opens a tool row above the plot that draws the
+data set (:mod:`nnviz.app.panels.point_drawing`): click adds points of the chosen class, drag
+sprays, Shift+click erases, with undo, redo and clear; each gesture goes to the run as a data
+edit and comes back in the next snapshot. Closed, the row takes no height from the plot.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from nnviz.app.panels.axes import plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, PointDataSet, register_panel, view_types
@@ -135,6 +136,10 @@ class DecisionBoundaryPanel(Panel):
         self.grid: DecisionGrid | None = None
         #: how many fields were drawn (for the benchmark's frame rate)
         self.frames = 0
+
+    def title_tools(self) -> list[QWidget]:
+        """The Draw toggle (none on a comparison figure's halves)."""
+        return [self.drawing.toggle] if self.drawing is not None else []
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)

@@ -1,7 +1,10 @@
 """Drawing a data set on a panel's plot: click adds, drag sprays, Shift erases.
 
-:class:`PointDrawing` is the tool row above the plot (the class to draw, add or erase, the
-split drawn into, undo, redo, clear) and the mouse handling on the plot. On the decision
+:class:`PointDrawing` is a "Draw" toggle (:attr:`PointDrawing.toggle`, in the panel's title
+row), the tool row it opens above the plot (the class to draw, add or erase, the split drawn
+into, undo, redo, clear) and the mouse handling on the plot. The row takes height from the
+plot only while drawing: a short panel (a three-row window) keeps its plot's proportions, and
+a click on the plot adds nothing unless the person chose to draw. On the decision
 boundary a point has the chosen class; on a regression's fit (:meth:`PointDrawing.
 draw_targets`) there is no class to choose: a point drawn at (x, y) is the input x with the
 target y. It changes no data:
@@ -68,6 +71,9 @@ ERASER_PIXELS = 14.0
 HINT_COLOR = "#555555"
 #: the class choice is at most this wide (a longer name is cut; its colour shows)
 CLASS_CHOICE_PIXELS = 110
+DRAW_TOGGLE_TEXT = "✎ Draw"
+DRAW_TOGGLE_TIP = ("Draw the data set: opens the drawing tools above the plot; then a click "
+                   "adds points, a drag sprays, Shift+click erases. Click again to close them.")
 
 
 class ElidedLabel(QLabel):
@@ -128,6 +134,12 @@ class PointDrawing(QObject):
         # the row never makes the panel wider than the plot needs (a narrow window would
         # scroll): on a narrow panel the hint gives way first
         self.toolbar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.toolbar.hide()  # until the person chooses to draw (the toggle)
+        self.toggle = self._tool(DRAW_TOGGLE_TEXT, DRAW_TOGGLE_TIP, True, name="toggle")
+        # no taller than the title's line: the title row keeps its height
+        self.toggle.setStyleSheet("QToolButton { padding: 0px 4px; }")
+        self.toggle.setMaximumHeight(self.toggle.fontMetrics().height() + 2)
+        self.toggle.toggled.connect(self._show_tools)
         row = QHBoxLayout(self.toolbar)
         row.setContentsMargins(2, 2, 2, 2)
         row.setSpacing(2)
@@ -216,17 +228,28 @@ class PointDrawing(QObject):
         self.hint.setToolTip(TARGET_HINT_TIP)
 
     def set_enabled(self, enabled: bool) -> None:
-        """Offer drawing or not (a fit of two inputs draws no points): the tool row shows
-        only while the mouse draws."""
+        """Offer drawing or not (a fit of two inputs draws no points): no toggle, no row."""
         self._enabled = enabled
-        self.toolbar.setVisible(enabled)
-        if not enabled:
+        if self.toggle.parentWidget() is not None or not enabled:  # never a window of its own
+            self.toggle.setVisible(enabled)
+        self._show_tools(self.toggle.isChecked())
+
+    def _show_tools(self, drawing: bool) -> None:
+        """The tool row only while drawing is on: otherwise its height is the plot's."""
+        self.toolbar.setVisible(self._enabled and drawing)
+        if not (self._enabled and drawing):
             self._drawing = None
 
     @property
-    def ready(self) -> bool:
-        """Whether the mouse draws: a data set is shown (its classes known, or a fit's)."""
+    def has_data(self) -> bool:
+        """Whether there is a data set to edit: drawing offered and a data set shown (its
+        classes known, or a fit's); undo and redo keys work then, drawing on or off."""
         return self._enabled and (self._targets or self._n_classes > 0)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the mouse draws: a data set to edit and the Draw toggle on."""
+        return self.has_data and self.toggle.isChecked()
 
     def show_point_count(self, n_train: int) -> None:
         """Say how to start when every training point is gone."""
@@ -318,7 +341,7 @@ class PointDrawing(QObject):
                                   split=self._split(), stroke=self._stroke))
 
     def _send(self, action: str) -> None:
-        if self.ready:
+        if self.has_data:
             self.edited.emit(DataEdit(action))
 
 

@@ -8,8 +8,9 @@ their sum plus the output bias (with relu each is a hinge, and every kink of the
 unit's). Two inputs: ŷ as a heat map over the input plane, the points coloured by their
 targets on the same scale, a colour bar beside it.
 
-With one input a person draws the data while the fit trains: the boundary panel's tool row
-(:mod:`nnviz.app.panels.point_drawing`) above the plot, where a click adds a training point
+With one input a person draws the data while the fit trains: the Draw toggle in the title
+row opens the boundary panel's tool row (:mod:`nnviz.app.panels.point_drawing`) above the
+plot, where a click adds a training point
 (x, y) (drag sprays), Shift+click or Erase removes points, with undo, redo and clear; each
 gesture goes to the run as a data edit and comes back in the next snapshot. A fit of two
 inputs has no tool row (its points' targets are colours, not heights to draw).
@@ -26,17 +27,19 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from nnviz.app.panels.axes import plain_plot
-from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
+from nnviz.app.panels.base import CsvTable, Panel, PointDataSet, register_panel, view_types
 from nnviz.app.panels.colors import diverging_map
 from nnviz.app.panels.legends import legend_below
 from nnviz.app.panels.loss import MAX_PINNED, PINNED_STYLES
 from nnviz.app.panels.pinning import RunSettings, describe_pinned
 from nnviz.app.panels.point_drawing import PointDrawing
 from nnviz.core.regression_views import FitCurve, FitSurface, RegressionView
+from nnviz.core.views import MAX_DRAWN_POINTS
 from nnviz.data.point_edits import DATA_EDIT_CHANGE
+from nnviz.data.toy import Split
 from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
@@ -60,10 +63,12 @@ class RegressionFitPanel(Panel):
     title = "Fit"
     draws = view_types(regression_fit=RegressionView)
     pins_runs = True
+    saves_data_set = True
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        # a short name: it shares a row with the drawing tools (the legend names the lines)
+        # a short name: it shares the title row with the Draw toggle (the legend names the
+        # lines)
         self.overlay = QCheckBox("Units")
         self.overlay.setObjectName("regression-unit-contributions")
         self.overlay.setToolTip("Unit contributions: each hidden unit's share w2·f(w1·x + b1) "
@@ -92,10 +97,7 @@ class RegressionFitPanel(Panel):
         self.drawing = PointDrawing(self.plot, self)
         self.drawing.draw_targets()
         self.drawing.edited.connect(lambda edit: self.live_change.emit(DATA_EDIT_CHANGE, edit))
-        # one row for the curve's controls: the overlay first, then the drawing tools (a
-        # small window keeps its height for the plot)
-        self.drawing.toolbar.layout().insertWidget(0, self.overlay)
-        self.layout_.addWidget(self.drawing.toolbar)
+        self.layout_.addWidget(self.drawing.toolbar)  # shown only while drawing
         self.layout_.addWidget(self.plot, 1)
         self.contribution_items: list[pg.PlotCurveItem] = []
         self.view: RegressionView | None = None
@@ -140,6 +142,11 @@ class RegressionFitPanel(Panel):
         #: while a surface is drawn (:meth:`_show_colorbar`)
         self.colorbar: pg.ColorBarItem | None = None
         self._colorbar_shown = False
+
+    def title_tools(self) -> list[QWidget]:
+        """The overlay's checkbox and the Draw toggle, in the title row: a tool row of their
+        own would take the plot's height in a short panel."""
+        return [self.overlay, self.drawing.toggle]
 
     # -- drawing ----------------------------------------------------------------------------
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -380,6 +387,24 @@ class RegressionFitPanel(Panel):
         elif view.surface is not None:
             tables["fit_surface"] = _surface_table(view.surface)
         return tables
+
+    def point_data_set(self) -> PointDataSet | None:
+        """The points drawn (generated, read or drawn with the mouse) as a data set that
+        ``target=file`` reads back: the inputs, the split, then the target, in the panel's
+        coordinates (None before the first fit)."""
+        view = self.view
+        if view is None:
+            return None
+        names = view.input_names or tuple(f"x{i}" for i in range(1, view.n_inputs + 1))
+        data = Split(np.asarray(view.train_points, np.float64),
+                     np.asarray(view.train_targets, np.float64),
+                     np.asarray(view.test_points, np.float64),
+                     np.asarray(view.test_targets, np.float64), 1, (), tuple(names))
+        where = f" ({view.title})" if view.title else ""
+        notes = (f"the points of the regression fit panel{where}",
+                 f"the panel draws at most {MAX_DRAWN_POINTS:,} points per split: a larger "
+                 "set is saved as the even sample drawn")
+        return PointDataSet(data, notes, target_name=view.target_name or "y")
 
     def csv_notes(self) -> dict[str, TableNotes]:
         view = self.view
