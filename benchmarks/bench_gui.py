@@ -52,38 +52,48 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
-from nnviz.app.worker import TrainingWorker
+from nnviz.app.outbox import SNAPSHOT_INTERVAL, Outbox
+from nnviz.core.threads import limit_blas_threads
 from nnviz.scenarios.registry import get_scenario
-from nnviz.session import ViewDemand
+from nnviz.session import Mailbox, ViewDemand, train
 
 TICK_MS = 5
 
 
 def headless(seconds: float, *, views: bool = True, name: str = "moons") -> float:
-    """Steps/s of the GUI's worker with a consumer thread instead of a window: every view at
-    every snapshot, or (``views`` False) none."""
-    scenario = get_scenario(name)
-    demand = None if views else ViewDemand({})
-    worker = TrainingWorker(build=lambda: scenario.create_session(), views=demand).start()
+    """Steps/s of the worker process's loop (the same ``train()``, BLAS on one thread) with a
+    consumer thread instead of a window: every view at every snapshot, or (``views`` False)
+    none."""
+    limits = limit_blas_threads(1)
+    session = get_scenario(name).create_session()
+    mailbox, outbox = Mailbox(), Outbox()
+    demand = True if views else ViewDemand({})
     stop = threading.Event()
+
+    def run() -> None:
+        for snapshot in train(session, mailbox=mailbox, interval=SNAPSHOT_INTERVAL,
+                              views=demand):
+            if mailbox.stopped:
+                break
+            outbox.put(snapshot)
 
     def consume() -> None:
         while not stop.is_set():
-            worker.outbox.take_all()
+            outbox.take_all()
             time.sleep(1 / 60)
 
-    consumer = threading.Thread(target=consume)
+    trainer, consumer = threading.Thread(target=run), threading.Thread(target=consume)
+    trainer.start()
     consumer.start()
-    while worker.session is None:
-        time.sleep(0.01)
     time.sleep(0.5)  # warm-up
-    start_steps, start = worker.session.step_count, time.perf_counter()
+    start_steps, start = session.step_count, time.perf_counter()
     time.sleep(seconds)
-    rate = (worker.session.step_count - start_steps) / (time.perf_counter() - start)
-    worker.stop()
+    rate = (session.step_count - start_steps) / (time.perf_counter() - start)
+    mailbox.stop()
     stop.set()
-    worker.join(2.0)
+    trainer.join(2.0)
     consumer.join()
+    limits.restore_original_limits()
     return rate
 
 
@@ -123,12 +133,11 @@ def main_panel(window):
 
 
 def with_window(app: QApplication, seconds: float, panels: list[str] | None = None, *,
-                processes: bool = True, name: str = "moons") -> dict[str, float]:
+                name: str = "moons") -> dict[str, float]:
     from nnviz.app.settings import scratch_settings
     from nnviz.app.window import MainWindow
 
-    window = MainWindow(name, settings=scratch_settings("nnviz-bench-"),
-                        processes=processes)
+    window = MainWindow(name, settings=scratch_settings("nnviz-bench-"))
     if panels:
         window.panel_area.set_kinds(panels)
     window.resize(1440, 900)
@@ -198,8 +207,8 @@ def main() -> None:
                         help="comma-separated panel kinds to show (default: the scenario's)")
     parser.add_argument("--switch-interval", type=float, default=None,
                         help="sys.setswitchinterval for this run (default: what the app sets)")
-    parser.add_argument("--worker", choices=("process", "thread"), default="process",
-                        help="where the window's runs train (default: process, as the app)")
+    parser.add_argument("--worker", choices=("process",), default="process",
+                        help="where the window's runs train (the worker process, as the app)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per round instead of the table")
     args = parser.parse_args()
@@ -217,7 +226,7 @@ def main() -> None:
         bare = headless(args.seconds, views=False, name=args.scenario)
         gui = with_window(app, args.seconds,
                           [k for k in args.panels.split(",") if k] or None,
-                          processes=args.worker == "process", name=args.scenario)
+                          name=args.scenario)
         ratio = gui["steps_per_s"] / base
         if args.json:
             print(json.dumps(summary(args, base, bare, gui)))

@@ -107,7 +107,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--train", type=float, default=3.0,
                         help="seconds of training before the pause (default 3)")
-    parser.add_argument("--worker", choices=("process", "thread"), default="process")
+    parser.add_argument("--worker", choices=("process",), default="process")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     from nnviz.app.main import configure_interpreter
@@ -116,8 +116,7 @@ def main() -> int:
 
     configure_interpreter()
     app = QApplication.instance() or QApplication([])
-    window = MainWindow("moons", settings=scratch_settings("nnviz-idle-"),
-                        processes=args.worker == "process")
+    window = MainWindow("moons", settings=scratch_settings("nnviz-idle-"))
     window.resize(1440, 900)
     window.show()
     spin(3.0)  # the fresh paused run is built and drawn

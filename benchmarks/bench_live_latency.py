@@ -77,7 +77,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", type=int, default=30)
-    parser.add_argument("--worker", choices=("process", "thread"), default="process")
+    parser.add_argument("--worker", choices=("process",), default="process")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     from nnviz.app.main import configure_interpreter
@@ -86,8 +86,7 @@ def main() -> int:
 
     configure_interpreter()
     app = QApplication.instance() or QApplication([])
-    window = MainWindow("moons", settings=scratch_settings("nnviz-latency-"),
-                        processes=args.worker == "process")
+    window = MainWindow("moons", settings=scratch_settings("nnviz-latency-"))
     window.resize(1440, 900)
     window.show()
     probe = LatencyProbe(window)

@@ -62,7 +62,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
-from nnviz.app.worker import SNAPSHOT_INTERVAL
+from nnviz.app.outbox import SNAPSHOT_INTERVAL
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -386,9 +386,9 @@ def main() -> int:
                         help="seconds left out of the slope (default 60)")
     parser.add_argument("--target", default="moons", help="scenario or preset to train")
     parser.add_argument("--csv", help="write the 1-second samples to this CSV file")
-    parser.add_argument("--worker", choices=("process", "thread"), default="process",
-                        help="where the run trains (default: process, as the app); in "
-                             "process mode the worker process's RSS is sampled and fitted too")
+    parser.add_argument("--worker", choices=("process",), default="process",
+                        help="where the run trains (the worker process, as the app): its "
+                             "RSS is sampled and fitted too")
     parser.add_argument("--max-slope", type=float, default=None,
                         help="exit 1 when the RSS slope exceeds this many MB/min")
     parser.add_argument("--tracemalloc", action="store_true",
@@ -406,8 +406,7 @@ def main() -> int:
 
     configure_interpreter()
     app = QApplication.instance() or QApplication([])
-    window = MainWindow(args.target, settings=scratch_settings("nnviz-soak-"),
-                        processes=args.worker == "process")
+    window = MainWindow(args.target, settings=scratch_settings("nnviz-soak-"))
     window.resize(1440, 900)
     window.show()
     soak = Soak(window)

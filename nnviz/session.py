@@ -4,8 +4,8 @@
 live hyperparameter changes posted to a :class:`Mailbox` between steps, and yields an immutable
 :class:`Snapshot` when one is due (every ``every`` steps for the CLI, about every ``interval``
 seconds for the GUI), carrying the views its consumer draws when they are due
-(:class:`ViewDemand`). The GUI runs the same generator on a worker thread (``nnviz.app.worker``);
-tests iterate it on the main thread.
+(:class:`ViewDemand`). The GUI runs the same generator in its worker process
+(``nnviz.worker``); tests iterate it on the main thread.
 """
 
 from __future__ import annotations

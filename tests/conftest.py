@@ -9,9 +9,6 @@ import threading
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# windows in tests train on a thread (no interpreter started per window); the worker
-# process has its own tests (tests/app/test_process_worker.py), which ask for it
-os.environ.setdefault("NNVIZ_WORKER", "thread")
 if "XDG_RUNTIME_DIR" not in os.environ:
     _runtime = tempfile.mkdtemp(prefix="nnviz-runtime-")
     os.chmod(_runtime, 0o700)

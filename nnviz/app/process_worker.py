@@ -4,11 +4,11 @@
 Qt and threads do not survive a fork) with one end of a socket pair, and keeps it for every
 run the window starts, so a reset or a structural change does not pay for a new interpreter
 (nor a second import of torch). Its reader thread decodes the child's frames and puts each
-run's snapshots and events in that run's :class:`~nnviz.app.worker.Outbox`, which the
-:class:`~nnviz.app.runner.RunController` drains as it drains a thread worker's.
+run's snapshots and events in that run's :class:`~nnviz.app.outbox.Outbox`, which the
+:class:`~nnviz.app.runner.RunController` drains from the GUI thread.
 
-:class:`ProcessWorker` is one run in that process, with the interface the controller uses
-from :class:`~nnviz.app.worker.TrainingWorker`: ``mailbox`` (post, pause, resume, step, stop,
+:class:`ProcessWorker` is one run in that process, with the interface the controller uses:
+``mailbox`` (post, pause, resume, step, stop,
 take_held), ``views.want``, ``outbox``, ``run_id``, ``alive``, ``join``, ``stop``; and what
 replaces reaching into the session: ``steps_per_epoch`` (sent when the session is built) and
 :meth:`ProcessWorker.checkpoint` (asked for, with a timeout).
@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
-from nnviz.app.worker import SNAPSHOT_INTERVAL, Outbox, WorkerEvent
+from nnviz.app.outbox import SNAPSHOT_INTERVAL, Outbox, WorkerEvent
 from nnviz.io.wire import WireError
 from nnviz.scenarios.base import next_run_id
 from nnviz.scenarios.params import Config
@@ -55,6 +55,8 @@ HANG_SECONDS = 10.0
 PING_SECONDS = 1.0
 #: how long :meth:`WorkerProcess.close` waits for the child to leave by itself before SIGKILL
 CLOSE_SECONDS = 0.6
+#: how long :meth:`WorkerProcess.close` waits for its own threads once the child is gone
+THREADS_JOIN_SECONDS = 0.3
 #: how many lines of the child's stderr are kept to say why it died
 STDERR_LINES = 20
 #: the commands that make a paused run train again (counted on both sides, see above)
@@ -204,7 +206,18 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.kill("")
         self.channel.close()
-        return self._reap(0.3)  # a killed child is reaped at once
+        reaped = self._reap(0.3)  # a killed child is reaped at once
+        self._join_threads(THREADS_JOIN_SECONDS)
+        return reaped
+
+    def _join_threads(self, timeout: float) -> None:
+        """Wait (``timeout`` at most in all) for the reader, sender, stderr and watchdog
+        threads, which end on their own once the socket has closed, so a closed window
+        leaves no thread of its worker behind."""
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread is not threading.current_thread() and thread.ident is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def kill(self, reason: str) -> None:
         """SIGKILL the child; ``reason`` (if any) is what the runs are told."""
@@ -243,7 +256,7 @@ class WorkerProcess:
         kind = message["type"]
         if kind in ("pong", "hello"):
             return
-        if kind == "checkpoint":
+        if kind in ("checkpoint", "describe"):
             with self._replied:
                 self._replies[message["request"]] = message
                 self._replied.notify_all()
@@ -500,6 +513,16 @@ class ProcessWorker:
         if reply is None or reply.get("step") is None:
             return None
         return int(reply["step"]), reply["state"]
+
+    def describe(self, timeout: float = 1.0) -> dict[str, Any] | None:
+        """What the run's session is now, read in the child between two steps: ``step``,
+        ``steps_per_epoch``, ``config`` (its values by name), and where the session has
+        them ``optimizer_learning_rate`` and ``sizes``; None before the session is built or
+        when no answer came within ``timeout``."""
+        if not self._built:
+            return None
+        reply = self.process.request({"type": "describe", "run": self.token}, timeout)
+        return None if reply is None else reply.get("description")
 
     # -- the reader thread ----------------------------------------------------------------
     def receive(self, message: dict[str, Any]) -> None:

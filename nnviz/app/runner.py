@@ -12,10 +12,10 @@ afterwards (the snapshots of a Step, a live change's snapshot, an error, the end
 wakes it through a queued signal (``Outbox.on_put``), so nothing polls while nothing comes.
 
 Each run trains in the worker process (``nnviz.app.process_worker``), one child reused for
-every run of the controller and started again after it dies; ``processes=False`` trains on a
-thread of this process instead (``nnviz.app.worker``): the default is the process unless the
-environment variable :data:`WORKER_VARIABLE` says ``thread`` (the test suite sets it, so a
-window test does not start an interpreter; tests of the process ask for it).
+every run of the controller and started again after it dies. The child starts with the first
+run, so a window that never trains starts no process. This process holds no model: what the
+GUI knows of a run comes in its snapshots, or is asked of the child (:meth:`checkpoint`,
+:meth:`describe`), each wait with a timeout.
 
 A structural change keeps the run it replaces (paused) until the new session has been built:
 when the build fails (a folder that does not exist, a file of the wrong format, a missing
@@ -25,7 +25,6 @@ the controls to show the old values, and the message says what was wrong.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,23 +32,16 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from nnviz.app import gui_gc
+from nnviz.app.outbox import SNAPSHOT_INTERVAL, WorkerEvent
 from nnviz.app.process_worker import HANG_SECONDS, ProcessWorker, WorkerProcess
-from nnviz.app.worker import SNAPSHOT_INTERVAL, TrainingWorker, WorkerEvent
 from nnviz.data.point_edits import DATA_EDIT_CHANGE, DataEdit
 from nnviz.scenarios.base import Scenario
 from nnviz.scenarios.params import Config, ParamError, data_seed_of
-from nnviz.session import Session, Snapshot, ViewDemand
+from nnviz.session import Snapshot
 
 POLL_MS = 16
 #: data sets whose drawing is kept for a reset (one per data key: see :func:`data_key`)
 KEPT_DRAWINGS = 8
-#: ``NNVIZ_WORKER=thread``: controllers made without saying train on a thread, not a process
-WORKER_VARIABLE = "NNVIZ_WORKER"
-
-
-def processes_by_default() -> bool:
-    """Whether a controller made without saying trains in a worker process."""
-    return os.environ.get(WORKER_VARIABLE, "process").strip().lower() != "thread"
 
 IDLE, PAUSED, RUNNING, FINISHED = "idle", "paused", "running", "finished"
 
@@ -67,7 +59,7 @@ def divergence_text(message: str, learning_rate: float | None = None) -> str:
 class _Fallback:
     """The run a structural change replaces, kept until the new session exists."""
 
-    worker: TrainingWorker | ProcessWorker | None
+    worker: ProcessWorker | None
     config: Config
     state: str
     change: str
@@ -86,22 +78,20 @@ class RunController(QObject):
     _woken = Signal()
 
     def __init__(self, parent: QObject | None = None, *,
-                 interval: float = SNAPSHOT_INTERVAL, processes: bool | None = None) -> None:
+                 interval: float = SNAPSHOT_INTERVAL) -> None:
         super().__init__(parent)
         self.interval = interval
-        #: train in a worker process (True) or on a thread of this one (False)
-        self.processes = processes_by_default() if processes is None else processes
         #: the worker process, started with the first run and again after it dies
         self.process: WorkerProcess | None = None
         #: how long a silent worker process lives before it is killed as hung
         self.hang_seconds = HANG_SECONDS
         self.scenario: Scenario | None = None
         self.config: Config | None = None
-        self.worker: TrainingWorker | ProcessWorker | None = None
+        self.worker: ProcessWorker | None = None
         self.run_id: int | None = None
         self.last_snapshot: Snapshot | None = None
         self.state = IDLE
-        self._retired: list[TrainingWorker | ProcessWorker] = []
+        self._retired: list[ProcessWorker] = []
         self._fallback: _Fallback | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -123,11 +113,6 @@ class RunController(QObject):
 
     # -- what runs ------------------------------------------------------------------------
     @property
-    def session(self) -> Session | None:
-        """The session of a thread worker (None with a worker process: it lives there)."""
-        return getattr(self.worker, "session", None)
-
-    @property
     def has_run(self) -> bool:
         """Whether a run exists (built, or being built) to run, pause or step."""
         return self.worker is not None
@@ -135,27 +120,23 @@ class RunController(QObject):
     @property
     def steps_per_epoch(self) -> int:
         """Updates per epoch of the current run's session (1 until it is built)."""
-        if isinstance(self.worker, ProcessWorker):
-            return self.worker.steps_per_epoch
-        session = self.session
-        return session.steps_per_epoch if session is not None else 1
+        return self.worker.steps_per_epoch if self.worker is not None else 1
 
     def checkpoint(self, timeout: float = 1.0) -> tuple[int, int, Any] | None:
-        """``(run_id, step, state)`` of the current run while it is not running, from the
-        session (a thread worker) or asked of the worker process (waiting ``timeout`` at
-        most); None when there is none."""
+        """``(run_id, step, state)`` of the current run while it is not running, asked of
+        the worker process (waiting ``timeout`` at most); None when there is none."""
         if self.state == RUNNING or self.worker is None:
             return None
-        if isinstance(self.worker, ProcessWorker):
-            run_id = self.worker.run_id
-            answer = self.worker.checkpoint(timeout)
-            if run_id is None or answer is None:
-                return None
-            return (run_id, *answer)
-        session = self.session
-        if session is None:
+        run_id = self.worker.run_id
+        answer = self.worker.checkpoint(timeout)
+        if run_id is None or answer is None:
             return None
-        return session.run_id, session.step_count, session.checkpoint()
+        return (run_id, *answer)
+
+    def describe(self, timeout: float = 1.0) -> dict[str, Any] | None:
+        """What the current run's session is now, asked of the worker process (waiting
+        ``timeout`` at most; see :meth:`ProcessWorker.describe`); None when there is none."""
+        return self.worker.describe(timeout) if self.worker is not None else None
 
     def open(self, scenario: Scenario, config: Config, *, running: bool = False) -> None:
         """Switch to ``scenario`` with ``config`` and build a fresh run (paused unless asked)."""
@@ -197,13 +178,8 @@ class RunController(QObject):
         self._wake()
 
     def _new_worker(self, scenario: Scenario, config: Config, *,
-                    paused: bool) -> TrainingWorker | ProcessWorker:
-        """A new run of ``scenario`` in the worker process, or on a thread."""
-        if not self.processes:
-            return TrainingWorker(
-                build=lambda: scenario.create_session(config), paused=paused,
-                interval=self.interval, hold_at=self.hold_at, views=ViewDemand(self.view_wants),
-            ).start()
+                    paused: bool) -> ProcessWorker:
+        """A new run of ``scenario`` in the worker process (started now if need be)."""
         return self._worker_process().open_run(
             scenario.name, config, paused=paused, hold_at=self.hold_at,
             wants=self.view_wants, interval=self.interval)
@@ -215,30 +191,11 @@ class RunController(QObject):
         return self.process
 
     def _continue(self, *, paused: bool) -> bool:
-        """Resume a session whose loop ended (after a divergence): same run, new worker."""
-        if isinstance(self.worker, ProcessWorker):
-            return self._continue_in_process(paused=paused)
-        session = self.session
-        if session is None or self.config is None:
-            return False
-        self._retire()
-        self._hold_gc()
-        worker = TrainingWorker(session=session, paused=paused, interval=self.interval,
-                                hold_at=self.hold_at, views=ViewDemand(self.view_wants))
-        live, _ = session.config.live_changes(self.config)
-        for name, value in live.items():
-            worker.mailbox.post(name, value)
-        self._send_unsent(worker)
-        self.worker = self._listen(worker.start())
-        self._wake()
-        return True
-
-    def _continue_in_process(self, *, paused: bool) -> bool:
-        """The same in the worker process: it keeps an ended run's session until the next
-        run opens; a process that died has none, so this is False and a new run starts."""
+        """Resume a session whose loop ended (after a divergence): same run, a new loop in
+        the worker process, which keeps an ended run's session until the next run opens; a
+        process that died has none, so this is False and a new run starts."""
         source = self.worker
-        assert isinstance(source, ProcessWorker)
-        if (self.config is None or source.run_id is None or source.alive
+        if (source is None or self.config is None or source.run_id is None or source.alive
                 or not source.process.alive):
             return False
         self._retire()
@@ -250,7 +207,7 @@ class RunController(QObject):
         self._wake()
         return True
 
-    def _listen(self, worker: TrainingWorker | ProcessWorker) -> TrainingWorker | ProcessWorker:
+    def _listen(self, worker: ProcessWorker) -> ProcessWorker:
         """Have ``worker``'s puts wake the poll timer while it sleeps (see the module doc)."""
         worker.outbox.on_put = self._put_arrived
         return worker
@@ -321,7 +278,8 @@ class RunController(QObject):
 
     def want_views(self, wants: dict[str, float] | None) -> None:
         """The views the panels draw (kind -> least seconds between two), for this run and
-        the next ones of the scenario: the loop computes no other (:class:`ViewDemand`)."""
+        the next ones of the scenario: the loop computes no other
+        (:class:`~nnviz.session.ViewDemand`)."""
         self.view_wants = None if wants is None else dict(wants)
         if self.worker is not None and self.worker.views is not None:
             self.worker.views.want(self.view_wants)
@@ -401,7 +359,7 @@ class RunController(QObject):
         else:  # the loop ended (a divergence, the end): Run continues it with these
             self._unsent.append(edit)
 
-    def _send_unsent(self, worker: TrainingWorker | ProcessWorker) -> None:
+    def _send_unsent(self, worker: ProcessWorker) -> None:
         for edit in self._unsent:
             worker.mailbox.post_data_edit(edit)
         self._unsent.clear()

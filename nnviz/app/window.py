@@ -65,15 +65,12 @@ def paused_text(step: int) -> str:
 
 class MainWindow(QMainWindow):
     def __init__(self, target: str | None = None, *, settings: QSettings | None = None,
-                 interval: float | None = None, processes: bool | None = None) -> None:
-        """``processes``: train in a worker process (``runner.processes_by_default``)
-        or on a thread of this one."""
+                 interval: float | None = None) -> None:
         super().__init__()
         self.setObjectName("nnviz-main")
         self.setWindowTitle("nnviz")
         self.settings = settings if settings is not None else app_settings()
-        self.runner = RunController(self, **({"interval": interval} if interval else {}),
-                                    processes=processes)
+        self.runner = RunController(self, **({"interval": interval} if interval else {}))
         self.target: Target | None = None
         self.controls: ControlsPanel | None = None
         #: a lesson's comparison waits for run A to reach this step (``run_comparison``)

@@ -7,7 +7,7 @@ Threads in the child:
 - one builder thread builds the sessions the window opens, in order; a run stopped before
   its turn is never built, so a hundred quick switches build one session, not a hundred,
   and start no thread for the others;
-- each built run trains on a thread of its own, as in the window's thread worker: a
+- each built run trains on a thread of its own in the child: a
   structural change keeps the run it replaces (paused) until the new session exists, so two
   runs may be alive for a moment.
 
@@ -121,6 +121,8 @@ class WorkerChild:
         run = self.runs.get(message.get("run"))  # type: ignore[arg-type]
         if kind == "checkpoint":  # always answered, so the window does not wait in vain
             self._send_checkpoint(run, message.get("run"), message.get("request"))
+        elif kind == "describe":  # the same
+            self._send_description(run, message.get("run"), message.get("request"))
         elif run is not None:  # else a run that ended and was forgotten: nothing to do
             COMMANDS[kind](run, message)
             if kind in WAKING:  # counted once applied: see ``_loop``
@@ -172,6 +174,22 @@ class WorkerChild:
                 if run.mailbox.paused or run.ended:
                     reply["state"] = run.session.checkpoint()
                     reply["step"] = run.session.step_count
+            finally:
+                lock.release()
+        self.channel.send(reply)
+
+    def _send_description(self, run: Run | None, token: Any, request: Any) -> None:
+        """What the session is now, read between two steps (:func:`describe_session`), so
+        a caller in the window can check what the loop really uses (a live value applied,
+        the step a pause held at) without holding a model; None when it is not built yet or
+        the loop did not stand still within :data:`CHECKPOINT_WAIT_SECONDS`."""
+        reply: dict[str, Any] = {"type": "describe", "run": token, "request": request,
+                                 "description": None}
+        lock = run.mailbox.session_lock if run is not None else None
+        if (run is not None and run.session is not None and lock is not None
+                and lock.acquire(timeout=CHECKPOINT_WAIT_SECONDS)):
+            try:
+                reply["description"] = describe_session(run.session)
             finally:
                 lock.release()
         self.channel.send(reply)
@@ -263,6 +281,25 @@ class WorkerChild:
         self.channel.send({"type": "event", "run": run.token, "kind": kind, "message": text})
 
 
+def describe_session(session: Session) -> dict[str, Any]:
+    """The session's live state in plain values: its step, steps per epoch, config values,
+    the learning rate its optimiser uses (when it has one) and its model's layer sizes
+    (when the model has them)."""
+    description: dict[str, Any] = {
+        "step": int(session.step_count),
+        "steps_per_epoch": int(session.steps_per_epoch),
+        "config": dict(session.config.as_dict()),
+    }
+    optimizer = getattr(getattr(session, "engine", None), "optimizer", None)
+    rate = getattr(optimizer, "learning_rate", None)
+    if isinstance(rate, int | float):
+        description["optimizer_learning_rate"] = float(rate)
+    sizes = getattr(getattr(session, "model", None), "sizes", None)
+    if sizes is not None:
+        description["sizes"] = [int(size) for size in sizes]
+    return description
+
+
 def _post(run: Run, message: dict[str, Any]) -> None:
     run.mailbox.post(message["name"], message["value"])
 
@@ -282,8 +319,8 @@ def _want_views(run: Run, message: dict[str, Any]) -> None:
 #: the commands that make a paused run train again (the window counts them too)
 WAKING = ("step", "resume")
 
-#: the commands addressed to one run (``run``: its token), besides ``open``, ``continue``
-#: and ``checkpoint``; ``ping`` and ``shutdown`` address the process
+#: the commands addressed to one run (``run``: its token), besides ``open``, ``continue``,
+#: ``checkpoint`` and ``describe``; ``ping`` and ``shutdown`` address the process
 COMMANDS = {
     "post": _post,
     "edit_data": _edit_data,

@@ -1,6 +1,6 @@
 """Drawing a regression's data on the «Fit» panel while the fit trains: click adds a point
-(x, y), drag sprays, Shift+click erases, undo, redo, clear; in the thread worker and in the
-worker process. The next snapshots carry the points, the run (and its network) goes on, the
+(x, y), drag sprays, Shift+click erases, undo, redo, clear, while the worker process trains.
+The next snapshots carry the points, the run (and its network) goes on, the
 curve follows them, a reset keeps them. A fit of two inputs has no tool row.
 """
 
@@ -27,8 +27,12 @@ def regression_window(qtbot, settings, target: str = "regression") -> MainWindow
     return made
 
 
-def fit_panel(window) -> RegressionFitPanel:
-    return next(p for p in window.panels() if isinstance(p, RegressionFitPanel))
+def fit_panel(window, draw: bool = True) -> RegressionFitPanel:
+    """The window's fit panel, with its Draw toggle on (as a person would press it)."""
+    panel = next(p for p in window.panels() if isinstance(p, RegressionFitPanel))
+    if draw and not panel.drawing.toggle.isChecked():
+        panel.drawing.toggle.click()
+    return panel
 
 
 def wait_for_room(qtbot, panel) -> None:
@@ -101,20 +105,10 @@ def draw_erase_undo_redo_clear(qtbot, window, wait_for_step) -> RegressionFitPan
     return panel
 
 
-def test_drawing_a_fit_while_training_on_a_thread(qtbot, app_settings, wait_for_step):
-    made = regression_window(qtbot, app_settings)
-    try:
-        draw_erase_undo_redo_clear(qtbot, made, wait_for_step)
-    finally:
-        made.close()
-
-
 def test_drawing_a_fit_while_training_in_the_worker_process(qtbot, app_settings,
-                                                            wait_for_step, monkeypatch):
-    monkeypatch.setenv("NNVIZ_WORKER", "process")
+                                                            wait_for_step):
     made = regression_window(qtbot, app_settings)
     try:
-        assert made.runner.processes
         panel = draw_erase_undo_redo_clear(qtbot, made, wait_for_step)
         drawn = totals(panel)
         made.runner.reset()  # a new run in the child keeps the drawing
@@ -158,6 +152,7 @@ def test_a_fit_of_two_inputs_has_no_tool_row(qtbot, app_settings, wait_for_step)
         wait_for_step(made, 0)
         qtbot.waitUntil(lambda: panel.view is not None)
         assert not panel.drawing.toolbar.isVisible() and not panel.drawing.ready
+        assert not panel.drawing.toggle.isVisible()
         n_train = len(panel.view.train_targets)
         click(qtbot, panel, 0.0, 0.0)
         qtbot.wait(200)

@@ -19,9 +19,9 @@ from nnviz.scenarios.registry import get_scenario
 QUIET_MS = 2500
 
 
-@pytest.fixture(params=["process", "thread"])
-def controller(request, qtbot):
-    made = RunController(processes=request.param == "process")
+@pytest.fixture
+def controller(qtbot):
+    made = RunController()
     made.received = []
     made.frame.connect(made.received.extend)
     yield made
@@ -36,12 +36,10 @@ def count_ticks(controller: RunController) -> list[int]:
 
 
 def count_pings(controller: RunController) -> list[dict]:
-    """A list of the pings the worker process's watchdog sends from now on (none on a
-    thread worker)."""
+    """A list of the pings the worker process's watchdog sends from now on."""
     pings: list[dict] = []
     process = controller.process
-    if process is None:
-        return pings
+    assert process is not None
     send = process.send
 
     def counting(message):
@@ -95,8 +93,7 @@ def test_a_paused_run_stops_the_poll_timer_and_the_pings_and_run_restarts_them(
     controller.run()
     assert controller._timer.isActive() and controller.state == RUNNING
     qtbot.waitUntil(lambda: controller.last_snapshot.step > paused_at + 50, timeout=10_000)
-    if controller.processes:
-        qtbot.waitUntil(lambda: len(pings) > 0, timeout=5000)  # watched again while it runs
+    qtbot.waitUntil(lambda: len(pings) > 0, timeout=5000)  # watched again while it runs
     assert len(ticks) > 0
 
 
@@ -115,8 +112,7 @@ def test_steps_taken_while_the_timer_sleeps_all_arrive(qtbot, controller):
     qtbot.waitUntil(lambda: controller.last_snapshot.step == 12, timeout=10_000)
     assert traced_steps(controller) == list(range(1, 13))
     qtbot.waitUntil(lambda: not controller._timer.isActive(), timeout=5000)
-    if controller.processes:
-        qtbot.waitUntil(lambda: not controller.process.expecting(), timeout=5000)
+    qtbot.waitUntil(lambda: not controller.process.expecting(), timeout=5000)
 
 
 def test_a_live_change_while_paused_still_reaches_the_window(qtbot, controller):
@@ -133,7 +129,7 @@ def test_a_live_change_while_paused_still_reaches_the_window(qtbot, controller):
 def test_a_paused_child_asked_nothing_is_left_alone_and_a_step_it_ignores_ends_it(qtbot):
     """SIGSTOP stands for a child stuck in a native call: unwatched while nothing is asked of
     it (longer than the hang time), killed within the hang time of the Step sent to it."""
-    controller = RunController(processes=True)
+    controller = RunController()
     messages: list[tuple[str, str]] = []
     controller.message.connect(lambda level, text: messages.append((level, text)))
     controller.hang_seconds = 1.0

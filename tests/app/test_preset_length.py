@@ -80,7 +80,7 @@ def test_run_pauses_exactly_at_the_presets_length_then_trains_on(qtbot, window):
                     and window.last_snapshot.step == 150, timeout=5_000)
     assert "Paused at step 150" in window.statusBar().currentMessage()
     qtbot.wait(200)
-    assert window.runner.session.step_count == 150  # held there, not overshot
+    assert window.runner.describe(timeout=5.0)["step"] == 150  # held there, not overshot
     window.run_action.trigger()
     qtbot.waitUntil(lambda: window.last_snapshot.step > 400, timeout=20_000)
     assert window.runner.state == RUNNING
@@ -95,7 +95,7 @@ def test_the_comparison_run_also_ends_at_the_presets_length(qtbot, window):
     qtbot.waitUntil(lambda: window.runner.state == PAUSED, timeout=20_000)
     qtbot.waitUntil(lambda: window.last_snapshot.config.hidden_sizes == (5,)
                     and window.last_snapshot.step == 150, timeout=5_000)
-    assert window.runner.session.step_count == 150
+    assert window.runner.describe(timeout=5.0)["step"] == 150
 
 
 def test_the_comparison_pins_the_boundary_a_ended_with(qtbot, window, monkeypatch):
@@ -129,7 +129,7 @@ def test_a_comparison_of_a_live_setting_is_still_a_run_of_its_own(qtbot, setting
                     and made.last_snapshot.step == 120, timeout=5_000)
     assert first_run.curves["loss"].x[-1] == 120
     assert len(runs) == 2 and made.last_snapshot.run_id == runs[1]  # B is a run of its own
-    assert made.runner.session.step_count == 120  # counted from step 0, not on from A's
+    assert made.runner.describe(timeout=5.0)["step"] == 120  # counted from step 0, not on from A's
     made.close()
 
 

@@ -1,4 +1,4 @@
-"""Training in a worker process: the same runs as on a thread, and faults that never take the
+"""Training in the worker process: runs with exact step counts, and faults that never take the
 window down (a killed, broken or hung child, closing mid-run, many quick switches)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import nnviz
+from nnviz.app.outbox import WorkerEvent
 from nnviz.app.process_worker import WorkerProcess, child_environment
 from nnviz.app.runner import FINISHED, PAUSED, RUNNING, RunController
 from nnviz.app.window import MainWindow
-from nnviz.app.worker import WorkerEvent
 from nnviz.scenarios.moons import MoonsConfig
 from nnviz.scenarios.registry import get_scenario
 from nnviz.session import Snapshot
@@ -51,7 +51,7 @@ def resident_mib(pid: int | str = "self") -> float:
 
 @pytest.fixture
 def process_window(qtbot, app_settings):
-    made = MainWindow("moons", settings=app_settings, processes=True)
+    made = MainWindow("moons", settings=app_settings)
     qtbot.addWidget(made)
     made.resize(1280, 800)
     made.show()
@@ -61,7 +61,7 @@ def process_window(qtbot, app_settings):
 
 @pytest.fixture
 def controller(qtbot):
-    made = RunController(processes=True)
+    made = RunController()
     messages: list[tuple[str, str]] = []
     made.message.connect(lambda level, text: messages.append((level, text)))
     made.messages = messages
@@ -78,7 +78,7 @@ def test_snapshots_come_from_a_child_process_with_every_step_traced(qtbot, proce
     wait_for_step(window, 200)
     child = window.runner.process
     assert child is not None and child.pid != os.getpid()
-    assert window.runner.session is None  # the model lives in the child
+    assert not hasattr(window.runner, "session")  # the model lives in the child
     traced = [s for s in received if s.trace]
     steps = np.concatenate([s.trace["step"] for s in traced])
     np.testing.assert_array_equal(steps, np.arange(1, len(steps) + 1))  # no step lost
@@ -285,6 +285,32 @@ def test_a_run_held_at_a_presets_length_pauses_there(qtbot, controller):
     assert controller.checkpoint()[1] == 30  # the child holds there too
     controller.run()
     qtbot.waitUntil(lambda: controller.last_snapshot.step > 60, timeout=5000)
+
+
+def test_describe_tells_what_the_session_in_the_child_uses(qtbot, controller):
+    """A live value reaches the session and its optimiser in the child; the step is the one
+    the last snapshot showed once the run stands paused; none before a session exists."""
+    scenario = get_scenario("moons")
+    controller.open(scenario, scenario.default_config().with_values({"hidden_sizes": (6, 3)}),
+                    running=True)
+    qtbot.waitUntil(lambda: controller.last_snapshot is not None
+                    and controller.last_snapshot.step > 20, timeout=10_000)
+    assert controller.set_value("learning_rate", 0.0234) == "live"
+    qtbot.waitUntil(lambda: controller.last_snapshot.config.learning_rate
+                    == pytest.approx(0.0234), timeout=5000)
+    controller.pause()
+    # the step in flight still finishes and sends its snapshot; then both sides agree
+    qtbot.waitUntil(lambda: controller.describe(timeout=5.0)["step"]
+                    == controller.last_snapshot.step, timeout=5000)
+    qtbot.wait(150)
+    described = controller.describe(timeout=5.0)
+    assert described["step"] == controller.last_snapshot.step  # and nothing moves after
+    assert described["config"]["learning_rate"] == pytest.approx(0.0234)
+    assert described["optimizer_learning_rate"] == pytest.approx(0.0234)
+    assert described["sizes"] == [2, 6, 3, 2]
+    assert described["steps_per_epoch"] == controller.steps_per_epoch
+    controller.shutdown()
+    assert controller.describe() is None
 
 
 def test_the_child_runs_the_code_this_process_imported():

@@ -324,11 +324,12 @@ def test_a_racer_replaced_by_another_kind_gets_a_new_colour(qtbot):
     assert surface.paths["x"].opts["pen"].color().getRgb()[:3] == racer_colour(2)
 
 
-def test_the_editor_changes_a_race_running_on_the_worker(qtbot):
-    from nnviz.app.worker import TrainingWorker
+def test_the_editor_changes_a_race_running_in_the_worker_process(qtbot):
+    from nnviz.app.process_worker import WorkerProcess
 
-    worker = TrainingWorker(
-        build=lambda: RaceSession(RaceConfig(racers="gd", epochs=0, pace=300)), interval=0.02)
+    process = WorkerProcess()
+    worker = process.open_run("race", RaceConfig(racers="gd", epochs=0, pace=300),
+                              paused=False, interval=0.02)
     editor, curves = RacerEditorPanel(), RaceCurvesPanel()
     for panel in (editor, curves):
         qtbot.addWidget(panel)
@@ -343,9 +344,8 @@ def test_the_editor_changes_a_race_running_on_the_worker(qtbot):
                 curves.show_snapshot(item)
         return seen
 
-    worker.start()
     try:
-        qtbot.waitUntil(lambda: bool(drain()), timeout=5000)
+        qtbot.waitUntil(lambda: bool(drain()), timeout=10_000)
         assert editor.table.rowCount() == 1
         editor.new_kind.setCurrentText("adam")
         editor.add_racer()
@@ -355,6 +355,7 @@ def test_the_editor_changes_a_race_running_on_the_worker(qtbot):
     finally:
         worker.stop()
         assert worker.join(2.0)
+        assert process.close()
 
 
 def test_a_thinned_curve_says_so_on_the_axis(qtbot):

@@ -3,8 +3,8 @@ and a panel draws the newest snapshot that holds its views."""
 
 from __future__ import annotations
 
+from nnviz.app.outbox import KEEP_VIEWS, Outbox
 from nnviz.app.panel_area import PanelArea, newest_drawable
-from nnviz.app.worker import KEEP_VIEWS, Outbox
 from nnviz.scenarios.registry import get_scenario
 from nnviz.session import Snapshot
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import os
 
 import numpy as np
 import pytest
@@ -14,21 +14,32 @@ from nnviz.app.picker import TARGET_ROLE, ScenarioPicker, usable_presets
 from nnviz.app.runner import PAUSED, RUNNING
 from nnviz.app.window import MainWindow
 from nnviz.scenarios.base import Scenario
-from nnviz.scenarios.registry import all_scenarios
+from nnviz.scenarios.registry import all_scenarios, get_scenario
 
 
-def training_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "nnviz-training" and t.is_alive()]
+def described(window) -> dict:
+    """The run's session as the worker process describes it (between two steps)."""
+    description = window.runner.describe(timeout=5.0)
+    assert description is not None
+    return description
+
+
+def child_alive(pid: int) -> bool:
+    """Whether ``pid`` is still a child of this process (a zombie counts: not reaped)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
 
 
 def test_live_learning_rate_reaches_the_running_session(qtbot, window, wait_for_step):
     window.runner.run()
     first = wait_for_step(window, 50)
     window.controls.editors["learning_rate"].spin.setValue(0.01)
-    session = window.runner.session
-    qtbot.waitUntil(lambda: session.config.learning_rate == pytest.approx(0.01), timeout=5000)
-    qtbot.waitUntil(lambda: session.engine.optimizer.learning_rate == pytest.approx(0.01),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: described(window)["config"]["learning_rate"]
+                    == pytest.approx(0.01), timeout=5000)
+    qtbot.waitUntil(lambda: described(window)["optimizer_learning_rate"]
+                    == pytest.approx(0.01), timeout=5000)
     qtbot.waitUntil(lambda: window.last_snapshot.config.learning_rate == pytest.approx(0.01),
                     timeout=5000)
     later = window.last_snapshot
@@ -44,7 +55,7 @@ def test_hidden_sizes_change_starts_a_new_run(qtbot, window, wait_for_step):
     editor.line.setText("5,4")
     editor.line.editingFinished.emit()
     qtbot.waitUntil(lambda: window.last_snapshot.run_id != first.run_id, timeout=5000)
-    assert window.runner.session.model.sizes == [2, 5, 4, 2]
+    assert described(window)["sizes"] == [2, 5, 4, 2]
     assert window.runner.state == RUNNING  # a running run restarts running
     assert "restarted" in window.statusBar().currentMessage()
     assert window.banner.isVisible()
@@ -60,22 +71,22 @@ def test_pause_and_single_steps(qtbot, window, wait_for_step):
     # the step in flight when Pause was pressed still finishes (and sends its snapshot);
     # after it, nothing moves. The first match can be a snapshot from just before that step.
     def settled() -> bool:
-        return window.runner.session.step_count == window.last_snapshot.step
+        return described(window)["step"] == window.last_snapshot.step
 
     qtbot.waitUntil(settled, timeout=5000)
     qtbot.wait(150)
     qtbot.waitUntil(settled, timeout=5000)
     paused_at = window.last_snapshot.step
     qtbot.wait(150)
-    assert window.runner.session.step_count == paused_at
+    assert described(window)["step"] == paused_at
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.last_snapshot.step == paused_at + 1, timeout=5000)
     window.step_action.trigger()
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.last_snapshot.step == paused_at + 3, timeout=5000)
     qtbot.wait(100)
-    assert window.runner.session.step_count == paused_at + 3
-    per_epoch = window.runner.session.steps_per_epoch
+    assert described(window)["step"] == paused_at + 3
+    per_epoch = described(window)["steps_per_epoch"]
     window.epoch_action.trigger()
     qtbot.waitUntil(lambda: window.last_snapshot.step == paused_at + 3 + per_epoch,
                     timeout=5000)
@@ -98,9 +109,10 @@ def test_reset_starts_again_from_the_seed(qtbot, window, wait_for_step):
 def test_close_mid_run_stops_the_worker_within_a_second(qtbot, window, wait_for_step):
     window.runner.run()
     wait_for_step(window, 50)
-    assert training_threads()
+    child = window.runner.process
+    assert child is not None and child_alive(child.pid)
     window.close()
-    assert not training_threads()
+    assert not child_alive(child.pid)
     assert window.runner.worker is None
 
 
@@ -200,7 +212,7 @@ def test_keyboard_shortcuts_drive_the_run(qtbot, window, wait_for_step):
     wait_for_step(window, 10)
     qtbot.keyClick(window.picker, Qt.Key.Key_Space)
     assert window.runner.state == PAUSED
-    qtbot.waitUntil(lambda: window.runner.session.step_count == window.last_snapshot.step,
+    qtbot.waitUntil(lambda: described(window)["step"] == window.last_snapshot.step,
                     timeout=5000)
     at = window.last_snapshot.step
     qtbot.keyClick(window.picker, Qt.Key.Key_N)
@@ -208,17 +220,13 @@ def test_keyboard_shortcuts_drive_the_run(qtbot, window, wait_for_step):
 
 
 def test_a_run_that_cannot_start_says_why_and_the_window_stays_usable(qtbot, window):
-    moons = window.current_scenario
-
-    def refuse(config):
-        raise FileNotFoundError("corpus.txt is missing")
-
-    broken = Scenario(name="moons", title="Moons", description="", config_type=moons.config_type,
-                      build=refuse, panels=moons.panels)
-    window.runner.open(broken, window.current_config, running=True)
-    qtbot.waitUntil(lambda: window.runner.state == "finished", timeout=5000)
-    assert "corpus.txt is missing" in window.banner.text()
-    window.runner.open(moons, window.current_config, running=True)  # pick again: it trains
+    moons, config = window.current_scenario, window.current_config
+    embeddings = get_scenario("embeddings")  # built in the worker process, which finds no file
+    missing = embeddings.config_type().with_values({"corpus": "/nonexistent/corpus.txt"})
+    window.runner.open(embeddings, missing, running=True)
+    qtbot.waitUntil(lambda: window.runner.state == "finished", timeout=10_000)
+    assert "corpus file not found: /nonexistent/corpus.txt" in window.banner.text()
+    window.runner.open(moons, config, running=True)  # pick again: it trains
     qtbot.waitUntil(lambda: window.last_snapshot is not None and window.last_snapshot.step > 5,
                     timeout=5000)
 

@@ -52,9 +52,21 @@ def rss_mb() -> float:
 
 
 def training_threads() -> list[str]:
+    """What training left behind in this process: the threads that serve a worker process
+    (reader, sender, stderr, watchdog) and any child process still in the process table
+    (a zombie included), named ``child <pid>``."""
+    import os
     import threading
 
-    return [t.name for t in threading.enumerate() if t.name.startswith("nnviz-training")]
+    left = [t.name for t in threading.enumerate()
+            if t.name.startswith("nnviz-worker-") and t.is_alive()]
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children") as listing:
+                left += [f"child {pid}" for pid in listing.read().split()]
+        except OSError:
+            continue
+    return left
 
 
 def use_presets(monkeypatch, folder: Path) -> None:

@@ -53,7 +53,9 @@ def bad_texts(spec: Param) -> list[str]:
     if spec.kind == "bool":
         return ["maybe", "", "2", "truee"]
     if spec.kind == "choice":
-        return ["no_such_choice", "", spec.choices[0].upper() + "x", ",".join(spec.choices[:2])]
+        # two choices joined are one bad value; a field with one choice has no pair to join
+        pair = [",".join(spec.choices[:2])] if len(spec.choices) > 1 else []
+        return ["no_such_choice", "", spec.choices[0].upper() + "x", *pair]
     if spec.kind == "multi_choice":
         return ["no_such_name", f"{spec.choices[0]},{spec.choices[0]}"]
     return []  # str and path take any text; paths are audited in test_bad_paths.py

@@ -75,7 +75,7 @@ def test_overflow_pauses_at_the_last_good_step_and_both_ways_out_work(window, qt
     assert "diverged" in text and f"last good step, {diverged.step}" in text
     assert "smaller learning rate" in text and "Reset" in text
     assert window.run_action.text().endswith("Run")
-    assert not training_threads()
+    assert not window.runner.worker.alive  # the run's loop ended in the worker process
 
     # way out 1: a smaller learning rate, then Run: the same run goes on from the good step
     set_learning_rate(window, 0.0005)

@@ -4,17 +4,19 @@ A seeded random sequence of 200 actions drives the real window (offscreen) throu
 entry points a person uses (toolbar actions, control editors, the picker's signal), with a
 few milliseconds of event processing in between, so workers are often stopped mid-build or
 mid-step. Faults are injected along the way: learning rates that overflow, bad text typed
-into controls, a folder that does not exist, and exceptions raised inside the training step.
+into controls, a folder that does not exist, and the worker process killed mid-run.
 
-Afterwards: no exception reached Qt (pytest-qt fails the test otherwise), no training thread
-is left, every worker stopped within the shutdown budget, and the process's memory is back
-near where it was after a warm-up pass through the same actions.
+Afterwards: no exception reached Qt (pytest-qt fails the test otherwise), no worker process
+nor its threads are left, every worker stopped within the shutdown budget, and the process's
+memory is back near where it was after a warm-up pass through the same actions.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import random
+import signal
 import time
 from collections import Counter
 
@@ -30,7 +32,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings
 from PySide6.QtWidgets import QGraphicsItem
 
 from nnviz.app.window import MainWindow
-from nnviz.scenarios.mlp_training import MLPSession
 
 CYCLES = 200
 WARM_UP_CYCLES = 40
@@ -43,20 +44,17 @@ RSS_SLACK_MB = 40.0
 OBJECT_SLACK = 10
 
 
-class FaultySteps:
-    """Makes ``MLPSession.train_step`` raise while ``armed`` (a bug deep in a training step)."""
+class Crashes:
+    """Kills the window's worker process with SIGKILL (a native crash, an OOM kill)."""
 
     def __init__(self) -> None:
-        self.armed = False
-        self.raised = 0
-        self._real = MLPSession.train_step
+        self.killed = 0
 
-    def __call__(self, session):
-        if self.armed:
-            self.armed = False
-            self.raised += 1
-            raise RuntimeError("injected fault in train_step")
-        return self._real(session)
+    def crash(self, window: MainWindow) -> None:
+        process = window.runner.process
+        if process is not None and process.alive:
+            os.kill(process.pid, signal.SIGKILL)
+            self.killed += 1
 
 
 @pytest.fixture
@@ -67,11 +65,8 @@ def presets(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def faults(monkeypatch):
-    injector = FaultySteps()
-    monkeypatch.setattr(MLPSession, "train_step",
-                        lambda session: injector(session))
-    return injector
+def faults():
+    return Crashes()
 
 
 def make_window(qtbot, tmp_path, target: str) -> MainWindow:
@@ -107,7 +102,7 @@ def set_control(window, name: str, value) -> None:
 class Monkey:
     """The random actions, counted by name."""
 
-    def __init__(self, window: MainWindow, faults: FaultySteps, rng: random.Random,
+    def __init__(self, window: MainWindow, faults: Crashes, rng: random.Random,
                  tmp_path) -> None:
         self.window, self.faults, self.rng, self.tmp_path = window, faults, rng, tmp_path
         self.counts: dict[str, int] = {}
@@ -123,7 +118,7 @@ class Monkey:
             ("bad text", 2, self.bad_text),
             ("overflow", 1, self.overflow),
             ("missing folder", 1, self.missing_folder),
-            ("fault in step", 1, self.fault),
+            ("worker killed", 1, self.fault),
             ("pin", 1, lambda: window.pin_action.trigger()),
         ]
         self.weights = [weight for _, weight, _ in self.actions]
@@ -163,8 +158,8 @@ class Monkey:
             self.window.picker.chosen.emit("no-such-scenario")
 
     def fault(self) -> None:
-        self.faults.armed = True
         self.window.run_action.trigger()
+        self.faults.crash(self.window)
 
 
 def quiesce(qtbot, window: MainWindow) -> None:
@@ -246,7 +241,9 @@ def test_two_hundred_rapid_cycles(qtbot, tmp_path, presets, faults, settings_dir
     assert sum(monkey.counts.values()) == CYCLES
     # the injected faults reached the person as messages
     assert any("diverged" in text for text in errors)
-    assert any("injected fault in train_step" in text for text in errors)
+    assert faults.killed > 0
+    assert any("The training process ended unexpectedly (killed by signal 9" in text
+               for text in errors)
     assert len(monkey.counts) >= 10, monkey.counts  # the mix really was mixed
     # still usable after it all: a clean run trains and draws, and everything stops
     quiesce(qtbot, window)
@@ -256,7 +253,7 @@ def test_two_hundred_rapid_cycles(qtbot, tmp_path, presets, faults, settings_dir
     piled_up = {kind: objects_after[kind] - objects_before[kind] for kind in objects_after
                 if objects_after[kind] - objects_before[kind] > OBJECT_SLACK}
     print(f"\nstress: {CYCLES} cycles {dict(sorted(monkey.counts.items()))}; "
-          f"faults raised in steps: {faults.raised}; longest action {longest:.2f} s ({slowest}); "
+          f"workers killed: {faults.killed}; longest action {longest:.2f} s ({slowest}); "
           f"RSS {before:.0f} MB -> {before + grown:.0f} MB ({grown:+.1f} MB)")
     assert longest < 10.0, (
         f"an action ({slowest}) blocked the GUI thread for {longest:.1f} s")

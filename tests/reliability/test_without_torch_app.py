@@ -1,7 +1,9 @@
 """The app on a machine without torch / torchvision (simulated in a fresh interpreter).
 
 A meta-path finder makes ``import torch`` (or only ``import torchvision``) fail and
-``importlib.util.find_spec`` answer None, as on a machine where they were never installed.
+``importlib.util.find_spec`` answer None, as on a machine where they were never installed; a
+``sitecustomize`` on ``PYTHONPATH`` installs the same finder in the worker process the app
+starts, which trains there.
 The real entry point (``run_app``) must start offscreen, list the scenarios that need the
 missing package as disabled with the install command, refuse to open them with that command
 in the message, refuse ``backend=torch`` while keeping the running session, and train moons.
@@ -83,15 +85,41 @@ SCRIPT = textwrap.dedent("""
     QTimer.singleShot(0, inspect)
     code = main.run_app("moons")
     report["exit"] = code
-    report["threads"] = [t.name for t in threading.enumerate() if t.name == "nnviz-training"]
+    report["threads"] = [t.name for t in threading.enumerate()
+                         if t.name.startswith("nnviz-worker-") and t.is_alive()]
     report["imported"] = sorted(m for m in BLOCKED if m in sys.modules)
     print("REPORT " + json.dumps(report))
 """)
 
 
+#: the same finder for the worker process (``NNVIZ_TEST_BLOCKED``: what is missing)
+SITECUSTOMIZE = textwrap.dedent("""
+    import importlib.machinery
+    import os
+    import sys
+
+    BLOCKED = tuple(os.environ.get("NNVIZ_TEST_BLOCKED", "").split(","))
+
+    class Missing(importlib.machinery.PathFinder):
+        @classmethod
+        def find_spec(cls, name, path=None, target=None):
+            if name.split(".")[0] in BLOCKED:
+                return None
+            return super().find_spec(name, path, target)
+
+    sys.meta_path[:] = [Missing if f is importlib.machinery.PathFinder else f
+                        for f in sys.meta_path]
+""")
+
+
 def run_without(blocked: str, unavailable: str, tmp_path) -> tuple[dict, str]:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    paths = [str(site), *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "c"),
-               XDG_DATA_HOME=str(tmp_path / "d"))
+               XDG_DATA_HOME=str(tmp_path / "d"), NNVIZ_TEST_BLOCKED=blocked,
+               PYTHONPATH=os.pathsep.join(paths))
     done = subprocess.run([sys.executable, "-W", "error", "-c", SCRIPT, blocked,
                            unavailable],
                           capture_output=True, text=True, timeout=120, env=env)
