@@ -34,3 +34,32 @@ def drag(qtbot, panel, path, keys=NO_KEYS) -> None:
             QEvent.Type.MouseMove, where, viewport.mapToGlobal(where), Qt.MouseButton.NoButton,
             LEFT, keys))
     qtbot.mouseRelease(viewport, LEFT, keys, positions[-1])
+
+
+def undo_redo_clear_round(qtbot, window, panel, *, wait_totals, wait_for_step, n_train: int,
+                          n_test: int, sprayed: int, run_id: int, drawing_hint: str) -> None:
+    """The second half of a drawing story, after a click, a spray and an erase: undo brings
+    the erase back, undo again takes back the whole spray, redo restores it; Clear empties the
+    canvas and training waits; undo brings the points back and training goes on, in the same
+    run. ``wait_totals(qtbot, panel, (train, test))`` waits for the panel's point counts."""
+    from nnviz.app.panels.point_drawing import NO_POINTS_HINT
+    from nnviz.app.runner import RUNNING
+
+    panel.drawing.undo_tool.click()  # the erase back
+    wait_totals(qtbot, panel, (sprayed, n_test))
+    panel.drawing.undo_tool.click()  # the whole spray at once
+    wait_totals(qtbot, panel, (n_train + 1, n_test))
+    panel.drawing.redo_tool.click()
+    wait_totals(qtbot, panel, (sprayed, n_test))
+    assert window.runner.state == RUNNING and window.last_snapshot.run_id == run_id
+    panel.drawing.clear_tool.click()
+    wait_totals(qtbot, panel, (0, 0))
+    assert panel.drawing.hint.text() == NO_POINTS_HINT
+    stood = window.last_snapshot.step
+    qtbot.wait(300)
+    assert window.last_snapshot.step == stood and not window.last_snapshot.diverged
+    panel.drawing.undo_tool.click()
+    wait_totals(qtbot, panel, (sprayed, n_test))
+    wait_for_step(window, stood + 20)  # training goes on with the points back
+    assert window.last_snapshot.run_id == run_id and window.runner.state == RUNNING
+    assert panel.drawing.hint.text() == drawing_hint

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from plot_mouse import click, drag
+from plot_mouse import click, drag, undo_redo_clear_round
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from nnviz.app.panels.colors import class_color
 from nnviz.app.panels.decision_boundary import DecisionBoundaryPanel
-from nnviz.app.panels.point_drawing import DRAW_HINT, NO_POINTS_HINT, edit_keys
-from nnviz.app.runner import PAUSED, RUNNING
+from nnviz.app.panels.point_drawing import DRAW_HINT, edit_keys
+from nnviz.app.runner import PAUSED
 from nnviz.app.window import MainWindow
 
 
@@ -58,24 +58,9 @@ def draw_erase_undo_redo_clear(qtbot, window, wait_for_step):
     click(qtbot, panel, -1.2, -0.8, Qt.KeyboardModifier.ShiftModifier)  # erase it again
     qtbot.waitUntil(lambda: totals(panel)[0] < sprayed, timeout=10_000)
     assert near(panel.grid.train_points, -1.2, -0.8) == 0
-    panel.drawing.undo_tool.click()  # the erase back
-    wait_totals(qtbot, panel, (sprayed, n_test))
-    panel.drawing.undo_tool.click()  # the whole spray at once
-    wait_totals(qtbot, panel, (n_train + 1, n_test))
-    panel.drawing.redo_tool.click()
-    wait_totals(qtbot, panel, (sprayed, n_test))
-    assert window.runner.state == RUNNING and window.last_snapshot.run_id == run_id
-    panel.drawing.clear_tool.click()
-    wait_totals(qtbot, panel, (0, 0))
-    assert panel.drawing.hint.text() == NO_POINTS_HINT
-    stood = window.last_snapshot.step
-    qtbot.wait(300)
-    assert window.last_snapshot.step == stood and not window.last_snapshot.diverged
-    panel.drawing.undo_tool.click()
-    wait_totals(qtbot, panel, (sprayed, n_test))
-    wait_for_step(window, stood + 20)  # training goes on with the points back
-    assert window.last_snapshot.run_id == run_id and window.runner.state == RUNNING
-    assert panel.drawing.hint.text() == DRAW_HINT
+    undo_redo_clear_round(qtbot, window, panel, wait_totals=wait_totals,
+                          wait_for_step=wait_for_step, n_train=n_train, n_test=n_test,
+                          sprayed=sprayed, run_id=run_id, drawing_hint=DRAW_HINT)
     return panel
 
 

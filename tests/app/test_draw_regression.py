@@ -7,9 +7,9 @@ curve follows them, a reset keeps them. A fit of two inputs has no tool row.
 from __future__ import annotations
 
 import numpy as np
-from plot_mouse import SHIFT, click, drag
+from plot_mouse import SHIFT, click, drag, undo_redo_clear_round
 
-from nnviz.app.panels.point_drawing import NO_POINTS_HINT, TARGET_DRAW_HINT
+from nnviz.app.panels.point_drawing import TARGET_DRAW_HINT
 from nnviz.app.panels.regression_fit import RegressionFitPanel
 from nnviz.app.runner import PAUSED, RUNNING
 from nnviz.app.window import MainWindow
@@ -85,23 +85,9 @@ def draw_erase_undo_redo_clear(qtbot, window, wait_for_step) -> RegressionFitPan
     click(qtbot, panel, 0.0, HIGH, SHIFT)  # erase under the pointer
     qtbot.waitUntil(lambda: totals(panel)[0] < sprayed, timeout=10_000)
     assert near(panel, 0.0, HIGH) == 0
-    panel.drawing.undo_tool.click()  # the erase back
-    wait_totals(qtbot, panel, (sprayed, n_test))
-    panel.drawing.undo_tool.click()  # the whole spray at once
-    wait_totals(qtbot, panel, (n_train + 1, n_test))
-    panel.drawing.redo_tool.click()
-    wait_totals(qtbot, panel, (sprayed, n_test))
-    panel.drawing.clear_tool.click()
-    wait_totals(qtbot, panel, (0, 0))
-    assert panel.drawing.hint.text() == NO_POINTS_HINT
-    stood = window.last_snapshot.step
-    qtbot.wait(300)
-    assert window.last_snapshot.step == stood and not window.last_snapshot.diverged
-    panel.drawing.undo_tool.click()
-    wait_totals(qtbot, panel, (sprayed, n_test))
-    wait_for_step(window, stood + 20)  # training goes on with the points back
-    assert window.last_snapshot.run_id == run_id and window.runner.state == RUNNING
-    assert panel.drawing.hint.text() == TARGET_DRAW_HINT
+    undo_redo_clear_round(qtbot, window, panel, wait_totals=wait_totals,
+                          wait_for_step=wait_for_step, n_train=n_train, n_test=n_test,
+                          sprayed=sprayed, run_id=run_id, drawing_hint=TARGET_DRAW_HINT)
     return panel
 
 

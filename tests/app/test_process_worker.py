@@ -14,7 +14,6 @@ import nnviz
 from nnviz.app.outbox import WorkerEvent
 from nnviz.app.process_worker import WorkerProcess, child_environment
 from nnviz.app.runner import FINISHED, PAUSED, RUNNING, RunController
-from nnviz.app.window import MainWindow
 from nnviz.scenarios.moons import MoonsConfig
 from nnviz.scenarios.registry import get_scenario
 from nnviz.session import Snapshot
@@ -50,16 +49,6 @@ def resident_mib(pid: int | str = "self") -> float:
 
 
 @pytest.fixture
-def process_window(qtbot, app_settings):
-    made = MainWindow("moons", settings=app_settings)
-    qtbot.addWidget(made)
-    made.resize(1280, 800)
-    made.show()
-    yield made
-    made.close()
-
-
-@pytest.fixture
 def controller(qtbot):
     made = RunController()
     messages: list[tuple[str, str]] = []
@@ -69,9 +58,9 @@ def controller(qtbot):
     made.shutdown()
 
 
-def test_snapshots_come_from_a_child_process_with_every_step_traced(qtbot, process_window,
+def test_snapshots_come_from_a_child_process_with_every_step_traced(qtbot, window,
                                                                    wait_for_step):
-    window = process_window
+    window = window
     received: list[Snapshot] = []
     window.runner.frame.connect(received.extend)
     window.runner.run()
@@ -88,9 +77,9 @@ def test_snapshots_come_from_a_child_process_with_every_step_traced(qtbot, proce
     assert len({id(s.config) for s in received}) == 1
 
 
-def test_live_learning_rate_reaches_the_session_in_the_child(qtbot, process_window,
+def test_live_learning_rate_reaches_the_session_in_the_child(qtbot, window,
                                                              wait_for_step):
-    window = process_window
+    window = window
     received: list[Snapshot] = []
     window.runner.frame.connect(received.extend)
     window.runner.run()
@@ -103,8 +92,8 @@ def test_live_learning_rate_reaches_the_session_in_the_child(qtbot, process_wind
     np.testing.assert_array_equal(steps, np.arange(1, len(steps) + 1))
 
 
-def test_pause_and_single_steps_give_exact_step_counts(qtbot, process_window, wait_for_step):
-    window = process_window
+def test_pause_and_single_steps_give_exact_step_counts(qtbot, window, wait_for_step):
+    window = window
     window.runner.set_value("batch_size", 32)  # live: the child says the new epoch length
     window.runner.run()
     wait_for_step(window, 20)
@@ -136,9 +125,9 @@ def test_pause_and_single_steps_give_exact_step_counts(qtbot, process_window, wa
     assert child_step() == paused_at + 3 + per_epoch
 
 
-def test_reset_starts_again_from_the_seed_in_the_same_process(qtbot, process_window,
+def test_reset_starts_again_from_the_seed_in_the_same_process(qtbot, window,
                                                               wait_for_step):
-    window = process_window
+    window = window
     wait_for_step(window, 0)
     initial = window.last_snapshot.views["network"].weights
     pid = window.runner.process.pid
@@ -154,9 +143,9 @@ def test_reset_starts_again_from_the_seed_in_the_same_process(qtbot, process_win
         np.testing.assert_array_equal(before, after)
 
 
-def test_a_paused_run_gives_its_checkpoint_for_a_saved_run(qtbot, process_window,
+def test_a_paused_run_gives_its_checkpoint_for_a_saved_run(qtbot, window,
                                                            wait_for_step):
-    window = process_window
+    window = window
     window.runner.step(30)
     qtbot.waitUntil(lambda: window.last_snapshot is not None
                     and window.last_snapshot.step == 30, timeout=10_000)
@@ -166,8 +155,8 @@ def test_a_paused_run_gives_its_checkpoint_for_a_saved_run(qtbot, process_window
     assert window._idle_checkpoint() is None  # never while steps may be running
 
 
-def test_a_diverged_run_goes_on_in_the_same_session(qtbot, process_window):
-    window = process_window
+def test_a_diverged_run_goes_on_in_the_same_session(qtbot, window):
+    window = window
     for name, value in (("optimizer", "sgd"), ("learning_rate", 10.0), ("init", "he"),
                         ("hidden_sizes", (64, 64)), ("activation", "relu"),
                         ("loss_reduction", "sum")):
@@ -183,9 +172,9 @@ def test_a_diverged_run_goes_on_in_the_same_session(qtbot, process_window):
     assert window.last_snapshot.run_id == diverged.run_id
 
 
-def test_a_killed_worker_is_reported_and_run_starts_a_fresh_one(qtbot, process_window,
+def test_a_killed_worker_is_reported_and_run_starts_a_fresh_one(qtbot, window,
                                                                 wait_for_step):
-    window = process_window
+    window = window
     window.runner.run()
     shown = wait_for_step(window, 50)
     child = window.runner.process
@@ -232,8 +221,8 @@ def test_a_hung_worker_is_killed_after_the_stated_time(qtbot, monkeypatch, contr
     assert_reaped(controller.process.pid)
 
 
-def test_closing_mid_run_leaves_no_child_process(qtbot, process_window, wait_for_step):
-    window = process_window
+def test_closing_mid_run_leaves_no_child_process(qtbot, window, wait_for_step):
+    window = window
     window.runner.run()
     wait_for_step(window, 50)
     child = window.runner.process

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from app_launch import viewers_opened_by_nnviz_app
 
 from nnviz.app.runs import RunKeeper
 
@@ -55,28 +56,7 @@ def test_a_watched_run_opens_with_its_panels(qtbot, watched_file):
 
 def test_nnviz_app_file_opens_the_run_in_the_app(tmp_path, watched_file):
     """``nnviz app FILE``: the window and, over it, the run as "Open run…" shows it."""
-    from test_startup_imports import run_fresh
-
-    result = run_fresh(f"""
-        from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
-        from nnviz.app.runs import RunViewer
-        from nnviz.cli import main
-
-        seen = {{}}
-
-        def look():
-            viewers = [w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, RunViewer) and w.isVisible()]
-            seen["labels"] = [v.record.label for v in viewers]
-            seen["panels"] = [[p.kind for p in v.panels] for v in viewers]
-            QApplication.instance().quit()
-
-        app = QApplication([])
-        QTimer.singleShot(0, look)
-        seen["code"] = main(["app", {str(watched_file)!r}])
-        report(**seen)
-    """, tmp_path)
+    result = viewers_opened_by_nnviz_app(watched_file, tmp_path)
     assert result["code"] == 0
     assert result["labels"] == ["watched"]
     assert result["panels"] == [["loss", "histograms", "layer_health"]]

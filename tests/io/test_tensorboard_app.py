@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from app_launch import viewers_opened_by_nnviz_app
 from missing_packages import hide_packages
 
 from nnviz.app.runs import OPEN_RUN_PATTERN, RunKeeper
@@ -79,27 +80,6 @@ def test_without_tensorboard_the_app_says_how_to_install_it(qtbot, logdir, monke
 
 def test_nnviz_app_logdir_opens_the_logs_in_the_app(tmp_path, logdir):
     """``nnviz app LOGDIR``: the window and, over it, the logs as "Open run…" shows them."""
-    from test_startup_imports import run_fresh
-
-    result = run_fresh(f"""
-        from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
-        from nnviz.app.runs import RunViewer
-        from nnviz.cli import main
-
-        seen = {{}}
-
-        def look():
-            viewers = [w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, RunViewer) and w.isVisible()]
-            seen["labels"] = [v.record.label for v in viewers]
-            seen["panels"] = [[p.kind for p in v.panels] for v in viewers]
-            QApplication.instance().quit()
-
-        app = QApplication([])
-        QTimer.singleShot(0, look)
-        seen["code"] = main(["app", {str(logdir)!r}])
-        report(**seen)
-    """, tmp_path)
+    result = viewers_opened_by_nnviz_app(logdir, tmp_path)
     assert result["code"] == 0 and result["labels"] == ["cifar"]
     assert result["panels"] == [["loss", "histograms"]]
