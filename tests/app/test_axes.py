@@ -18,6 +18,7 @@ from test_export_every_panel import _cases, _run, fed_panel
 from test_runs import _feed, moons_panels  # noqa: F401 (a fixture)
 
 from nnviz.app.panels import all_panels
+from nnviz.app.panels.axes import PlainAxisItem
 from nnviz.session import Snapshot
 
 SMALL_SIZES = ((320, 240), (480, 360))
@@ -253,3 +254,29 @@ def test_plain_axes_keeps_what_was_set_and_cannot_get_a_prefix(qtbot):
     axis.enableAutoSIPrefix(True)
     widget.plot([1, 2], [1e-6, 2e-6])
     assert not axis.autoSIPrefix and "(x" not in axis.labelString()
+
+
+@pytest.mark.parametrize("orientation", ["bottom", "left"])
+def test_the_interval_search_finds_what_a_search_from_one_pixel_a_tick_finds(qtbot, orientation):
+    """The search starts at the decade a one-digit label allows (a live axis chooses again
+    every frame); it must choose exactly what trying every nice interval from about one pixel
+    a tick upward chooses."""
+    axis = PlainAxisItem(orientation)
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        low = float(rng.choice([0.0, -1.0]) * 10.0 ** rng.uniform(-6, 7))
+        span = float(10.0 ** rng.uniform(-7, 7))
+        size = float(rng.uniform(40, 2500))
+        for roomy in (False, True):
+            chosen = axis._smallest_interval(low, low + span, span, size, roomy)
+            exponent = math.floor(math.log10(span / size))
+            expected = None
+            while expected is None:
+                for multiple in (1.0, 2.0, 5.0, 10.0):
+                    interval = multiple * 10.0 ** exponent
+                    if interval / span * size >= axis._label_step_px(
+                            low, low + span, interval, size, roomy):
+                        expected = interval
+                        break
+                exponent += 1
+            assert chosen == pytest.approx(expected, rel=1e-12), (low, span, size, roomy)

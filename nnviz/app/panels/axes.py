@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 #: what an empty plot says before any data has arrived
 NO_DATA_YET = "No data yet — press Run"
@@ -59,6 +59,10 @@ _MIN_LABEL_STEP_PX = {"vertical": 38.0, "horizontal": 70.0}
 #: and a very long axis shows about this many labels at most
 _MOST_LABELS = 10
 
+#: tick texts whose widths an axis remembers before it starts over (a long run's changing range
+#: keeps producing new ones)
+_MOST_WIDTHS_KEPT = 4096
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -76,7 +80,15 @@ class PlainAxisItem(pg.AxisItem):
         self.style["maxTickLevel"] = 1
         #: the value range the tick-label strip last widened at (see _updateMaxTextSize)
         self._widened_at: tuple[float, float] | None = None
+        #: tick texts measured in the tick font (see _metrics)
+        self._measured_font = ""
+        self._font_metrics: QtGui.QFontMetricsF | None = None
+        self._widths: dict[str, float] = {}
         self.enableAutoSIPrefix(False)
+        # painted from a pixmap until the axis changes: replaying its picture (every tick
+        # label's text laid out again) cost about 1.7 ms an axis in every paint of its plot,
+        # though a new point or curve seldom moves the ticks
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # --- the strip for tick labels does not swing ----------------------------------------
 
@@ -101,6 +113,19 @@ class PlainAxisItem(pg.AxisItem):
         super()._updateMaxTextSize(x)
 
     # --- the axis's own label wraps to its length ----------------------------------------
+
+    def setLabel(self, text: str | None = None, units: str | None = None,
+                 unitPrefix: str | None = None, **kwargs: Any) -> None:
+        """Words the axis already shows leave it as it is: pyqtgraph lays the label out again
+        and redraws the whole axis at every call, and panels set their captions at every
+        draw (two of the three axis redraws of a histograms frame were such repeats)."""
+        if (self.label is not None and (text or "") == self.labelText
+                and (units or "") == self.labelUnits
+                and (unitPrefix or "") == self.labelUnitPrefix
+                and (not kwargs or kwargs == self.labelStyle)
+                and self.label.isVisibleTo(self) == bool(text or units)):
+            return
+        super().setLabel(text, units, unitPrefix, **kwargs)
 
     def resizeEvent(self, ev=None) -> None:
         """Wrap the label to the axis's new length before pyqtgraph centres it; a side
@@ -218,13 +243,31 @@ class PlainAxisItem(pg.AxisItem):
 
     def _smallest_interval(self, low: float, high: float, span: float, size: float,
                            roomy: bool) -> float:
-        step = 10.0 ** math.floor(math.log10(span / max(size, 1.0)))
+        # no interval that puts labels closer than the narrowest possible one (a digit) can
+        # fit, so the search starts at the decade of that bound, not at one pixel a tick
+        least = self._least_label_step_px(size, roomy)
+        # (each candidate is multiple × 10ⁿ computed afresh: a power of ten multiplied up
+        # step by step drifts, and the drift moved a label onto the other side of an end)
+        exponent = math.floor(math.log10(span * least / max(size, 1.0)))
         while True:
             for multiple in _NICE_MULTIPLES:
-                interval = multiple * step
+                interval = multiple * 10.0 ** exponent
                 if interval / span * size >= self._label_step_px(low, high, interval, size, roomy):
                     return interval
-            step *= 10.0
+            exponent += 1
+
+    def _least_label_step_px(self, size: float, roomy: bool) -> float:
+        """A lower bound of :meth:`_label_step_px` at any interval: a label is at least one
+        digit wide (or one line high)."""
+        if self._vertical():
+            extent = self._text_height()
+        else:
+            extent = min(self._text_width(digit) for digit in "0123456789")
+        needed = max(extent + _LABEL_GAP_PX, 1.0)
+        if not roomy:
+            return needed
+        least = _MIN_LABEL_STEP_PX["vertical" if self._vertical() else "horizontal"]
+        return max(needed, least, size / _MOST_LABELS)
 
     def _label_step_px(self, low: float, high: float, interval: float, size: float,
                        roomy: bool) -> float:
@@ -344,13 +387,31 @@ class PlainAxisItem(pg.AxisItem):
         return self.orientation in ("left", "right")
 
     def _metrics(self) -> QtGui.QFontMetricsF:
-        return QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        """The tick font's metrics, with the widths of the texts measured in it so far.
+
+        Choosing an interval measures a few hundred candidate labels, and the axis chooses
+        again whenever its range moves (every frame of a live loss curve): measured afresh,
+        that was about 4 ms an axis, the most expensive Python in a running window's paints.
+        """
+        font = self.style["tickFont"] or self.font()
+        key = font.key()
+        if key != self._measured_font:
+            self._measured_font = key
+            self._font_metrics = QtGui.QFontMetricsF(font)
+            self._widths = {}
+        return self._font_metrics
 
     def _text_height(self) -> float:
         return self._metrics().height() * 0.8  # what pyqtgraph's layout gives a label
 
     def _text_width(self, text: str) -> float:
-        return self._metrics().horizontalAdvance(text)
+        metrics = self._metrics()
+        width = self._widths.get(text)
+        if width is None:
+            if len(self._widths) >= _MOST_WIDTHS_KEPT:
+                self._widths.clear()
+            width = self._widths[text] = metrics.horizontalAdvance(text)
+        return width
 
 
 def linear_tick_strings(values: Sequence[float], spacing: float) -> list[str]:
@@ -477,17 +538,39 @@ def drop_touching_labels(text_specs: list, vertical: bool) -> list:
 
 # --- putting plain axes on plots ---------------------------------------------------------
 
+class PlainPlotItem(pg.PlotItem):
+    """A plot whose title, set again unchanged, leaves the plot as it is.
+
+    pyqtgraph sets the title's text, sizes and row height at every call, and a new text
+    size lays the plot out again; panels title their plots at every draw."""
+
+    def setTitle(self, title: str | None = None, **args: Any) -> None:
+        label = self.titleLabel
+        if (title is not None and label.isVisibleTo(self) and label.text == title
+                and all(label.opts.get(key) == value for key, value in args.items())):
+            return
+        super().setTitle(title, **args)
+
+
+_WIDGET_OPTIONS = ("parent", "background")
+
+
 def plain_plot(**options: Any) -> pg.PlotWidget:
     """A ``pg.PlotWidget`` made with plain axes (left and bottom shown, as pyqtgraph's)."""
-    widget = pg.PlotWidget(axisItems=_plain_axis_items(), **options)
-    _show_left_and_bottom(widget.getPlotItem())
+    widget_options = {key: options.pop(key) for key in _WIDGET_OPTIONS if key in options}
+    item = PlainPlotItem(axisItems=_plain_axis_items(), **options)
+    widget = pg.PlotWidget(plotItem=item, **widget_options)
+    _show_left_and_bottom(item)
     return widget
 
 
 def add_plain_plot(layout: pg.GraphicsLayoutWidget | pg.GraphicsLayout,
                    **options: Any) -> pg.PlotItem:
     """``layout.addPlot(**options)`` with plain axes (left and bottom shown)."""
-    item = layout.addPlot(axisItems=_plain_axis_items(), **options)
+    place = {key: options.pop(key) for key in ("row", "col", "rowspan", "colspan")
+             if key in options}
+    item = PlainPlotItem(axisItems=_plain_axis_items(), **options)
+    layout.addItem(item, **place)
     _show_left_and_bottom(item)
     return item
 
