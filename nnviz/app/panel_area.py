@@ -7,6 +7,7 @@ named in ``missing``.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -39,6 +40,12 @@ MIN_THIRD_WIDTH = 340
 #: MIN_PANEL_HEIGHT a panel's rows stop shrinking and the area scrolls. Shorter line-ups keep
 #: the two columns they were laid out for, main views side by side in the first row.
 LONG_LINE_UP = 7
+#: the least time between the end of one panel's draw and the start of the next. Panels due
+#: in the same frame draw one after another, this far apart, so the event loop (each draw's
+#: paint, the person's clicks, the next snapshots) runs in between: one frame stalls the
+#: window at most one panel's draw and paint, never the sum of every panel due at once (the
+#: eight digits panels drawn together were a 90 ms stall)
+STAGGER_SECONDS = 0.006
 
 
 def columns_for(width: int, panels: int) -> int:
@@ -96,6 +103,8 @@ class PanelArea(QWidget):
         self.missing: list[str] = []
         self._drawn_at: dict[Panel, float] = {}
         self._pending: dict[Panel, Snapshot] = {}
+        #: when the last draw of any panel ended (see STAGGER_SECONDS)
+        self._last_draw_end = -1e9
         self.budget = FrameBudget()
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -179,7 +188,9 @@ class PanelArea(QWidget):
 
         A panel drawn less than 1/rate ago (its ``max_fps``, or the rate the frame budget
         allows it, see :mod:`nnviz.app.frame_budget`) only records it, and is drawn when it
-        is due (by the next frame, or by a timer if no frame comes).
+        is due (by the next frame, or by a timer if no frame comes). Of the panels due, the
+        first (the main view when it is due) draws now and the others one at a time after
+        it (:data:`STAGGER_SECONDS`); :meth:`draw_pending` draws them all at once.
         """
         if not snapshots:
             return
@@ -191,14 +202,12 @@ class PanelArea(QWidget):
                     panel.record_snapshot(snapshot)
             if drawable is None:
                 continue  # views computed for other panels only: keep what it shows
-            wait = self._wait(panel, now)
-            if wait > 0:
+            if self._wait(panel, now) <= 0 and self._stagger_wait(time.monotonic()) <= 0:
+                self._draw(panel, drawable, now)
+            else:
                 panel.record_snapshot(drawable)
                 self._pending[panel] = drawable
-                if not self._flush_timer.isActive():
-                    self._flush_timer.start(max(1, int(wait * 1000)))
-            else:
-                self._draw(panel, drawable, now)
+        self._schedule_flush(time.monotonic())
 
     def _wait(self, panel: Panel, now: float) -> float:
         rate = self.budget.rate(panel)
@@ -206,12 +215,16 @@ class PanelArea(QWidget):
             return 0.0
         return self._drawn_at.get(panel, -1e9) + 1.0 / rate - now
 
+    def _stagger_wait(self, now: float) -> float:
+        return self._last_draw_end + STAGGER_SECONDS - now
+
     def _draw(self, panel: Panel, snapshot: Snapshot, now: float) -> None:
         self._pending.pop(panel, None)
         self._drawn_at[panel] = now
         start = time.perf_counter()
         panel.show_snapshot(snapshot)
         self.budget.drawn(panel, time.perf_counter() - start)
+        self._last_draw_end = time.monotonic()
 
     @property
     def drawing_behind(self) -> bool:
@@ -226,14 +239,25 @@ class PanelArea(QWidget):
         self._flush_timer.stop()
 
     def flush(self) -> None:
-        """Draw the panels whose newest snapshot was held back, now that they are due."""
+        """Draw one due panel whose newest snapshot was held back (the main view first, then
+        the one drawn longest ago), if the last draw is far enough behind; then wait for the
+        next."""
         now = time.monotonic()
-        waits = []
-        for panel, snapshot in list(self._pending.items()):
-            wait = self._wait(panel, now)
-            if wait > 0:
-                waits.append(wait)
-            else:
-                self._draw(panel, snapshot, now)
-        if waits:
-            self._flush_timer.start(max(1, int(min(waits) * 1000)))
+        if self._stagger_wait(now) <= 0:
+            due = [(panel is not self.budget.primary, self._drawn_at.get(panel, -math.inf),
+                    index, panel)
+                   for index, panel in enumerate(self.panels)
+                   if panel in self._pending and self._wait(panel, now) <= 0]
+            if due:
+                panel = min(due)[3]
+                self._draw(panel, self._pending[panel], now)
+        self._schedule_flush(time.monotonic())
+
+    def _schedule_flush(self, now: float) -> None:
+        """Time the flush for when the next held-back panel may draw (none: no timer)."""
+        if not self._pending:
+            self._flush_timer.stop()
+            return
+        wait = max(self._stagger_wait(now),
+                   min(self._wait(panel, now) for panel in self._pending))
+        self._flush_timer.start(max(1, math.ceil(wait * 1000)))

@@ -10,6 +10,7 @@ entry of the picker. A renamed button or a lesson that points at UI that does no
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QWidget,
 )
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 from nnviz.app.controls.panel import RESTART_MARK
 from nnviz.app.window import MainWindow, lesson_html
@@ -79,11 +81,17 @@ def test_every_name_a_lesson_quotes_is_in_its_window(qtbot, lesson_window, name)
     # drop-downs that list a run's layers fill from its first snapshot
     with qtbot.waitSignal(lesson_window.runner.run_started, timeout=30_000):
         assert lesson_window.open_target(name)
-    qtbot.wait(50)
     quoted = preset.lesson.ui_names
     assert quoted, f"{name} points at nothing in the window"
-    shown = visible_names(lesson_window)
-    missing = [ui_name for ui_name in quoted if ui_name not in shown]
+
+    def not_shown() -> list[str]:
+        shown = visible_names(lesson_window)
+        return [ui_name for ui_name in quoted if ui_name not in shown]
+
+    # panels draw their first snapshot one after another (each fills its drop-downs then)
+    with contextlib.suppress(QtTimeoutError):
+        qtbot.waitUntil(lambda: not not_shown(), timeout=5_000)
+    missing = not_shown()
     assert not missing, f"{name} quotes {missing}, which the window does not show"
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 from PySide6.QtCore import QPointF
@@ -152,11 +154,47 @@ def test_rate_limited_panels_draw_the_held_back_snapshot_when_due(qtbot):
     assert loss.max_fps > 0 and boundary.max_fps == 0
     shots = snapshots(steps=40, every=10)
     area.show_snapshots(shots[:2])
+    assert boundary.last_snapshot is shots[1]  # the main view draws at once
+    area.draw_pending()
     area.show_snapshots(shots[2:])  # too soon for the loss panel: recorded, held back
-    assert boundary.last_snapshot is shots[-1]
     assert loss.last_snapshot is shots[1]
     np.testing.assert_array_equal(loss.curves["loss"].x, np.arange(1, 41))  # nothing lost
     qtbot.waitUntil(lambda: loss.last_snapshot is shots[-1], timeout=2000)
+    assert boundary.last_snapshot is shots[-1]
+
+
+def test_panels_due_together_draw_one_at_a_time_the_main_view_first(qtbot, monkeypatch):
+    """Issue 21: every panel due in one frame drew in that frame, one stall as long as all
+    their draws and paints together; now the first draws, and each of the others after the
+    event loop has run again."""
+    from nnviz.app import panel_area
+    from nnviz.app.panel_area import PanelArea
+
+    area = PanelArea(["decision_boundary", "loss", "network"])
+    qtbot.addWidget(area)
+    _, loss, network = area.panels
+    draws: list[tuple[str, float]] = []
+    drawn = area._draw
+
+    def recorded(panel, snapshot, now):
+        drawn(panel, snapshot, now)
+        draws.append((panel.kind, time.monotonic()))
+
+    monkeypatch.setattr(area, "_draw", recorded)
+    monkeypatch.setattr(panel_area, "STAGGER_SECONDS", 0.02)
+    shots = snapshots(steps=20, every=10)
+    area.show_snapshots(shots)
+    assert [kind for kind, _ in draws] == ["decision_boundary"]
+    assert loss.last_snapshot is None and network.last_snapshot is None
+    qtbot.waitUntil(lambda: len(draws) == 3, timeout=2000)
+    assert [kind for kind, _ in draws] == ["decision_boundary", "loss", "network"]
+    assert all(later - earlier >= 0.02 for (_, earlier), (_, later)
+               in itertools.pairwise(draws))
+    assert not area.drawing_behind and not area._flush_timer.isActive()  # nothing left: idle
+
+    area.show_snapshots(snapshots(steps=30, every=10)[-1:])  # the loss panel is not due yet
+    area.draw_pending()  # a pin: everything shown at once, due or not
+    assert loss.last_snapshot.step == 30 and network.last_snapshot.step == 30
 
 
 def test_long_runs_stay_bounded_and_the_axis_says_so(qtbot):
