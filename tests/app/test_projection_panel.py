@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnviz.app.panels import all_panels
-from nnviz.app.panels.projection import ProjectionPanel, arrow_segments
+from nnviz.app.panels.projection import ProjectionPanel, arrow_segments, next_frame
 from nnviz.core.views import Projection
 from nnviz.scenarios.moons import MoonsConfig
 from nnviz.session import Snapshot
@@ -122,3 +122,61 @@ def test_axes_swapped_to_match_the_previous_frame_are_named_by_their_component(q
     panel.show_snapshot(snapshot({"projection": Projection(points, ["a", "b", "c"], (0.9, 0.1))},
                                  step=2))
     assert axis("bottom").labelText == "PC 1 (90% of variance)"
+
+
+def test_a_frame_is_kept_while_the_points_move_inside_it():
+    points = np.array([[0.0, 0.0], [10.0, 5.0]])
+    frame = next_frame(None, points)
+    assert frame == pytest.approx((-1.2, 11.2, -0.6, 5.6))  # 12 % of the extent each side
+    moved = points + np.array([0.8, -0.4])
+    assert next_frame(frame, moved) == frame
+    assert next_frame(frame, np.vstack([moved, [[np.nan, 3.0]]])) == frame  # NaN ignored
+
+
+def test_a_point_leaving_or_points_shrinking_frame_them_afresh():
+    frame = next_frame(None, np.array([[0.0, 0.0], [10.0, 5.0]]))
+    out = np.array([[0.0, 0.0], [12.0, 5.0]])
+    assert next_frame(frame, out) == pytest.approx(next_frame(None, out))
+    shrunk = np.array([[0.0, 0.0], [5.0, 5.0]])  # 5 of 12.4 across: less than 55 %
+    assert next_frame(frame, shrunk) == pytest.approx(next_frame(None, shrunk))
+    assert next_frame(None, np.array([[3.0, 0.0]])) == pytest.approx((2.0, 4.0, -1.0, 1.0))
+    assert next_frame(frame, np.empty((0, 2))) == frame
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_points_moving_inside_the_frame_leave_the_axes_alone(qtbot):
+    """Issue 21: the view followed the points exactly, so every frame of a training run
+    rescaled both axes (and re-laid every label): jitter to read, and most of the window's
+    drawing time. A point that leaves the frame still gets the view to follow."""
+    panel = ProjectionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 450)
+    panel.show()
+    qtbot.waitExposed(panel)
+    first = word_projection()
+    panel.show_snapshot(snapshot({"projection": first}))
+    view = panel.plot.getViewBox()
+    view.prepareForPaint()
+    before = view.viewRange()
+    moved = _moved(first, 1.03, 0.05)
+    panel.show_snapshot(snapshot({"projection": moved}, step=2))
+    view.prepareForPaint()
+    assert view.viewRange() == before
+    far = _moved(first, 3.0, 0.0)
+    panel.show_snapshot(snapshot({"projection": far}, step=3))
+    view.prepareForPaint()
+    (x0, x1), (y0, y1) = view.viewRange()
+    points = np.asarray(far.points)
+    assert x0 <= points[:, 0].min() and points[:, 0].max() <= x1
+    assert y0 <= points[:, 1].min() and points[:, 1].max() <= y1
+
+    view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)  # zoomed by hand: auto-range off
+    panel.show_snapshot(snapshot({"projection": first}, step=4))
+    view.prepareForPaint()
+    assert view.viewRange()[0] == pytest.approx([0, 1], abs=0.3)  # the aspect lock widens it
+
+
+def _moved(projection: Projection, scale: float, shift: float) -> Projection:
+    from dataclasses import replace
+
+    return replace(projection, points=np.asarray(projection.points) * scale + shift)

@@ -5,6 +5,13 @@ named in the legend), a text label per point when there are few enough to read, 
 arrows between pairs of points (country → capital) so parallel offsets become visible. The
 aspect ratio is locked: distances on screen are distances in the projection.
 
+The view frames the points with some room and keeps that frame while they move inside it
+(:func:`next_frame`): a new frame only when a point leaves it or the points shrink to a part
+of it. Training moves every point at every frame; a view that followed them exactly rescaled
+the axes and re-laid every label at every frame, which read as jitter and cost the window
+most of a frame's time. The frame is an invisible item the view box frames, so pyqtgraph's
+own auto-range ("A" button, zoom by hand) keeps working.
+
 Labels never overlap: after every draw and every change of the view they are placed around
 their points in screen pixels (:mod:`~nnviz.app.panels.label_layout`), most important first:
 the words of the word query and its answers, then the words the arrows join (countries and
@@ -33,6 +40,37 @@ from nnviz.core.similarity import QueryAnswer, parse_query
 from nnviz.core.views import Projection
 from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
+
+#: room around the points when the view frames them afresh, a share of their extent per side
+FRAME_MARGIN = 0.12
+#: the points are framed afresh when they fill less than this share of the frame along an axis
+FRAME_LEAST_FILL = 0.55
+
+Frame = tuple[float, float, float, float]
+
+
+def next_frame(frame: Frame | None, points: np.ndarray, *, margin: float = FRAME_MARGIN,
+               least_fill: float = FRAME_LEAST_FILL) -> Frame | None:
+    """The (x0, x1, y0, y1) the view shows ``points`` in: ``frame`` while they lie inside
+    it and fill at least ``least_fill`` of it along each axis, else their box with
+    ``margin`` of room on every side; None without a finite point."""
+    finite = points[np.all(np.isfinite(points), axis=1)] if len(points) else points
+    if len(finite) == 0:
+        return frame
+    low, high = finite.min(axis=0), finite.max(axis=0)
+    if frame is not None:
+        x0, x1, y0, y1 = frame
+        inside = x0 <= low[0] and high[0] <= x1 and y0 <= low[1] and high[1] <= y1
+        filled = ((high[0] - low[0]) >= least_fill * (x1 - x0)
+                  and (high[1] - low[1]) >= least_fill * (y1 - y0))
+        if inside and filled:
+            return frame
+    extent = high - low
+    # one point, or all on a line: room of a tenth of their distance from 0, or of 1
+    fallback = np.maximum(0.1 * np.abs((low + high) / 2), 1.0)
+    room = np.where(extent > 0, margin * extent, fallback)
+    return (float(low[0] - room[0]), float(high[0] + room[0]),
+            float(low[1] - room[1]), float(high[1] + room[1]))
 
 
 def arrow_segments(starts: np.ndarray, ends: np.ndarray, head: float) -> np.ndarray:
@@ -86,7 +124,11 @@ class ProjectionPanel(Panel):
         self.arrow_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((60, 60, 60, 170),
                                                                          width=1.4))
         self.arrow_item.setZValue(-1)
-        self.plot.addItem(self.arrow_item)
+        self.plot.addItem(self.arrow_item, ignoreBounds=True)
+        #: what the view box frames (see the module docstring): two corners, drawn in no ink
+        self.frame: Frame | None = None
+        self.frame_item = pg.PlotCurveItem(pen=pg.mkPen(0, 0, 0, 0))
+        self.plot.addItem(self.frame_item)
         self.scatters: list[pg.ScatterPlotItem] = []
         self.texts: list[pg.TextItem] = []
         self.projection: Projection | None = None
@@ -127,6 +169,7 @@ class ProjectionPanel(Panel):
                 scatter.setData(pos=chosen, size=size)
             else:
                 scatter.setData([], [])
+        self._set_frame(next_frame(self.frame, points))
         self._draw_labels(points, groups, projection.labels, projection.arrows)
         self._draw_arrows(points, projection.arrows)
         first, second = projection.explained_variance
@@ -136,6 +179,16 @@ class ProjectionPanel(Panel):
         self.plot.setLabel("bottom", _axis_title(2 if swapped else 1, first))
         self.plot.setLabel("left", _axis_title(1 if swapped else 2, second))
         self.plot.setTitle(projection.title or None, color="k", size="10pt")
+
+    def _set_frame(self, frame: Frame | None) -> None:
+        if frame == self.frame:
+            return
+        self.frame = frame
+        if frame is None:
+            self.frame_item.setData([], [])
+        else:
+            x0, x1, y0, y1 = frame
+            self.frame_item.setData([x0, x1], [y0, y1])
 
     @staticmethod
     def _groups(projection: Projection, count: int) -> np.ndarray:
@@ -149,7 +202,7 @@ class ProjectionPanel(Panel):
             scatter = pg.ScatterPlotItem(pen=pg.mkPen(255, 255, 255, 200, width=0.8),
                                          brush=pg.mkBrush(*color))
             self.scatters.append(scatter)
-            self.plot.addItem(scatter)
+            self.plot.addItem(scatter, ignoreBounds=True)  # the frame item frames them
         shown = tuple(names[g] if g < len(names) else f"group {g}" for g in range(n_groups))
         if shown != self._legend_names:
             self.legend.clear()
@@ -235,6 +288,7 @@ class ProjectionPanel(Panel):
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
         self.projection = None
+        self._set_frame(None)
         for scatter in self.scatters:
             scatter.setData([], [])
         self.legend.clear()
