@@ -18,7 +18,7 @@ from test_export_every_panel import _cases, _run, fed_panel
 from test_runs import _feed, moons_panels  # noqa: F401 (a fixture)
 
 from nnviz.app.panels import all_panels
-from nnviz.app.panels.axes import PlainAxisItem
+from nnviz.app.panels.axes import PlainAxisItem, add_plain_plot
 from nnviz.session import Snapshot
 
 SMALL_SIZES = ((320, 240), (480, 360))
@@ -280,3 +280,41 @@ def test_the_interval_search_finds_what_a_search_from_one_pixel_a_tick_finds(qtb
                         break
                 exponent += 1
             assert chosen == pytest.approx(expected, rel=1e-12), (low, span, size, roomy)
+
+
+def test_a_caption_set_again_unchanged_leaves_the_axis_drawn(qtbot):
+    """Panels set their captions at every draw; pyqtgraph laid the label out and threw the
+    axis's picture away each time (two of three axis redraws of a histograms frame)."""
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = add_plain_plot(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    plot.setLabel("bottom", "step")
+    axis = plot.getAxis("bottom")
+    widget.grab()  # painted: the axis has its picture
+    assert axis.picture is not None
+    plot.setLabel("bottom", "step")
+    assert axis.picture is not None
+    plot.setLabel("bottom", "epoch")
+    assert axis.picture is None and axis.labelText == "epoch"
+    axis.showLabel(False)
+    plot.setLabel("bottom", "epoch")  # the same words, but hidden since: shown again
+    assert axis.label.isVisible()
+
+
+def test_a_title_set_again_unchanged_is_not_laid_out_again(qtbot, monkeypatch):
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = add_plain_plot(widget)
+    plot.setTitle("step 10", size="9pt")
+    calls = []
+    monkeypatch.setattr(plot.titleLabel, "setText",
+                        lambda *args, **kwargs: calls.append((args, kwargs)))
+    plot.setTitle("step 10", size="9pt")
+    plot.setTitle("step 10")
+    assert calls == []
+    plot.setTitle("step 20")
+    plot.setTitle("step 20", size="12pt")
+    assert [args for args, _ in calls] == [("step 20",), ("step 20",)]

@@ -127,6 +127,12 @@ class PlainAxisItem(pg.AxisItem):
             return
         super().setLabel(text, units, unitPrefix, **kwargs)
 
+    def show(self) -> None:
+        """Showing a shown axis leaves it as it is: ``PlotItem.setLabel`` shows the axis at
+        every call, and pyqtgraph sizes it again and throws its picture away each time."""
+        if not self.isVisible():
+            super().show()
+
     def resizeEvent(self, ev=None) -> None:
         """Wrap the label to the axis's new length before pyqtgraph centres it; a side
         label longer than its axis starts at the axis's top and runs down past its foot."""
