@@ -127,17 +127,17 @@ def test_axes_swapped_to_match_the_previous_frame_are_named_by_their_component(q
 def test_a_frame_is_kept_while_the_points_move_inside_it():
     points = np.array([[0.0, 0.0], [10.0, 5.0]])
     frame = next_frame(None, points)
-    assert frame == pytest.approx((-1.2, 11.2, -0.6, 5.6))  # 12 % of the extent each side
-    moved = points + np.array([0.8, -0.4])
+    assert frame == pytest.approx((-0.6, 10.6, -0.3, 5.3))  # 6 % of the extent each side
+    moved = points + np.array([0.4, -0.2])
     assert next_frame(frame, moved) == frame
     assert next_frame(frame, np.vstack([moved, [[np.nan, 3.0]]])) == frame  # NaN ignored
 
 
 def test_a_point_leaving_or_points_shrinking_frame_them_afresh():
     frame = next_frame(None, np.array([[0.0, 0.0], [10.0, 5.0]]))
-    out = np.array([[0.0, 0.0], [12.0, 5.0]])
+    out = np.array([[0.0, 0.0], [11.0, 5.0]])
     assert next_frame(frame, out) == pytest.approx(next_frame(None, out))
-    shrunk = np.array([[0.0, 0.0], [5.0, 5.0]])  # 5 of 12.4 across: less than 55 %
+    shrunk = np.array([[0.0, 0.0], [5.0, 5.0]])  # 5 of 11.2 across: less than 55 %
     assert next_frame(frame, shrunk) == pytest.approx(next_frame(None, shrunk))
     assert next_frame(None, np.array([[3.0, 0.0]])) == pytest.approx((2.0, 4.0, -1.0, 1.0))
     assert next_frame(frame, np.empty((0, 2))) == frame

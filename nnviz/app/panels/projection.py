@@ -42,7 +42,8 @@ from nnviz.io.columns import TableNotes
 from nnviz.session import Snapshot
 
 #: room around the points when the view frames them afresh, a share of their extent per side
-FRAME_MARGIN = 0.12
+#: (the view box adds none of its own: about pyqtgraph's default for a panel-sized plot)
+FRAME_MARGIN = 0.06
 #: the points are framed afresh when they fill less than this share of the frame along an axis
 FRAME_LEAST_FILL = 0.55
 
@@ -129,6 +130,7 @@ class ProjectionPanel(Panel):
         self.frame: Frame | None = None
         self.frame_item = pg.PlotCurveItem(pen=pg.mkPen(0, 0, 0, 0))
         self.plot.addItem(self.frame_item)
+        self.plot.getViewBox().setDefaultPadding(0.0)  # the frame has its room
         self.scatters: list[pg.ScatterPlotItem] = []
         self.texts: list[pg.TextItem] = []
         self.projection: Projection | None = None
