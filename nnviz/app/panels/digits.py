@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from nnviz.app.panels.axes import EmptyState, plain_plot
 from nnviz.app.panels.base import CsvTable, Panel, register_panel, view_types
+from nnviz.app.panels.cell_texts import CellTexts
 from nnviz.app.panels.gallery_table import gallery_table
 from nnviz.app.panels.legends import caption_below, fit_title
 from nnviz.core.classifier_views import ConfusionMatrix, ExampleGallery, ImageTiles
@@ -90,7 +91,8 @@ class ConfusionMatrixPanel(Panel):
         self.empty_state = EmptyState(self.plot)
         self.empty_state.show()
         self.layout_.addWidget(self.plot)
-        self.texts: list[pg.TextItem] = []
+        self.counts = CellTexts()
+        self.plot.addItem(self.counts, ignoreBounds=True)  # the range is the matrix's
         self.matrix: ConfusionMatrix | None = None
         self._names: tuple[str, ...] = ()
 
@@ -109,19 +111,14 @@ class ConfusionMatrixPanel(Panel):
         self.image.setRect(-0.5, -0.5, n, n)
         if matrix.class_names != self._names:
             self._set_ticks(matrix.class_names)
-        self._ensure_texts(n * n)
-        small = n > 6
-        for index, text in enumerate(self.texts):
-            if index >= n * n:
-                text.setVisible(False)
-                continue
-            row, column = divmod(index, n)
-            count = int(matrix.counts[row, column])
+        texts = []
+        for (row, column), count in np.ndenumerate(matrix.counts):
+            if n > 12 and not count:
+                continue  # a large matrix shows only the cells that hold examples
             dark = fractions[row, column] > 0.55
-            color = (255, 255, 255) if dark else ((20, 20, 20) if count else (170, 170, 170))
-            text.setText(str(count), color=color)
-            text.setPos(column, row)
-            text.setVisible(not small or count > 0 or n <= 12)
+            colour = (255, 255, 255) if dark else ((20, 20, 20) if count else (170, 170, 170))
+            texts.append((float(column), float(row), str(int(count)), colour))
+        self.counts.set_texts(texts)
         self.plot.setTitle(
             f"Confusion matrix ({matrix.split}, {int(matrix.counts.sum())} examples, "
             f"accuracy {100 * matrix.accuracy:.1f}%)", color="k", size="10pt")
@@ -134,19 +131,12 @@ class ConfusionMatrixPanel(Panel):
         self.plot.setYRange(-0.5, len(names) - 0.5, padding=0.02)
         self._names = names
 
-    def _ensure_texts(self, count: int) -> None:
-        while len(self.texts) < count:
-            text = pg.TextItem(anchor=(0.5, 0.5))
-            self.texts.append(text)
-            self.plot.addItem(text)
-
     def start_run(self, run_id: int) -> None:
         super().start_run(run_id)
         self.matrix = None
         self.empty_state.show()
         self.image.clear()
-        for text in self.texts:
-            text.setVisible(False)
+        self.counts.set_texts([])
 
     def export_target(self) -> pg.GraphicsItem:
         return self.plot.getPlotItem()
