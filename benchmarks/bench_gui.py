@@ -15,18 +15,17 @@ digits and embeddings are the other scenarios issue 21 measures):
    the rates they are drawn (:class:`~nnviz.session.ViewDemand`);
 3. the ratio of 2 to 1.
 
-``--worker process`` (the app's default) trains the window's runs in the worker process,
-``--worker thread`` on a thread of the window's process; the headless figure is the same
-loop on a thread either way. Steps are counted from the snapshots the window received, so
-both workers are measured alike. ``--json`` prints one JSON object per round instead of the
-table: ``headless_steps_per_s``, ``gui_steps_per_s``, ``throughput_ratio``, ``boundary_fps``,
-``worst_gap_ms``, ``p99_gap_ms`` (and a few more).
+The window trains in its worker process, as the app does (``--worker process``, the only
+choice since the thread worker was removed); the headless figure is the same loop on a thread.
+Steps are counted from the snapshots the window received. ``--json`` prints one JSON object
+per round instead of the table: ``headless_steps_per_s``, ``gui_steps_per_s``,
+``throughput_ratio``, ``boundary_fps``, ``worst_gap_ms``, ``p99_gap_ms`` (and a few more).
 
 Aims (issue 21): throughput ratio ≥ 0.85, ≥ 30 boundary frames/s, worst gap < 50 ms,
 p99 gap < 25 ms.
 
     .venv/bin/python benchmarks/bench_gui.py [--seconds 20] [--repeat 1] [--json]
-        [--scenario moons|digits|embeddings] [--worker process|thread]
+        [--scenario moons|digits|embeddings]
         [--panels decision_boundary,loss,network]
         [--switch-interval 0.005]
 """

@@ -18,8 +18,10 @@ def configure_interpreter() -> None:
     """Let the GUI thread get the GIL back within ~1 ms instead of 5 ms.
 
     Painting calls into Qt many times per frame; each time Qt calls back into Python the GUI
-    thread queues for the GIL behind the training thread, up to the switch interval. At 5 ms
-    a frame's few hundred round trips stretch paints from ~3 ms to 10-20 ms.
+    thread may queue for the GIL behind another Python thread of the window's process (the
+    worker connection's reader decoding snapshots, a recording being saved), up to the switch
+    interval. At 5 ms, when training ran on a thread of this process, a frame's few hundred
+    round trips stretched paints from ~3 ms to 10-20 ms.
     """
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 

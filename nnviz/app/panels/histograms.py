@@ -214,7 +214,10 @@ class HistogramsPanel(Panel):
         steps = history.steps[keep].astype(np.float64)
         bands = bands[keep]
         for (low, high, _), (lower, upper) in zip(BANDS, self.band_curves, strict=True):
+            # the band's fill follows each of its two curves: it is rebuilt once, with both
+            lower.blockSignals(True)
             lower.setData(steps, bands[:, low])
+            lower.blockSignals(False)
             upper.setData(steps, bands[:, high])
         self.median_curve.setData(steps, bands[:, MEDIAN])
         thinned = f" (each point: {history.stride} snapshots)" if history.stride > 1 else ""
