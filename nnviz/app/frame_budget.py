@@ -38,6 +38,8 @@ class FrameBudget:
         self.cost: dict[Panel, float] = {}
         self._painted: dict[Panel, float] = {}
         self._others = 1
+        #: when the last paint of a watched panel ended (monotonic seconds)
+        self.last_paint_end = -1e9
 
     def watch(self, panels: list[Panel]) -> None:
         """Start measuring ``panels`` (the first is the main view, never slowed)."""
@@ -57,6 +59,7 @@ class FrameBudget:
             finally:
                 if panel in self._painted:
                     self._painted[panel] += time.perf_counter() - start
+                self.last_paint_end = time.monotonic()
         return timed
 
     def rate(self, panel: Panel) -> float:

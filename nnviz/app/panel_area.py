@@ -41,7 +41,7 @@ MIN_THIRD_WIDTH = 340
 #: MIN_PANEL_HEIGHT a panel's rows stop shrinking and the area scrolls. Shorter line-ups keep
 #: the two columns they were laid out for, main views side by side in the first row.
 LONG_LINE_UP = 7
-#: the least time between the end of one panel's draw and the start of the next. Panels due
+#: the least time between the end of one panel's draw or paint and the next draw. Panels due
 #: in the same frame draw one after another, this far apart, so the event loop (each draw's
 #: paint, the person's clicks, the next snapshots) runs in between: one frame stalls the
 #: window at most one panel's draw and paint, never the sum of every panel due at once (the
@@ -229,7 +229,10 @@ class PanelArea(QWidget):
         return self._drawn_at.get(panel, -1e9) + 1.0 / rate - now
 
     def _stagger_wait(self, now: float) -> float:
-        return self._last_draw_end + STAGGER_SECONDS - now
+        """How long until the next panel may draw: the stagger counts from the end of the
+        last draw or of the last paint of a panel, whichever came later (a draw's paint
+        follows it at the next pass of the event loop)."""
+        return max(self._last_draw_end, self.budget.last_paint_end) + STAGGER_SECONDS - now
 
     def _draw(self, panel: Panel, snapshot: Snapshot, now: float) -> None:
         self._pending.pop(panel, None)

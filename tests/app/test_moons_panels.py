@@ -250,3 +250,28 @@ def test_the_field_pixel_under_a_data_point_is_that_point_s_probability(qtbot):
         i, j = int(np.floor(pixel.x())), int(np.floor(pixel.y()))
         assert (j, i) == (row, column)
         assert image[j, i] == grid.probabilities[row, column, 1]
+
+
+def test_a_panel_paint_holds_the_next_draw_back_too(qtbot, monkeypatch):
+    """A draw's paint comes at the event loop's next pass; the next panel's draw waits for the
+    stagger after that paint, or the two ran back to back with nothing between them."""
+    from nnviz.app import panel_area
+    from nnviz.app.panel_area import PanelArea
+
+    area = PanelArea(["decision_boundary", "loss"])
+    qtbot.addWidget(area)
+    area.resize(800, 400)
+    area.show()
+    qtbot.waitExposed(area)
+    monkeypatch.setattr(panel_area, "STAGGER_SECONDS", 0.05)
+    boundary, loss = area.panels
+    area.show_snapshots(snapshots(steps=10, every=10))
+    assert boundary.last_snapshot is not None and loss.last_snapshot is None
+    area._last_draw_end = -1e9  # as if the draw were long past …
+    area.budget.last_paint_end = time.monotonic()  # … but a panel has just been painted
+    area.flush()
+    assert loss.last_snapshot is None
+    qtbot.waitUntil(lambda: loss.last_snapshot is not None, timeout=2000)
+    before = time.monotonic()
+    boundary.plot.viewport().repaint()  # a real paint of a panel's plot is what counts
+    assert area.budget.last_paint_end >= before
