@@ -30,6 +30,8 @@ def wait_for_step(qtbot):
     def wait(window, step: int, timeout: int = 10_000):
         qtbot.waitUntil(lambda: window.last_snapshot is not None
                         and window.last_snapshot.step >= step, timeout=timeout)
+        # received is not yet drawn: panels due together draw one after another
+        window.panel_area.draw_pending()
         return window.last_snapshot
 
     return wait
