@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
@@ -271,6 +272,10 @@ class AverageDigitsPanel(WeightTilesPanel):
         return f"ink 0 to {tiles.scale:.2f}"
 
 
+#: captions a gallery of the default size needs (``example_gallery``'s ``limit``)
+GALLERY_CAPTIONS = 24
+
+
 @register_panel
 class MisclassifiedPanel(Panel):
     """Examples with true class, prediction and top scores, mistakes first."""
@@ -303,6 +308,17 @@ class MisclassifiedPanel(Panel):
         self.gallery: ExampleGallery | None = None
         self._layout_key: tuple[int, ...] = ()
         self.plot.getViewBox().sigResized.connect(self._refit)
+        # the usual gallery's captions, made while the window waits for its first snapshot:
+        # made at the first draw, they were half of a 40 ms stall of a training window
+        QTimer.singleShot(0, self, lambda: self._ensure_captions(GALLERY_CAPTIONS))
+
+    def _ensure_captions(self, count: int) -> None:
+        while len(self.captions) < count:
+            caption = pg.TextItem(anchor=(0.5, 0.0))
+            caption.setFont(_small_font())
+            caption.setVisible(False)
+            self.captions.append(caption)
+            self.plot.addItem(caption)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         super().show_snapshot(snapshot)
@@ -336,11 +352,7 @@ class MisclassifiedPanel(Panel):
             self._layout_key = key
             self.plot.setXRange(0, mosaic.shape[1], padding=0.02)
             self.plot.setYRange(0, mosaic.shape[0], padding=0.02)
-        while len(self.captions) < count:
-            caption = pg.TextItem(anchor=(0.5, 0.0))
-            caption.setFont(_small_font())
-            self.captions.append(caption)
-            self.plot.addItem(caption)
+        self._ensure_captions(count)
         names = gallery.class_names
         for index, caption in enumerate(self.captions):
             if index >= count:
