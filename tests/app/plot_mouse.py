@@ -3,6 +3,9 @@ tools (click, Shift+click, a press-move-release spray), sent as real Qt mouse ev
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
@@ -10,6 +13,24 @@ from PySide6.QtWidgets import QApplication
 NO_KEYS = Qt.KeyboardModifier.NoModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 LEFT = Qt.MouseButton.LeftButton
+
+
+def settled(qtbot, read: Callable[[], object], quiet_seconds: float = 0.5,
+            timeout: int = 10_000) -> object:
+    """What ``read()`` returns once it has not changed for ``quiet_seconds``: a spray's edits
+    reach the drawn data over several frames, so a count read as soon as it passed a bound
+    could still grow (the erase that followed then seemed to remove nothing)."""
+    last = [read(), time.monotonic()]
+
+    def quiet() -> bool:
+        now = read()
+        if now != last[0]:
+            last[0], last[1] = now, time.monotonic()
+            return False
+        return time.monotonic() - last[1] >= quiet_seconds
+
+    qtbot.waitUntil(quiet, timeout=timeout)
+    return last[0]
 
 
 def at(panel, x: float, y: float):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from plot_mouse import click, drag, undo_redo_clear_round
+from plot_mouse import click, drag, settled, undo_redo_clear_round
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
@@ -54,7 +54,7 @@ def draw_erase_undo_redo_clear(qtbot, window, wait_for_step):
     assert grid.train_labels[-1] == 1
     drag(qtbot, panel, [(-1.0 + 0.15 * i, 1.2) for i in range(8)])  # a spray along the top
     qtbot.waitUntil(lambda: totals(panel)[0] > n_train + 1 + 6, timeout=10_000)
-    sprayed = totals(panel)[0]
+    sprayed = settled(qtbot, lambda: totals(panel)[0])
     click(qtbot, panel, -1.2, -0.8, Qt.KeyboardModifier.ShiftModifier)  # erase it again
     qtbot.waitUntil(lambda: totals(panel)[0] < sprayed, timeout=10_000)
     assert near(panel.grid.train_points, -1.2, -0.8) == 0

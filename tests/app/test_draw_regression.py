@@ -7,7 +7,7 @@ curve follows them, a reset keeps them. A fit of two inputs has no tool row.
 from __future__ import annotations
 
 import numpy as np
-from plot_mouse import SHIFT, click, drag, undo_redo_clear_round
+from plot_mouse import SHIFT, click, drag, settled, undo_redo_clear_round
 
 from nnviz.app.panels.point_drawing import TARGET_DRAW_HINT
 from nnviz.app.panels.regression_fit import RegressionFitPanel
@@ -78,7 +78,7 @@ def draw_erase_undo_redo_clear(qtbot, window, wait_for_step) -> RegressionFitPan
     assert panel.view.train_targets[-1] == np.float32(panel.view.train_targets[-1])
     drag(qtbot, panel, [(-0.6 + 0.1 * i, HIGH) for i in range(13)])  # a spray along y = 3
     qtbot.waitUntil(lambda: totals(panel)[0] > n_train + 1 + 8, timeout=10_000)
-    sprayed = totals(panel)[0]
+    sprayed = settled(qtbot, lambda: totals(panel)[0])
     # the network goes on (not reset) and its curve rises towards the drawn points
     qtbot.waitUntil(lambda: curve_at(panel, 0.0) > 0.5, timeout=20_000)
     assert window.last_snapshot.run_id == run_id and window.runner.state == RUNNING
