@@ -20,23 +20,13 @@ import textwrap
 import pytest
 
 SCRIPT = textwrap.dedent("""
-    import importlib.machinery
     import json
     import sys
     import threading
 
+    # the packages are hidden by SITECUSTOMIZE, imported at start-up here as in the worker
     BLOCKED = tuple(sys.argv[1].split(","))
     UNAVAILABLE = sys.argv[2]
-
-    class Missing(importlib.machinery.PathFinder):
-        @classmethod
-        def find_spec(cls, name, path=None, target=None):
-            if name.split(".")[0] in BLOCKED:
-                return None
-            return super().find_spec(name, path, target)
-
-    sys.meta_path[:] = [Missing if f is importlib.machinery.PathFinder else f
-                        for f in sys.meta_path]
 
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -92,7 +82,8 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-#: the same finder for the worker process (``NNVIZ_TEST_BLOCKED``: what is missing)
+#: a finder that hides packages (``NNVIZ_TEST_BLOCKED``: which), for the window's process and
+#: its worker alike: both start with this folder on PYTHONPATH
 SITECUSTOMIZE = textwrap.dedent("""
     import importlib.machinery
     import os
