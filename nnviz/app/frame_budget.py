@@ -36,6 +36,8 @@ class FrameBudget:
         self.share = share
         self.primary: Panel | None = None
         self.cost: dict[Panel, float] = {}
+        #: each watched panel's pyqtgraph views (the ones whose paints are timed)
+        self.views: dict[Panel, list[pg.GraphicsView]] = {}
         self._painted: dict[Panel, float] = {}
         self._others = 1
         #: when the last paint of a watched panel ended (monotonic seconds)
@@ -46,9 +48,10 @@ class FrameBudget:
         self.primary = panels[0] if panels else None
         self._others = max(1, len(panels) - 1)
         self.cost, self._painted = {}, {}
-        for panel in panels:
+        self.views = {panel: panel.findChildren(pg.GraphicsView) for panel in panels}
+        for panel, views in self.views.items():
             self._painted[panel] = 0.0
-            for view in panel.findChildren(pg.GraphicsView):
+            for view in views:
                 view.paintEvent = self._timed(panel, view.paintEvent)
 
     def _timed(self, panel: Panel, paint: Callable) -> Callable:

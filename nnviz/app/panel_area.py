@@ -67,13 +67,13 @@ def newest_drawable(panel: Panel, snapshots: Sequence[Snapshot]) -> Snapshot | N
     return None
 
 
-def settle_views(panel: Panel) -> None:
-    """Fit the panel's auto-ranged plots to their new data now, not in their next paint.
+def settle_views(views: Sequence[pg.GraphicsView]) -> None:
+    """Fit a panel's auto-ranged plots to their new data now, not in their next paint.
 
     pyqtgraph auto-ranges a view box as the paint starts; the new range moves its contents,
     which asks for a second paint: every draw of the histograms and layer-health panels was
     painted twice (10-15 ms each)."""
-    for view in panel.findChildren(pg.GraphicsView):
+    for view in views:
         scene = view.scene()
         if scene is not None:
             scene.prepareForPaint()
@@ -239,7 +239,7 @@ class PanelArea(QWidget):
         self._drawn_at[panel] = now
         start = time.perf_counter()
         panel.show_snapshot(snapshot)
-        settle_views(panel)
+        settle_views(self.budget.views.get(panel, ()))
         self.budget.drawn(panel, time.perf_counter() - start)
         self._last_draw_end = time.monotonic()
 

@@ -23,8 +23,10 @@ class CellTexts(pg.GraphicsObject):
     def __init__(self, font: QFont | None = None) -> None:
         super().__init__()
         self.text_font = font or QFont()
+        self._metrics = QFontMetricsF(self.text_font)
         self._texts: list[CellText] = []
         self._bounds = QRectF()
+        self._widest = 0.0
 
     def set_texts(self, texts: Sequence[CellText]) -> None:
         """Show ``texts`` (none: an empty list); unchanged texts cost nothing."""
@@ -37,8 +39,10 @@ class CellTexts(pg.GraphicsObject):
             xs = [x for x, _, _, _ in texts]
             ys = [y for _, y, _, _ in texts]
             self._bounds = QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+            self._widest = max(self._metrics.horizontalAdvance(text) for _, _, text, _ in texts)
         else:
             self._bounds = QRectF()
+            self._widest = 0.0
         self.update()
 
     def texts(self) -> list[str]:
@@ -51,10 +55,8 @@ class CellTexts(pg.GraphicsObject):
         if not self._texts:
             return QRectF()
         pixel = self.pixelSize()
-        metrics = QFontMetricsF(self.text_font)
-        widest = max(metrics.horizontalAdvance(text) for _, _, text, _ in self._texts)
-        dx = (widest / 2 + 1) * (pixel[0] if pixel[0] else 0)
-        dy = (metrics.height() / 2 + 1) * (pixel[1] if pixel[1] else 0)
+        dx = (self._widest / 2 + 1) * pixel[0]
+        dy = (self._metrics.height() / 2 + 1) * pixel[1]
         return self._bounds.adjusted(-dx, -dy, dx, dy)
 
     def pixelSize(self) -> tuple[float, float]:
@@ -69,7 +71,7 @@ class CellTexts(pg.GraphicsObject):
         if not self._texts:
             return
         transform = painter.transform()
-        metrics = QFontMetricsF(self.text_font)
+        metrics = self._metrics
         height = metrics.height()
         painter.save()
         painter.resetTransform()
